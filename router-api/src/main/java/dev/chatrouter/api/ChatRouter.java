@@ -1,0 +1,181 @@
+package dev.chatrouter.api;
+
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.RouterConfig;
+import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.api.spi.ProviderFactory;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.RouterImplementation;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceLoader;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Routes OpenAI-style chat and embedding requests to providers. The {@code model} of a request names a route
+ * (the intent); the router classifies the request, picks a target and dispatches, and the response echoes the
+ * intent as {@code model}. Every method is non-blocking and thread-safe. Failures arrive as a
+ * {@link ChatRouterException} (in the stage, or the stream's {@code onError}).
+ *
+ * <pre>{@code
+ * try (ChatRouter router = ChatRouter.builder().configFile(Path.of("chatrouter.yaml")).build()) {
+ *     ChatResult result = router.chat(ChatRequest.builder().model("di")
+ *             .addMessage(Message.user("Hello")).build()).toCompletableFuture().join();
+ *     System.out.println(result.response().text() + " via " + result.report().target());
+ * }
+ * }</pre>
+ */
+public interface ChatRouter extends AutoCloseable {
+
+    /** Sends a chat request; {@code stream} in the request is ignored (use {@link #stream}). */
+    CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context);
+
+    default CompletionStage<ChatResult> chat(ChatRequest request) {
+        return chat(request, RequestContext.empty());
+    }
+
+    /** Streams a chat request. Nothing is sent until a subscriber requests. */
+    ChatStream stream(ChatRequest request, RequestContext context);
+
+    default ChatStream stream(ChatRequest request) {
+        return stream(request, RequestContext.empty());
+    }
+
+    /** Creates embeddings, routed like chat with request type {@code embedding}. */
+    CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context);
+
+    default CompletionStage<EmbeddingResult> embed(EmbeddingRequest request) {
+        return embed(request, RequestContext.empty());
+    }
+
+    /** The model ids clients may send: each route's intent and its {@code match} ids that are not globs. */
+    List<ModelInfo> models();
+
+    /**
+     * Stops taking requests, closes providers and, when the router created it, its event loop. Requests under
+     * way fail with {@link ErrorCode#ROUTER_CLOSED}.
+     */
+    @Override
+    void close();
+
+    /** Starts a builder. */
+    static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Builds a {@link ChatRouter} from a configuration file, from code, or both (code adds to the file).
+     * Provider plugins are found with {@link ServiceLoader}; more can be added here.
+     */
+    final class Builder {
+        private Path configFile;
+        private final Map<String, ProviderSpec> providers = new LinkedHashMap<>();
+        private final Map<String, RouteConfig> routes = new LinkedHashMap<>();
+        private String defaultRoute;
+        private final List<ProviderFactory> factories = new ArrayList<>();
+        private final Map<Class<?>, Object> services = new LinkedHashMap<>();
+        private Clock clock = Clock.systemUTC();
+        private Map<String, String> environment = System.getenv();
+
+        private Builder() {
+        }
+
+        /** Reads the configuration from a YAML or JSON file; providers and routes added here come after it. */
+        public Builder configFile(Path file) {
+            if (configFile != null) {
+                throw new IllegalStateException("config file was already set to " + configFile);
+            }
+            this.configFile = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /** Adds everything a {@link RouterConfig} holds. */
+        public Builder config(RouterConfig config) {
+            config.providers().values().forEach(this::provider);
+            config.routes().values().forEach(this::route);
+            if (config.defaultRoute() != null) {
+                defaultRoute(config.defaultRoute());
+            }
+            return this;
+        }
+
+        /**
+         * Adds a provider.
+         *
+         * @throws IllegalArgumentException if a provider with that id was already added
+         */
+        public Builder provider(ProviderSpec provider) {
+            if (providers.putIfAbsent(provider.id(), provider) != null) {
+                throw new IllegalArgumentException("provider '" + provider.id() + "' was already added");
+            }
+            return this;
+        }
+
+        /**
+         * Adds a route; routes are matched in the order added.
+         *
+         * @throws IllegalArgumentException if a route with that id was already added
+         */
+        public Builder route(RouteConfig route) {
+            if (routes.putIfAbsent(route.id(), route) != null) {
+                throw new IllegalArgumentException("route '" + route.id() + "' was already added");
+            }
+            return this;
+        }
+
+        /** The route for model ids no route matches; without one they fail with {@link ErrorCode#MODEL_NOT_FOUND}. */
+        public Builder defaultRoute(String routeId) {
+            this.defaultRoute = Objects.requireNonNull(routeId, "routeId");
+            return this;
+        }
+
+        /** Adds a provider plugin beside those {@link ServiceLoader} finds. */
+        public Builder providerFactory(ProviderFactory factory) {
+            factories.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /**
+         * Hands the router a shared service: pass {@code io.vertx.core.Vertx.class} and your instance to have the
+         * router and its plugins use your event loop (the router then does not close it).
+         */
+        public <T> Builder service(Class<T> type, T instance) {
+            services.put(Objects.requireNonNull(type, "type"), type.cast(Objects.requireNonNull(instance)));
+            return this;
+        }
+
+        /** The clock for deadlines, windows and latency (default: the system UTC clock). */
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** Where {@code ${VAR}} in the configuration file is looked up (default: {@link System#getenv()}). */
+        public Builder environment(Map<String, String> environment) {
+            this.environment = Map.copyOf(environment);
+            return this;
+        }
+
+        /**
+         * Builds the router.
+         *
+         * @throws ConfigurationException if the configuration is wrong; the message names the path
+         * @throws IllegalStateException  if no router implementation ({@code router-core}) is on the class path
+         */
+        public ChatRouter build() {
+            RouterImplementation implementation = ServiceLoader.load(RouterImplementation.class,
+                            ChatRouter.class.getClassLoader()).findFirst()
+                    .orElseThrow(() -> new IllegalStateException(
+                            "no ChatRouter implementation on the class path: add dev.chatrouter:router-core"));
+            return implementation.create(new RouterImplementation.Settings(configFile,
+                    new RouterConfig(providers, routes, defaultRoute), factories, services, clock, environment));
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package dev.chatrouter.api;
+
+import dev.chatrouter.api.chat.ChatChunk;
+
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * A streamed chat. Subscribe once: chunks arrive as the upstream sends them, with backpressure, each with
+ * {@code model} echoing the caller's intent. The stream completes normally only when the upstream finished
+ * the answer; a failure after content was delivered ends it with {@link Flow.Subscriber#onError} carrying a
+ * {@link ChatRouterException}. Cancelling the subscription cancels the upstream call.
+ *
+ * <p>Chunks are delivered on the router's event-loop threads: subscribers must not block in {@code onNext}.
+ */
+public interface ChatStream extends Flow.Publisher<ChatChunk> {
+
+    /**
+     * How the stream was routed; completes when the stream ends (normally, with an error or cancelled), and
+     * never fails: errors are in the attempts.
+     */
+    CompletionStage<RoutingReport> report();
+}

@@ -1,0 +1,27 @@
+package dev.chatrouter.api;
+
+import java.util.Locale;
+
+/** How hard the caller wants the model to work (SPEC section 5). {@link #AUTO} lets the router decide. */
+public enum Effort {
+    FAST, MINIMAL, LOW, MEDIUM, HIGH, XHIGH, MAX, AUTO;
+
+    /** The lower-case name used on the wire: {@code X-DI-Effort}, {@code reasoning_effort}, model suffixes. */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses a {@link #wireName()}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not an effort
+     */
+    public static Effort fromWireName(String name) {
+        for (Effort effort : values()) {
+            if (effort.wireName().equals(name)) {
+                return effort;
+            }
+        }
+        throw new IllegalArgumentException("unknown effort '" + name + "'");
+    }
+}

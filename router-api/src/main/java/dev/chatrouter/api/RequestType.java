@@ -1,0 +1,27 @@
+package dev.chatrouter.api;
+
+import java.util.Locale;
+
+/** What a request needs, inferred from its shape (SPEC section 4). */
+public enum RequestType {
+    DOCUMENT, VISION, LONG, CODE, JSON, REASON, FLASH, PRO, EMBEDDING;
+
+    /** The lower-case name used in configuration and in the {@code X-DI-Request-Type} header. */
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses a {@link #wireName()}.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a request type
+     */
+    public static RequestType fromWireName(String name) {
+        for (RequestType type : values()) {
+            if (type.wireName().equals(name)) {
+                return type;
+            }
+        }
+        throw new IllegalArgumentException("unknown request type '" + name + "'");
+    }
+}

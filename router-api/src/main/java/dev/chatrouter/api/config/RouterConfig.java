@@ -1,0 +1,23 @@
+package dev.chatrouter.api.config;
+
+import dev.chatrouter.api.spi.ProviderSpec;
+
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A whole router configuration, as the YAML file or the builder says it. Validation (targets naming
+ * configured models, known plugin types...) happens when the router is built.
+ *
+ * @param providers    providers by id, in order
+ * @param routes       routes by intent id, in order: the first whose match fits wins
+ * @param defaultRoute the route for model ids no route matches, or {@code null}
+ */
+public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes,
+                           String defaultRoute) {
+    public RouterConfig {
+        providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
+        routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+    }
+}

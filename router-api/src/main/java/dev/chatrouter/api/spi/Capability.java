@@ -1,0 +1,26 @@
+package dev.chatrouter.api.spi;
+
+import java.util.Locale;
+
+/** What a model can take or do; a target lacking a capability the request needs is not tried. */
+public enum Capability {
+    TOOLS, VISION, DOCUMENT, JSON_SCHEMA, STREAMING, PROMPT_CACHE, REASONING, EMBEDDINGS;
+
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * Parses a wire name.
+     *
+     * @throws IllegalArgumentException if {@code name} is not a capability
+     */
+    public static Capability fromWireName(String name) {
+        for (Capability c : values()) {
+            if (c.wireName().equals(name)) {
+                return c;
+            }
+        }
+        throw new IllegalArgumentException("unknown capability '" + name + "'");
+    }
+}

@@ -1,0 +1,42 @@
+package dev.chatrouter.api.spi;
+
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.config.RouterConfig;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * How {@link ChatRouter#builder()} finds the router implementation ({@code router-core}) with
+ * {@link java.util.ServiceLoader}. Not for plugin authors.
+ */
+public interface RouterImplementation {
+
+    /**
+     * Builds a router.
+     *
+     * @throws dev.chatrouter.api.ConfigurationException if the configuration is wrong
+     */
+    ChatRouter create(Settings settings);
+
+    /**
+     * What the builder collected.
+     *
+     * @param configFile  the configuration file, or {@code null}
+     * @param config      providers and routes given in code (added after the file's)
+     * @param factories   plugins given in code, beside those ServiceLoader finds
+     * @param services    shared services by type
+     * @param clock       the clock
+     * @param environment where {@code ${VAR}} is looked up
+     */
+    record Settings(Path configFile, RouterConfig config, List<ProviderFactory> factories,
+                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment) {
+        public Settings {
+            factories = List.copyOf(factories);
+            services = Map.copyOf(services);
+            environment = Map.copyOf(environment);
+        }
+    }
+}

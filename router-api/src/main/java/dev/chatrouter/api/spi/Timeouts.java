@@ -1,0 +1,23 @@
+package dev.chatrouter.api.spi;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A provider's timeouts.
+ *
+ * @param connect    to open a connection (default 5s)
+ * @param firstToken from sending the request to the response head, or a stream's first token (default 30s)
+ * @param total      for the whole attempt (default 300s)
+ */
+public record Timeouts(Duration connect, Duration firstToken, Duration total) {
+
+    public static final Timeouts DEFAULTS =
+            new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofSeconds(300));
+
+    public Timeouts {
+        Objects.requireNonNull(connect, "connect");
+        Objects.requireNonNull(firstToken, "firstToken");
+        Objects.requireNonNull(total, "total");
+    }
+}
