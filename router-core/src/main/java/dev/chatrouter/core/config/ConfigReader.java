@@ -1,0 +1,238 @@
+package dev.chatrouter.core.config;
+
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.config.FallbackConfig;
+import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.PoolTarget;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.RouterConfig;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.ProviderLimits;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.Timeouts;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a parsed (and substituted) tree into a {@link RouterConfig}, checking every key, type and range before
+ * a record is built, so that each failure names its path. Cross-references are left to {@link ConfigValidator}.
+ */
+final class ConfigReader {
+
+    static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "server");
+    static final List<String> NOT_YET_SUPPORTED = List.of("classification", "budgets", "rate_limits", "cache");
+    private static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "headers", "timeouts",
+            "max_connections", "limits", "models");
+    private static final List<String> TIMEOUT_KEYS = List.of("connect_ms", "first_token_ms", "total_ms");
+    private static final List<String> LIMIT_KEYS = List.of("rpm", "tpm");
+    private static final List<String> MODEL_KEYS = List.of("upstream", "price", "context_window",
+            "max_output_tokens", "capabilities");
+    private static final List<String> PRICE_KEYS = List.of("input", "output", "cached_input", "cache_write");
+    private static final List<String> ROUTE_KEYS = List.of("match", "base_type", "pools", "fallback",
+            "hedge_after_ms");
+    private static final List<String> POOL_KEYS = List.of("policy", "targets");
+    private static final List<String> TARGET_KEYS = List.of("target", "weight");
+    private static final List<String> FALLBACK_KEYS = List.of("max_attempts", "retries_per_target", "on");
+    private static final String CAPABILITY_NAMES = Arrays.stream(Capability.values()).map(Capability::wireName)
+            .collect(Collectors.joining(", "));
+    private static final String RETRYABLE_KINDS = Arrays.stream(FailureKind.values()).filter(FailureKind::retryable)
+            .map(FailureKind::wireName).collect(Collectors.joining(", "));
+
+    private final PluginCatalog plugins;
+
+    ConfigReader(PluginCatalog plugins) {
+        this.plugins = plugins;
+    }
+
+    RouterConfig read(ConfigNode root) {
+        if (root.isAbsent()) {
+            return new RouterConfig(Map.of(), Map.of(), null);
+        }
+        if (!root.isMap()) {
+            throw root.mismatch("a map of sections (providers, routes, default_route) at the top level");
+        }
+        for (String section : root.entries("a map").keySet()) {
+            if (NOT_YET_SUPPORTED.contains(section)) {
+                throw root.field(section).error("the '" + section + "' section is not supported by this version"
+                        + " of ChatRouter; supported sections: " + String.join(", ", SECTIONS));
+            }
+        }
+        root.object("a map of sections", SECTIONS);
+        Map<String, ProviderSpec> providers = new LinkedHashMap<>();
+        root.field("providers").entries("a map of providers by id")
+                .forEach((id, node) -> providers.put(id, provider(id, node)));
+        Map<String, RouteConfig> routes = new LinkedHashMap<>();
+        root.field("routes").entries("a map of routes by intent id")
+                .forEach((id, node) -> routes.put(id, route(id, node)));
+        return new RouterConfig(providers, routes, root.field("default_route").string(null));
+    }
+
+    private ProviderSpec provider(String id, ConfigNode node) {
+        node.requirePresent("a map with at least 'type'");
+        node.requireMap("a map with at least 'type'");
+        ConfigNode typeNode = node.field("type");
+        String type = typeNode.requiredString();
+        if (!plugins.hasType(type)) {
+            throw typeNode.error(ConfigValidator.unknownType(typeNode.shown(type), plugins));
+        }
+        List<String> accepted = new ArrayList<>(PROVIDER_KEYS);
+        plugins.optionKeys(type).stream().sorted().filter(k -> !accepted.contains(k)).forEach(accepted::add);
+        node.object("a map", accepted);
+
+        ProviderSpec.Builder spec = ProviderSpec.builder(id, type)
+                .baseUrl(node.field("base_url").string(null))
+                .apiKey(node.field("api_key").secret().string(null));
+        node.field("headers").secret().entries("a map of header names to values")
+                .forEach((name, value) -> spec.header(name, value.requiredString()));
+        ConfigNode timeouts = node.field("timeouts").object("a map", TIMEOUT_KEYS);
+        spec.timeouts(new Timeouts(
+                millis(timeouts.field("connect_ms"), 1, Timeouts.DEFAULTS.connect()),
+                millis(timeouts.field("first_token_ms"), 1, Timeouts.DEFAULTS.firstToken()),
+                millis(timeouts.field("total_ms"), 1, Timeouts.DEFAULTS.total())));
+        ConfigNode maxConnections = node.field("max_connections");
+        if (!maxConnections.isAbsent()) {
+            spec.maxConnections(maxConnections.integer(1, 0));
+        }
+        ConfigNode limits = node.field("limits").object("a map", LIMIT_KEYS);
+        spec.limits(new ProviderLimits(limits.field("rpm").longInteger(0, 0),
+                limits.field("tpm").longInteger(0, 0)));
+        node.field("models").entries("a map of models by id")
+                .forEach((modelId, model) -> spec.model(model(modelId, model)));
+        node.entries("a map").forEach((key, value) -> {
+            if (!PROVIDER_KEYS.contains(key) && !value.isAbsent()) {
+                spec.option(key, value.plain());
+            }
+        });
+        return spec.build();
+    }
+
+    private ModelSpec model(String id, ConfigNode node) {
+        node.object("a map (or nothing, for all defaults)", MODEL_KEYS);
+        Set<Capability> capabilities = EnumSet.noneOf(Capability.class);
+        for (ConfigNode c : node.field("capabilities").elements("a list of capabilities (" + CAPABILITY_NAMES + ")")) {
+            String name = c.requiredString();
+            try {
+                capabilities.add(Capability.fromWireName(name));
+            } catch (IllegalArgumentException e) {
+                throw c.error("unknown capability " + c.shown(name) + "; expected one of: " + CAPABILITY_NAMES);
+            }
+        }
+        return new ModelSpec(id, node.field("upstream").string(null), price(node.field("price")),
+                node.field("context_window").integer(0, 0), node.field("max_output_tokens").integer(0, 0),
+                capabilities);
+    }
+
+    private Price price(ConfigNode node) {
+        node.object("a map of prices in USD per million tokens", PRICE_KEYS);
+        if (node.isAbsent()) {
+            return null;
+        }
+        ConfigNode input = node.field("input");
+        ConfigNode output = node.field("output");
+        input.requirePresent("a non-negative number (USD per million input tokens)");
+        output.requirePresent("a non-negative number (USD per million output tokens)");
+        double in = input.number(false, 0);
+        return new Price(in, output.number(false, 0), node.field("cached_input").number(false, in),
+                node.field("cache_write").number(false, in));
+    }
+
+    private RouteConfig route(String id, ConfigNode node) {
+        node.requirePresent("a map with at least 'pools'");
+        node.object("a map", ROUTE_KEYS);
+        RouteConfig.Builder route = RouteConfig.builder(id);
+        for (ConfigNode m : node.field("match").elements("a list of model ids or globs")) {
+            route.match(m.requiredString());
+        }
+        ConfigNode baseType = node.field("base_type");
+        String base = baseType.string("pro");
+        if (!base.equals("flash") && !base.equals("pro")) {
+            throw baseType.error("expected flash or pro but found " + baseType.shown(base));
+        }
+        route.baseType(RequestType.fromWireName(base));
+        ConfigNode pools = node.field("pools");
+        pools.requirePresent("a map of pools by request type");
+        Map<String, ConfigNode> entries = pools.entries("a map of pools by request type");
+        if (entries.isEmpty()) {
+            throw pools.error("a route needs at least one pool");
+        }
+        entries.forEach((type, pool) -> route.pool(type, pool(pool)));
+        route.fallback(fallback(node.field("fallback")));
+        route.hedgeAfter(millis(node.field("hedge_after_ms"), 0, Duration.ZERO));
+        return route.build();
+    }
+
+    private PoolConfig pool(ConfigNode node) {
+        node.requirePresent("a map with 'targets'");
+        node.object("a map", POOL_KEYS);
+        ConfigNode targets = node.field("targets");
+        targets.requirePresent("a list of targets");
+        List<PoolTarget> list = new ArrayList<>();
+        for (ConfigNode target : targets.elements("a list of targets")) {
+            list.add(target(target));
+        }
+        if (list.isEmpty()) {
+            throw targets.error("a pool needs at least one target");
+        }
+        return new PoolConfig(node.field("policy").string("priority"), list);
+    }
+
+    private PoolTarget target(ConfigNode node) {
+        if (node.isString()) {
+            return PoolTarget.of(node.requiredString());
+        }
+        if (!node.isMap()) {
+            throw node.mismatch("'provider/model' or a map { target: provider/model, weight: N }");
+        }
+        node.object("a map", TARGET_KEYS);
+        return new PoolTarget(node.field("target").requiredString(), node.field("weight").number(true, 1));
+    }
+
+    private FallbackConfig fallback(ConfigNode node) {
+        if (node.isAbsent()) {
+            return FallbackConfig.DEFAULTS;
+        }
+        node.object("a map", FALLBACK_KEYS);
+        FallbackConfig defaults = FallbackConfig.DEFAULTS;
+        Set<FailureKind> on = defaults.on();
+        ConfigNode onNode = node.field("on");
+        if (!onNode.isAbsent()) {
+            on = new LinkedHashSet<>();
+            for (ConfigNode kind : onNode.elements("a list of failure kinds (" + RETRYABLE_KINDS + ")")) {
+                on.add(failureKind(kind));
+            }
+        }
+        return new FallbackConfig(node.field("max_attempts").integer(1, defaults.maxAttempts()),
+                node.field("retries_per_target").integer(0, defaults.retriesPerTarget()), on);
+    }
+
+    private static FailureKind failureKind(ConfigNode node) {
+        String name = node.requiredString();
+        FailureKind kind;
+        try {
+            kind = FailureKind.fromWireName(name);
+        } catch (IllegalArgumentException e) {
+            throw node.error("unknown failure kind " + node.shown(name) + "; expected one of: " + RETRYABLE_KINDS);
+        }
+        if (!kind.retryable()) {
+            throw node.error(node.shown(name) + " is never retried: bad_request and auth failures go back to the"
+                    + " client; expected one of: " + RETRYABLE_KINDS);
+        }
+        return kind;
+    }
+
+    private static Duration millis(ConfigNode node, int min, Duration fallback) {
+        return node.isAbsent() ? fallback : Duration.ofMillis(node.integer(min, 0));
+    }
+}
