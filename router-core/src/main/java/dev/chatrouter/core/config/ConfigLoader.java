@@ -70,6 +70,21 @@ public final class ConfigLoader {
      * @throws ConfigurationException if the file cannot be read or the configuration is wrong
      */
     public static RouterConfig load(Path file, Map<String, String> environment, PluginCatalog plugins) {
+        return read(file, environment, plugins, true);
+    }
+
+    /**
+     * Reads and checks a file like {@link #load}, but leaves the cross-reference checks of {@link #validate} to
+     * the caller: for a file that the builder completes with providers or routes given in code.
+     *
+     * @throws ConfigurationException if the file cannot be read or an entry is wrong
+     */
+    public static RouterConfig loadPart(Path file, Map<String, String> environment, PluginCatalog plugins) {
+        return read(file, environment, plugins, false);
+    }
+
+    private static RouterConfig read(Path file, Map<String, String> environment, PluginCatalog plugins,
+                                     boolean validate) {
         Objects.requireNonNull(file, "file");
         String source = file.toString();
         String text;
@@ -83,7 +98,7 @@ public final class ConfigLoader {
             throw new ConfigurationException(source, null, "cannot be read as UTF-8 text ("
                     + e.getClass().getSimpleName() + ")", e);
         }
-        return parse(source, text, environment, plugins);
+        return parse(source, text, environment, plugins, validate);
     }
 
     /**
@@ -96,6 +111,11 @@ public final class ConfigLoader {
      */
     public static RouterConfig parse(String sourceName, String text, Map<String, String> environment,
                                      PluginCatalog plugins) {
+        return parse(sourceName, text, environment, plugins, true);
+    }
+
+    private static RouterConfig parse(String sourceName, String text, Map<String, String> environment,
+                                      PluginCatalog plugins, boolean validate) {
         Objects.requireNonNull(sourceName, "sourceName");
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(environment, "environment");
@@ -108,7 +128,9 @@ public final class ConfigLoader {
         Set<String> substituted = new HashSet<>();
         tree = new Substitution(sourceName, environment, substituted).apply(tree, "");
         RouterConfig config = new ConfigReader(plugins).read(ConfigNode.root(sourceName, tree, substituted));
-        new ConfigValidator(sourceName, plugins, substituted).validate(config);
+        if (validate) {
+            new ConfigValidator(sourceName, plugins, substituted).validate(config);
+        }
         return config;
     }
 

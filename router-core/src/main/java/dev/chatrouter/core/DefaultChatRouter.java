@@ -1,0 +1,304 @@
+package dev.chatrouter.core;
+
+import dev.chatrouter.api.Attempt;
+import dev.chatrouter.api.ChatResult;
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ChatStream;
+import dev.chatrouter.api.Effort;
+import dev.chatrouter.api.EmbeddingResult;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.ModelInfo;
+import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.ChatResponse;
+import dev.chatrouter.api.chat.Usage;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.api.embed.EmbeddingResponse;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.EmbeddingCall;
+import dev.chatrouter.api.spi.Provider;
+import dev.chatrouter.api.spi.ProviderCall;
+import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.core.dispatch.Costs;
+import dev.chatrouter.core.dispatch.FallbackSequence;
+import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.route.LatencyTracker;
+import dev.chatrouter.core.route.Plan;
+import dev.chatrouter.core.route.Planner;
+import dev.chatrouter.core.route.RequestShape;
+import dev.chatrouter.core.route.RouteTable;
+import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.upstream.Stages;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
+import java.util.function.Function;
+
+/**
+ * The default {@link ChatRouter}. The path of a request reads top to bottom: prepare (resolve the route,
+ * classify, plan) then dispatch attempts along the plan, then report.
+ */
+final class DefaultChatRouter implements ChatRouter {
+
+    private final RouteTable routes;
+    private final Planner planner;
+    private final LatencyTracker latency;
+    private final List<Provider> providers;
+    private final Clock clock;
+    private final Scheduler scheduler;
+    private final DoubleSupplier random;
+    private final Runnable onClose;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    DefaultChatRouter(RouteTable routes, Planner planner, LatencyTracker latency, List<Provider> providers,
+                      Clock clock, Scheduler scheduler, DoubleSupplier random, Runnable onClose) {
+        this.routes = routes;
+        this.planner = planner;
+        this.latency = latency;
+        this.providers = List.copyOf(providers);
+        this.clock = clock;
+        this.scheduler = scheduler;
+        this.random = random;
+        this.onClose = onClose;
+    }
+
+    @Override
+    public CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context) {
+        Prepared prepared;
+        try {
+            requireMessages(request);
+            prepared = prepare(request.model(), context, RequestShape.of(request.isStream()
+                    ? request.toBuilder().stream(null).build() : request), null);
+        } catch (ChatRouterException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return dispatch(prepared,
+                target -> target.provider().chat(new ProviderCall(prepared.requestId(), target.model(),
+                        upstreamRequest(request, target), prepared.deadline())),
+                ChatResponse::usage,
+                (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
+                ChatResult::new);
+    }
+
+    @Override
+    public ChatStream stream(ChatRequest request, RequestContext context) {
+        try {
+            requireMessages(request);
+            ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
+            return new RoutedStream(this, streamed, prepare(request.model(), context, RequestShape.of(streamed), null),
+                    null);
+        } catch (ChatRouterException e) {
+            return new RoutedStream(this, request, null, e);
+        }
+    }
+
+    @Override
+    public CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context) {
+        Prepared prepared;
+        try {
+            if (request.input().isEmpty()) {
+                throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "input", "input must not be empty");
+            }
+            long chars = 0;
+            for (String text : request.input()) {
+                chars += text.length();
+            }
+            prepared = prepare(request.model(), context,
+                    new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0), RequestType.EMBEDDING);
+        } catch (ChatRouterException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        return dispatch(prepared,
+                target -> target.provider().embed(new EmbeddingCall(prepared.requestId(), target.model(),
+                        request.withModel(target.model().upstream()), prepared.deadline())),
+                EmbeddingResponse::usage,
+                (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
+                EmbeddingResult::new);
+    }
+
+    @Override
+    public List<ModelInfo> models() {
+        return routes.models();
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            for (Provider provider : providers) {
+                try {
+                    provider.close();
+                } catch (RuntimeException ignored) {
+                    // closing the others matters more
+                }
+            }
+            onClose.run();
+        }
+    }
+
+    private static void requireMessages(ChatRequest request) {
+        if (request.messages().isEmpty()) {
+            throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "messages",
+                    "messages must hold at least one message");
+        }
+    }
+
+    /** Resolves the route, classifies and plans; fails with the error the caller should see. */
+    private Prepared prepare(String model, RequestContext context, RequestShape shape, RequestType fixedType) {
+        if (closed.get()) {
+            throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
+        }
+        if (model == null || model.isBlank()) {
+            throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "model", "model is required");
+        }
+        RouteConfig route = routes.resolve(model).orElseThrow(() -> ChatRouterException.builder(
+                ErrorCode.MODEL_NOT_FOUND, "no route matches model '" + model + "' and there is no default route")
+                .param("model").build());
+        RequestType type = fixedType != null ? fixedType : route.baseType();
+        String rule = fixedType != null ? fixedType.wireName() : "base";
+        Effort effort = context.effort() != null ? context.effort() : Effort.AUTO;
+        String poolName = Planner.poolName(route, type);
+        if (poolName == null) {
+            throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()
+                    + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
+        }
+        Plan plan = planner.plan(route, poolName, shape);
+        if (plan.candidates().isEmpty()) {
+            Map<String, String> why = new LinkedHashMap<>();
+            plan.dropped().forEach(d -> why.put(d.target(), d.reason()));
+            throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "no target of route '" + route.id()
+                            + "' (pool '" + poolName + "') can serve this request: " + why)
+                    .metadata("dropped", why).build();
+        }
+        Instant deadline = context.deadline();
+        if (deadline != null && !clock.instant().isBefore(deadline)) {
+            throw ChatRouterException.builder(ErrorCode.TIMEOUT, "the request's deadline passed before dispatch")
+                    .build();
+        }
+        String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
+        return new Prepared(requestId, model, route, type, rule, effort, shape, plan, deadline);
+    }
+
+    /** The request as a target gets it: its upstream model name, and no reasoning effort unless it reasons. */
+    ChatRequest upstreamRequest(ChatRequest request, Target target) {
+        ChatRequest.Builder builder = request.toBuilder().model(target.model().upstream());
+        if (!target.model().has(Capability.REASONING)) {
+            builder.reasoningEffort(null);
+        }
+        return builder.build();
+    }
+
+    FallbackSequence newSequence(Prepared prepared) {
+        return new FallbackSequence(prepared.plan().candidates(), prepared.route().fallback(), clock,
+                prepared.deadline(), random);
+    }
+
+    /**
+     * Runs attempts along the plan until one succeeds or the fallback sequence ends. Cancelling the returned
+     * future cancels the attempt under way.
+     */
+    private <R, T> CompletableFuture<T> dispatch(Prepared prepared,
+                                                 Function<Target, CompletionStage<R>> call,
+                                                 Function<R, Usage> usageOf,
+                                                 BiFunction<R, Usage, R> finish,
+                                                 BiFunction<R, RoutingReport, T> result) {
+        CompletableFuture<T> outcome = new CompletableFuture<>();
+        FallbackSequence sequence = newSequence(prepared);
+        attempt(prepared, sequence, sequence.first(), call, usageOf, finish, result, outcome);
+        return outcome;
+    }
+
+    private <R, T> void attempt(Prepared prepared, FallbackSequence sequence, FallbackSequence.Step step,
+                                Function<Target, CompletionStage<R>> call, Function<R, Usage> usageOf,
+                                BiFunction<R, Usage, R> finish, BiFunction<R, RoutingReport, T> result,
+                                CompletableFuture<T> outcome) {
+        scheduler.schedule(step.delay(), () -> {
+            if (outcome.isDone()) {
+                return;
+            }
+            Target target = step.target();
+            Instant start = clock.instant();
+            CompletableFuture<R> pending;
+            try {
+                pending = call.apply(target).toCompletableFuture();
+            } catch (RuntimeException e) {
+                pending = CompletableFuture.failedFuture(e);
+            }
+            CompletableFuture<R> inFlight = pending;
+            outcome.whenComplete((r, e) -> {
+                if (outcome.isCancelled()) {
+                    inFlight.cancel(false);
+                }
+            });
+            inFlight.whenComplete((response, error) -> {
+                Duration elapsed = Duration.between(start, clock.instant());
+                if (error == null) {
+                    latency.observe(target.id(), elapsed.toMillis());
+                    Usage usage = usageOf.apply(response);
+                    if (usage == null) {
+                        usage = Usage.of(prepared.shape().estimatedInputTokens(), 0);
+                    }
+                    double cost = Costs.of(target.model().price(), usage);
+                    sequence.record(new Attempt(target.id(), null, 200, null, step.delay(), elapsed, elapsed, false));
+                    outcome.complete(result.apply(finish.apply(response, usage.withCost(cost)),
+                            prepared.report(target, sequence.attempts(), cost)));
+                    return;
+                }
+                ProviderException failure = asProviderException(Stages.unwrap(error));
+                sequence.record(new Attempt(target.id(), failure.kind(), failure.status(), failure.getMessage(),
+                        step.delay(), null, elapsed, false));
+                FallbackSequence.Step next = sequence.next(failure);
+                if (next == null) {
+                    outcome.completeExceptionally(sequence.failure());
+                } else {
+                    attempt(prepared, sequence, next, call, usageOf, finish, result, outcome);
+                }
+            });
+        });
+    }
+
+    /** A provider failure as the fallback logic sees it; anything else a plugin throws counts as a server error. */
+    static ProviderException asProviderException(Throwable error) {
+        if (error instanceof ProviderException pe) {
+            return pe;
+        }
+        return new ProviderException(FailureKind.SERVER, "provider failed: " + error, error);
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    Scheduler scheduler() {
+        return scheduler;
+    }
+
+    LatencyTracker latency() {
+        return latency;
+    }
+
+    /** Request ids: a prefix and 16 random hex digits. */
+    static final class RequestIds {
+        private RequestIds() {
+        }
+
+        static String next() {
+            return "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
+        }
+    }
+}

@@ -1,0 +1,135 @@
+package dev.chatrouter.core;
+
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.ConfigurationException;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.RouterConfig;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Provider;
+import dev.chatrouter.api.spi.ProviderContext;
+import dev.chatrouter.api.spi.ProviderFactory;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.RouterImplementation;
+import dev.chatrouter.core.config.ConfigLoader;
+import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.plugin.PluginRegistry;
+import dev.chatrouter.core.route.LatencyTracker;
+import dev.chatrouter.core.route.Planner;
+import dev.chatrouter.core.route.RouteTable;
+import dev.chatrouter.core.route.Target;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Builds the default router: finds the plugins, loads and validates the configuration, creates the providers on
+ * a shared Vert.x instance (the embedder's, or one the router owns and closes), and wires the routing tables.
+ * Registered for {@link java.util.ServiceLoader} so that {@link ChatRouter#builder()} finds it.
+ */
+public final class DefaultRouterImplementation implements RouterImplementation {
+
+    @Override
+    public ChatRouter create(Settings settings) {
+        ClassLoader loader = Optional.ofNullable(Thread.currentThread().getContextClassLoader())
+                .orElse(DefaultRouterImplementation.class.getClassLoader());
+        PluginRegistry plugins = PluginRegistry.discover(loader, settings.factories());
+        String source = settings.configFile() == null ? "builder" : settings.configFile().toString();
+        RouterConfig config;
+        RouterConfig code = settings.config();
+        boolean codeAddsNothing = code.providers().isEmpty() && code.routes().isEmpty() && code.defaultRoute() == null;
+        if (settings.configFile() == null) {
+            config = code;
+            ConfigLoader.validate(config, source, plugins);
+        } else if (codeAddsNothing) {
+            config = ConfigLoader.load(settings.configFile(), settings.environment(), plugins);
+        } else {
+            config = merge(ConfigLoader.loadPart(settings.configFile(), settings.environment(), plugins), code);
+            ConfigLoader.validate(config, source, plugins);
+        }
+
+        Vertx vertx = (Vertx) settings.services().get(Vertx.class);
+        boolean ownsVertx = vertx == null;
+        if (ownsVertx) {
+            vertx = Vertx.vertx();
+        }
+        Map<Class<?>, Object> services = new HashMap<>(settings.services());
+        services.put(Vertx.class, vertx);
+        ProviderContext context = new Context(settings.clock(), services);
+
+        List<Provider> created = new ArrayList<>();
+        Map<String, Target> targets = new HashMap<>();
+        try {
+            for (ProviderSpec spec : config.providers().values()) {
+                ProviderFactory factory = plugins.factory(spec.type()).orElseThrow();
+                Provider provider;
+                try {
+                    provider = factory.create(spec, context);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigurationException(source, "providers." + spec.id(), e.getMessage(), e);
+                }
+                created.add(provider);
+                for (ModelSpec model : spec.models().values()) {
+                    String id = spec.id() + "/" + model.id();
+                    targets.put(id, new Target(id, spec.id(), provider, model));
+                }
+            }
+        } catch (RuntimeException e) {
+            created.forEach(Provider::close);
+            if (ownsVertx) {
+                vertx.close();
+            }
+            throw e;
+        }
+
+        Vertx shared = vertx;
+        Scheduler scheduler = (delay, task) -> {
+            long millis = delay.toMillis();
+            if (millis <= 0) {
+                task.run();
+            } else {
+                shared.setTimer(millis, id -> task.run());
+            }
+        };
+        LatencyTracker latency = new LatencyTracker();
+        RouteTable routes = new RouteTable(config.routes(), config.defaultRoute(),
+                settings.clock().instant().getEpochSecond());
+        Planner planner = new Planner(targets, latency, () -> ThreadLocalRandom.current().nextDouble());
+        Runnable onClose = ownsVertx ? shared::close : () -> { };
+        return new DefaultChatRouter(routes, planner, latency, created, settings.clock(), scheduler,
+                () -> ThreadLocalRandom.current().nextDouble(), onClose);
+    }
+
+    /** The file's configuration followed by what the builder added; an id defined in both is an error. */
+    private static RouterConfig merge(RouterConfig file, RouterConfig code) {
+        Map<String, ProviderSpec> providers = new LinkedHashMap<>(file.providers());
+        for (ProviderSpec spec : code.providers().values()) {
+            if (providers.putIfAbsent(spec.id(), spec) != null) {
+                throw new ConfigurationException("builder", "providers." + spec.id(),
+                        "provider is defined in the configuration file already");
+            }
+        }
+        Map<String, RouteConfig> routes = new LinkedHashMap<>(file.routes());
+        for (RouteConfig route : code.routes().values()) {
+            if (routes.putIfAbsent(route.id(), route) != null) {
+                throw new ConfigurationException("builder", "routes." + route.id(),
+                        "route is defined in the configuration file already");
+            }
+        }
+        return new RouterConfig(providers, routes,
+                code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute());
+    }
+
+    private record Context(Clock clock, Map<Class<?>, Object> services) implements ProviderContext {
+        @Override
+        public <T> Optional<T> service(Class<T> type) {
+            return Optional.ofNullable(services.get(type)).map(type::cast);
+        }
+    }
+}

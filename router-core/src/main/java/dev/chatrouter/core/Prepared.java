@@ -1,0 +1,36 @@
+package dev.chatrouter.core;
+
+import dev.chatrouter.api.Attempt;
+import dev.chatrouter.api.Effort;
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.core.route.Plan;
+import dev.chatrouter.core.route.RequestShape;
+import dev.chatrouter.core.route.Target;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A request after classification and planning, before dispatch.
+ *
+ * @param requestId the request id
+ * @param intent    the model id the client sent, echoed back
+ * @param route     the route
+ * @param type      the request type
+ * @param rule      the classification rule that decided it
+ * @param effort    the effort
+ * @param shape     what the request needs and its size
+ * @param plan      the ordered candidates
+ * @param deadline  the request's deadline, or {@code null}
+ */
+record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
+                RequestShape shape, Plan plan, Instant deadline) {
+
+    RoutingReport report(Target served, List<Attempt> attempts, double cost) {
+        return new RoutingReport(requestId, intent, route.id(), type, rule, effort, plan.pool(), plan.policy(),
+                plan.candidates().stream().map(Target::id).toList(), plan.dropped(),
+                served == null ? null : served.id(), attempts, cost, false);
+    }
+}

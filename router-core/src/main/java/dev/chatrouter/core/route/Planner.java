@@ -1,0 +1,133 @@
+package dev.chatrouter.core.route;
+
+import dev.chatrouter.api.DroppedTarget;
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.PoolTarget;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Price;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.DoubleSupplier;
+
+/**
+ * Picks the pool for a route and request type, drops the targets that cannot serve the request, and orders the
+ * rest by the pool's policy: {@code priority} (listed order), {@code cost} (cheapest estimated cost first),
+ * {@code latency} (lowest decaying average first, unmeasured targets first so they get measured) or
+ * {@code weighted} (random in proportion to weight, without replacement).
+ */
+public final class Planner {
+
+    /** The output size assumed for cost ordering when the caller set no limit. */
+    static final long EXPECTED_OUTPUT_TOKENS = 256;
+
+    private final Map<String, Target> targets;
+    private final LatencyTracker latency;
+    private final DoubleSupplier random;
+
+    /**
+     * @param targets every configured target by {@code provider/model}
+     * @param random  uniform draws in [0, 1) for the weighted policy
+     */
+    public Planner(Map<String, Target> targets, LatencyTracker latency, DoubleSupplier random) {
+        this.targets = Map.copyOf(targets);
+        this.latency = latency;
+        this.random = random;
+    }
+
+    /** The pool a request of this type uses on this route: its own, else {@code *}, else none. */
+    public static String poolName(RouteConfig route, RequestType type) {
+        if (route.pools().containsKey(type.wireName())) {
+            return type.wireName();
+        }
+        return route.pools().containsKey("*") ? "*" : null;
+    }
+
+    /** Plans a request; a plan with no candidates means every target was dropped (see {@link Plan#dropped()}). */
+    public Plan plan(RouteConfig route, String poolName, RequestShape shape) {
+        PoolConfig pool = route.pools().get(poolName);
+        List<Target> eligible = new ArrayList<>(pool.targets().size());
+        List<Double> weights = new ArrayList<>(pool.targets().size());
+        List<DroppedTarget> dropped = new ArrayList<>(0);
+        for (PoolTarget entry : pool.targets()) {
+            Target target = targets.get(entry.target());
+            String reason = dropReason(target.model(), shape);
+            if (reason != null) {
+                dropped.add(new DroppedTarget(target.id(), reason));
+            } else {
+                eligible.add(target);
+                weights.add(entry.weight());
+            }
+        }
+        return new Plan(poolName, pool.policy(), order(pool.policy(), eligible, weights, shape), dropped);
+    }
+
+    static String dropReason(ModelSpec model, RequestShape shape) {
+        for (Capability need : shape.needs()) {
+            if (!model.has(need)) {
+                return "missing_capability:" + need.wireName();
+            }
+        }
+        if (model.contextWindow() > 0
+                && shape.estimatedInputTokens() + shape.requestedOutputTokens() > model.contextWindow()) {
+            return "context_window";
+        }
+        return null;
+    }
+
+    private List<Target> order(String policy, List<Target> eligible, List<Double> weights, RequestShape shape) {
+        if (eligible.size() < 2) {
+            return eligible;
+        }
+        switch (policy) {
+            case "cost" -> eligible.sort(Comparator.comparingDouble(t -> estimatedCost(t.model(), shape)));
+            case "latency" -> eligible.sort(Comparator.comparingDouble(t -> {
+                double avg = latency.averageMillis(t.id());
+                return Double.isNaN(avg) ? -1 : avg;
+            }));
+            case "weighted" -> {
+                return weightedOrder(eligible, weights);
+            }
+            default -> {
+                // priority: the listed order
+            }
+        }
+        return eligible;
+    }
+
+    /** Estimated cost in USD: price times estimated input, plus price times the requested or expected output. */
+    static double estimatedCost(ModelSpec model, RequestShape shape) {
+        Price price = model.price();
+        long output = shape.requestedOutputTokens() > 0 ? shape.requestedOutputTokens() : EXPECTED_OUTPUT_TOKENS;
+        return (shape.estimatedInputTokens() * price.input() + output * price.output()) / 1_000_000.0;
+    }
+
+    private List<Target> weightedOrder(List<Target> eligible, List<Double> weights) {
+        List<Target> remaining = new ArrayList<>(eligible);
+        List<Double> remainingWeights = new ArrayList<>(weights);
+        List<Target> ordered = new ArrayList<>(eligible.size());
+        while (!remaining.isEmpty()) {
+            double total = 0;
+            for (double w : remainingWeights) {
+                total += w;
+            }
+            double draw = random.getAsDouble() * total;
+            int pick = remaining.size() - 1;
+            for (int i = 0; i < remaining.size(); i++) {
+                draw -= remainingWeights.get(i);
+                if (draw < 0) {
+                    pick = i;
+                    break;
+                }
+            }
+            ordered.add(remaining.remove(pick));
+            remainingWeights.remove(pick);
+        }
+        return ordered;
+    }
+}

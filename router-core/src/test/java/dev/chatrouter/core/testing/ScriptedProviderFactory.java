@@ -1,0 +1,152 @@
+package dev.chatrouter.core.testing;
+
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.chat.ChatChunk;
+import dev.chatrouter.api.chat.ChatResponse;
+import dev.chatrouter.api.chat.Choice;
+import dev.chatrouter.api.chat.ChunkChoice;
+import dev.chatrouter.api.chat.Delta;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.Role;
+import dev.chatrouter.api.chat.Usage;
+import dev.chatrouter.api.spi.Provider;
+import dev.chatrouter.api.spi.ProviderCall;
+import dev.chatrouter.api.spi.ProviderContext;
+import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.api.spi.ProviderFactory;
+import dev.chatrouter.api.spi.ProviderSpec;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Flow;
+
+/**
+ * A provider plugin for router tests, of type {@code scripted}: each provider answers from a script of outcomes
+ * set per provider id (succeed with a text, or fail with a kind, or stream some chunks then fail), and records
+ * the calls it got. Not a mock of the router: it is a real plugin, loaded through the SPI.
+ */
+public final class ScriptedProviderFactory implements ProviderFactory {
+
+    /** What one call does. */
+    public sealed interface Outcome {
+        record Reply(String text, Usage usage) implements Outcome {
+        }
+
+        record Fail(FailureKind kind, int status, Duration retryAfter) implements Outcome {
+        }
+
+        /** Streams the words of {@code text}, then fails with {@code kind} (or completes when kind is null). */
+        record StreamThenFail(String text, FailureKind kind) implements Outcome {
+        }
+    }
+
+    public static Outcome reply(String text) {
+        return new Outcome.Reply(text, Usage.of(10, 5));
+    }
+
+    public static Outcome fail(FailureKind kind) {
+        return new Outcome.Fail(kind, statusOf(kind), null);
+    }
+
+    public static Outcome rateLimited(Duration retryAfter) {
+        return new Outcome.Fail(FailureKind.RATE_LIMIT, 429, retryAfter);
+    }
+
+    public static Outcome streamThenFail(String text, FailureKind kind) {
+        return new Outcome.StreamThenFail(text, kind);
+    }
+
+    private static int statusOf(FailureKind kind) {
+        return switch (kind) {
+            case RATE_LIMIT -> 429;
+            case SERVER -> 500;
+            case AUTH -> 401;
+            case BAD_REQUEST, CONTEXT_LENGTH, CONTENT_FILTER -> 400;
+            case TIMEOUT, CONNECTION -> 0;
+        };
+    }
+
+    private final Map<String, ConcurrentLinkedQueue<Outcome>> scripts = new ConcurrentHashMap<>();
+    private final Map<String, List<ProviderCall>> calls = new ConcurrentHashMap<>();
+
+    @Override
+    public String type() {
+        return "scripted";
+    }
+
+    /** Queues outcomes for a provider id; when the script runs out, calls reply "ok". */
+    public ScriptedProviderFactory script(String providerId, Outcome... outcomes) {
+        scripts.computeIfAbsent(providerId, k -> new ConcurrentLinkedQueue<>()).addAll(List.of(outcomes));
+        return this;
+    }
+
+    /** The calls a provider got, in order. */
+    public List<ProviderCall> calls(String providerId) {
+        return calls.getOrDefault(providerId, List.of());
+    }
+
+    @Override
+    public Provider create(ProviderSpec spec, ProviderContext context) {
+        return new Provider() {
+            private Outcome next(ProviderCall call) {
+                calls.computeIfAbsent(spec.id(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                        .add(call);
+                Outcome outcome = scripts.getOrDefault(spec.id(), new ConcurrentLinkedQueue<>()).poll();
+                return outcome == null ? reply("ok from " + spec.id()) : outcome;
+            }
+
+            @Override
+            public CompletionStage<ChatResponse> chat(ProviderCall call) {
+                Outcome outcome = next(call);
+                if (outcome instanceof Outcome.Fail f) {
+                    return CompletableFuture.failedFuture(failure(f.kind(), f.status(), f.retryAfter()));
+                }
+                String text = outcome instanceof Outcome.Reply r ? r.text() : ((Outcome.StreamThenFail) outcome).text();
+                Usage usage = outcome instanceof Outcome.Reply r ? r.usage() : Usage.of(10, 5);
+                return CompletableFuture.completedFuture(new ChatResponse("cmpl-1", "chat.completion", 1,
+                        call.request().model(), List.of(new Choice(0, Message.assistant(text), "stop", null, Map.of())),
+                        usage, null, null, Map.of()));
+            }
+
+            @Override
+            public Flow.Publisher<ChatChunk> stream(ProviderCall call) {
+                Outcome outcome = next(call);
+                if (outcome instanceof Outcome.Fail f) {
+                    return new ListPublisher<>(List.of(), failure(f.kind(), f.status(), f.retryAfter()));
+                }
+                String text = outcome instanceof Outcome.Reply r ? r.text() : ((Outcome.StreamThenFail) outcome).text();
+                List<ChatChunk> chunks = new ArrayList<>();
+                chunks.add(chunk(call, new Delta(Role.ASSISTANT, "", null, null, Map.of()), null, null));
+                for (String word : text.split("(?<= )")) {
+                    chunks.add(chunk(call, new Delta(null, word, null, null, Map.of()), null, null));
+                }
+                if (outcome instanceof Outcome.StreamThenFail s && s.kind() != null) {
+                    return new ListPublisher<>(chunks, failure(s.kind(), statusOf(s.kind()), null));
+                }
+                chunks.add(chunk(call, new Delta(null, null, null, null, Map.of()), "stop", null));
+                chunks.add(new ChatChunk("chunk-1", "chat.completion.chunk", 1, call.request().model(), List.of(),
+                        Usage.of(10, 5), null, Map.of()));
+                return new ListPublisher<>(chunks, null);
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static ChatChunk chunk(ProviderCall call, Delta delta, String finish, Usage usage) {
+        return new ChatChunk("chunk-1", "chat.completion.chunk", 1, call.request().model(),
+                List.of(new ChunkChoice(0, delta, finish, null, Map.of())), usage, null, Map.of());
+    }
+
+    private static ProviderException failure(FailureKind kind, int status, Duration retryAfter) {
+        return new ProviderException(kind, status, "scripted " + kind.wireName(), null, null, retryAfter, null);
+    }
+}
