@@ -106,7 +106,8 @@ final class MockCompletion {
             finishReason = "length";
         }
         Usage usage = Usage.of(tokens(promptChars(request)), n * tokens(output.length()));
-        return new MockCompletion("mock-" + hash(request.toString()), created, request.model(), n,
+        String key = request.toBuilder().stream(null).streamOptions(null).build().toString();
+        return new MockCompletion("mock-" + hash(key), created, request.model(), n,
                 function == null ? output : null,
                 function == null ? null : new FunctionCall(function.name(), output), finishReason, usage);
     }

@@ -5,6 +5,7 @@ import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
 
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.Set;
 
@@ -38,7 +39,7 @@ import java.util.Set;
  *   <li>usage: 4 characters per token, rounded up, over all messages and tool definitions (prompt) and over the
  *       content or arguments of each choice (completion); an output limit below that cuts the output to fit,
  *       with finish reason {@code length};</li>
- *   <li>id {@code mock-} and a hash of the request; {@code created} from the router's clock; {@code model} as
+ *   <li>id {@code mock-} and a hash of the request (the same streamed or not); {@code created} from the router's clock; {@code model} as
  *       sent upstream;</li>
  *   <li>streams: the same answer in OpenAI's chunk shape (content word by word, arguments in fragments), then a
  *       usage-only chunk, always;</li>
@@ -60,6 +61,8 @@ public final class MockProviderFactory implements ProviderFactory {
     /** The plugin's {@code type:}. */
     public static final String TYPE = "mock";
 
+    private static final Set<String> OPTION_KEYS = Collections.unmodifiableSet(new LinkedHashSet<>(MockOptions.KEYS));
+
     public MockProviderFactory() {
         // found by ServiceLoader
     }
@@ -72,7 +75,7 @@ public final class MockProviderFactory implements ProviderFactory {
     /** {@code fail}, {@code fail_first}, {@code latency_ms} and {@code reply}; see the class description. */
     @Override
     public Set<String> optionKeys() {
-        return new LinkedHashSet<>(MockOptions.KEYS);
+        return OPTION_KEYS;
     }
 
     /**

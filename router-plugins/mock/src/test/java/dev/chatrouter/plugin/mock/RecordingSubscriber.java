@@ -2,6 +2,8 @@ package dev.chatrouter.plugin.mock;
 
 import dev.chatrouter.api.chat.ChatChunk;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -19,7 +21,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 class RecordingSubscriber implements Flow.Subscriber<ChatChunk> {
 
-    final List<ChatChunk> chunks = new CopyOnWriteArrayList<>();
+    final List<ChatChunk> chunks = Collections.synchronizedList(new ArrayList<>());
     final List<String> violations = new CopyOnWriteArrayList<>();
     final CompletableFuture<Void> done = new CompletableFuture<>();
     final AtomicInteger signalsAfterTerminal = new AtomicInteger();
