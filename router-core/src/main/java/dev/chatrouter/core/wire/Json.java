@@ -295,6 +295,8 @@ public final class Json {
             g.writeNumber(f);
         } else if (value instanceof Short || value instanceof Byte) {
             g.writeNumber(((Number) value).intValue());
+        } else if (value instanceof JsonNode node) {
+            MAPPER.writeTree(g, node); // before Iterable: an ObjectNode iterates over its values
         } else if (value instanceof Iterable<?> iterable) {
             g.writeStartArray();
             for (Object element : iterable) {

@@ -96,6 +96,13 @@ final class ModelWriter {
         }
     }
 
+    /** {@code created}: 0 stands for an upstream that sent none, and is not written. */
+    private static void created(JsonGenerator g, long created) throws IOException {
+        if (created != 0) {
+            g.writeNumberField("created", created);
+        }
+    }
+
     // ---- requests ------------------------------------------------------------------------------------------
 
     static void chatRequest(JsonGenerator g, ChatRequest q) throws IOException {
@@ -379,7 +386,7 @@ final class ModelWriter {
         g.writeStartObject();
         string(g, "id", r.id());
         string(g, "object", r.object());
-        g.writeNumberField("created", r.created());
+        created(g, r.created());
         string(g, "model", r.model());
         g.writeFieldName("choices");
         g.writeStartArray();
@@ -411,7 +418,8 @@ final class ModelWriter {
             extras(g, r.extra(), key -> switch (key) {
                 case "id" -> r.id() != null;
                 case "object" -> r.object() != null;
-                case "created", "choices" -> true;
+                case "created" -> r.created() != 0;
+                case "choices" -> true;
                 case "model" -> r.model() != null;
                 case "usage" -> r.usage() != null;
                 case "service_tier" -> r.serviceTier() != null;
@@ -472,7 +480,7 @@ final class ModelWriter {
         g.writeStartObject();
         string(g, "id", c.id());
         string(g, "object", c.object());
-        g.writeNumberField("created", c.created());
+        created(g, c.created());
         string(g, "model", c.model());
         string(g, "system_fingerprint", c.systemFingerprint());
         g.writeFieldName("choices");
@@ -503,7 +511,8 @@ final class ModelWriter {
             extras(g, c.extra(), key -> switch (key) {
                 case "id" -> c.id() != null;
                 case "object" -> c.object() != null;
-                case "created", "choices" -> true;
+                case "created" -> c.created() != 0;
+                case "choices" -> true;
                 case "model" -> c.model() != null;
                 case "usage" -> c.usage() != null;
                 case "system_fingerprint" -> c.systemFingerprint() != null;
