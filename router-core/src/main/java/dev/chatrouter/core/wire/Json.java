@@ -3,9 +3,9 @@ package dev.chatrouter.core.wire;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -43,7 +43,6 @@ public final class Json {
     static {
         JsonFactory factory = JsonFactory.builder()
                 .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_STRING_LENGTH).build())
-                .enable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
                 .build();
         MAPPER = new ObjectMapper(factory);
         FACTORY = MAPPER.getFactory();
@@ -173,8 +172,10 @@ public final class Json {
                         + p.currentLocation().offsetDescription());
             }
             return value;
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
         } catch (IOException e) {
-            throw new IllegalArgumentException("invalid JSON: " + e.getMessage(), e);
+            throw new UncheckedIOException(e); // a byte-array parser does no I/O
         }
     }
 

@@ -1,7 +1,7 @@
 package dev.chatrouter.core.wire;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ModelInfo;
@@ -29,7 +29,9 @@ import java.util.Objects;
  * left {@code null} in the record and kept raw in the nearest {@code extra}; an {@code input_audio} or {@code file}
  * part with fields the record has no room for becomes {@code ContentPart.Other}. Writing gives the same JSON back:
  * known fields in OpenAI's order, then extras in their original order. An extra entry named like a known field is
- * written only while that field is null in the record, so values set by the router win.
+ * written only while that field is null in the record, so values set by the router win. Two defaults are not
+ * written back: {@code created} 0 (an upstream that sent none) and, in embeddings usage, {@code completion_tokens}
+ * 0 (OpenAI sends none).
  *
  * <p><b>Strict and lenient.</b> Requests from clients ({@link #readChatRequest}, {@link #readEmbeddingRequest}) are
  * read strictly and fail with a {@link ChatRouterException} whose code is {@code INVALID_JSON},
@@ -63,7 +65,7 @@ public final class WireCodec {
     private static <T> T read(WireReader r, Read<T> reader) {
         try (r) {
             return reader.read(r);
-        } catch (StreamReadException e) {
+        } catch (JsonProcessingException e) {
             throw r.syntax(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte-array parser does no I/O

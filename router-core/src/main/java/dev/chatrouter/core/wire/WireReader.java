@@ -2,7 +2,7 @@ package dev.chatrouter.core.wire;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.exc.StreamReadException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 
@@ -69,8 +69,11 @@ final class WireReader implements Closeable {
                 : new IllegalArgumentException("invalid JSON: " + message);
     }
 
-    RuntimeException syntax(StreamReadException e) {
-        String message = "invalid JSON: " + e.getOriginalMessage() + " at " + e.getLocation().offsetDescription();
+    /** A parse failure, or a document over Jackson's limits (nesting depth, string length). */
+    RuntimeException syntax(JsonProcessingException e) {
+        // The original message and an offset only: the source excerpt could hold a secret from the request.
+        String message = "invalid JSON: " + e.getOriginalMessage()
+                + (e.getLocation() == null ? "" : " at " + e.getLocation().offsetDescription());
         if (strict) {
             return ChatRouterException.builder(ErrorCode.INVALID_JSON, message).cause(e).build();
         }

@@ -47,6 +47,15 @@ class StrictReadTest {
         assertThat(e.getMessage()).startsWith("invalid JSON");
     }
 
+    @Test
+    void documentsOverJacksonsLimitsAreInvalidJsonAndMessagesDoNotEchoTheBody() {
+        String deep = "{\"model\":\"m\",\"x\":" + "[".repeat(2000) + "]".repeat(2000) + "}";
+        assertError(chatError(deep), ErrorCode.INVALID_JSON, null);
+        ChatRouterException e = chatError("{\"model\":\"sk-secret-key\" oops}");
+        assertError(e, ErrorCode.INVALID_JSON, null);
+        assertThat(e.getMessage()).doesNotContain("sk-secret-key");
+    }
+
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', quoteCharacter = '`', textBlock = """
             {"messages":[{"role":"user","content":"hi"}]}                          | model
