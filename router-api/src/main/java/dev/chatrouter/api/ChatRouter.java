@@ -1,11 +1,14 @@
 package dev.chatrouter.api;
 
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
 
 import java.nio.file.Path;
@@ -79,7 +82,10 @@ public interface ChatRouter extends AutoCloseable {
         private final Map<String, ProviderSpec> providers = new LinkedHashMap<>();
         private final Map<String, RouteConfig> routes = new LinkedHashMap<>();
         private String defaultRoute;
+        private ClassificationConfig classification;
+        private CacheConfig cache;
         private final List<ProviderFactory> factories = new ArrayList<>();
+        private final List<RequestClassifier.Plugin> classifierPlugins = new ArrayList<>();
         private final Map<Class<?>, Object> services = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
         private Map<String, String> environment = System.getenv();
@@ -103,6 +109,33 @@ public interface ChatRouter extends AutoCloseable {
             if (config.defaultRoute() != null) {
                 defaultRoute(config.defaultRoute());
             }
+            if (config.classification() != ClassificationConfig.DEFAULTS) {
+                classification(config.classification());
+            }
+            if (config.cache() != CacheConfig.DEFAULTS) {
+                cache(config.cache());
+            }
+            return this;
+        }
+
+        /** The built-in classifier's settings; overrides the file's {@code classification} section. */
+        public Builder classification(ClassificationConfig classification) {
+            this.classification = Objects.requireNonNull(classification, "classification");
+            return this;
+        }
+
+        /** The caches' settings; overrides the file's {@code cache} section. */
+        public Builder cache(CacheConfig cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
+            return this;
+        }
+
+        /**
+         * Replaces or wraps the built-in classifier, after any {@link RequestClassifier.Plugin} that
+         * {@link ServiceLoader} finds.
+         */
+        public Builder classifier(RequestClassifier.Plugin plugin) {
+            classifierPlugins.add(Objects.requireNonNull(plugin, "plugin"));
             return this;
         }
 
@@ -175,7 +208,9 @@ public interface ChatRouter extends AutoCloseable {
                     .orElseThrow(() -> new IllegalStateException(
                             "no ChatRouter implementation on the class path: add dev.chatrouter:router-core"));
             return implementation.create(new RouterImplementation.Settings(configFile,
-                    new RouterConfig(providers, routes, defaultRoute), factories, services, clock, environment));
+                    new RouterConfig(providers, routes, defaultRoute, classification, cache), classification != null,
+                    cache != null,
+                    factories, classifierPlugins, services, clock, environment));
         }
     }
 }

@@ -11,7 +11,8 @@ import java.util.concurrent.Flow;
  * the answer; a failure after content was delivered ends it with {@link Flow.Subscriber#onError} carrying a
  * {@link ChatRouterException}. Cancelling the subscription cancels the upstream call.
  *
- * <p>Chunks are delivered on the router's event-loop threads: subscribers must not block in {@code onNext}.
+ * <p>Chunks are delivered on the router's threads (an event loop, or the thread that requested): subscribers
+ * must not block in {@code onNext}. Signals are never concurrent.
  */
 public interface ChatStream extends Flow.Publisher<ChatChunk> {
 

@@ -24,6 +24,8 @@ import dev.chatrouter.api.spi.EmbeddingCall;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.core.classify.EffortResolver;
 import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
@@ -32,6 +34,7 @@ import dev.chatrouter.core.route.Plan;
 import dev.chatrouter.core.route.Planner;
 import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.route.RouteTable;
+import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
 import dev.chatrouter.core.upstream.Stages;
 
@@ -57,7 +60,9 @@ import java.util.function.Function;
 final class DefaultChatRouter implements ChatRouter {
 
     private final RouteTable routes;
+    private final RequestClassifier classifier;
     private final Planner planner;
+    private final StickyPrefixes sticky;
     private final LatencyTracker latency;
     private final List<Provider> providers;
     private final Clock clock;
@@ -66,10 +71,13 @@ final class DefaultChatRouter implements ChatRouter {
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    DefaultChatRouter(RouteTable routes, Planner planner, LatencyTracker latency, List<Provider> providers,
-                      Clock clock, Scheduler scheduler, DoubleSupplier random, Runnable onClose) {
+    DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
+                      LatencyTracker latency, List<Provider> providers, Clock clock, Scheduler scheduler,
+                      DoubleSupplier random, Runnable onClose) {
         this.routes = routes;
+        this.classifier = classifier;
         this.planner = planner;
+        this.sticky = sticky;
         this.latency = latency;
         this.providers = List.copyOf(providers);
         this.clock = clock;
@@ -83,14 +91,14 @@ final class DefaultChatRouter implements ChatRouter {
         Prepared prepared;
         try {
             requireMessages(request);
-            prepared = prepare(request.model(), context, RequestShape.of(request.isStream()
-                    ? request.toBuilder().stream(null).build() : request), null);
+            prepared = prepare(request.model(), context, request, RequestShape.of(request.isStream()
+                    ? request.toBuilder().stream(null).build() : request));
         } catch (ChatRouterException e) {
             return CompletableFuture.failedFuture(e);
         }
         return dispatch(prepared,
                 target -> target.provider().chat(new ProviderCall(prepared.requestId(), target.model(),
-                        upstreamRequest(request, target), prepared.deadline())),
+                        upstreamRequest(request, prepared, target), prepared.deadline())),
                 ChatResponse::usage,
                 (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
                 ChatResult::new);
@@ -101,8 +109,8 @@ final class DefaultChatRouter implements ChatRouter {
         try {
             requireMessages(request);
             ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
-            return new RoutedStream(this, streamed, prepare(request.model(), context, RequestShape.of(streamed), null),
-                    null);
+            return new RoutedStream(this, streamed, prepare(request.model(), context, streamed,
+                    RequestShape.of(streamed)), null);
         } catch (ChatRouterException e) {
             return new RoutedStream(this, request, null, e);
         }
@@ -119,8 +127,8 @@ final class DefaultChatRouter implements ChatRouter {
             for (String text : request.input()) {
                 chars += text.length();
             }
-            prepared = prepare(request.model(), context,
-                    new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0), RequestType.EMBEDDING);
+            prepared = prepare(request.model(), context, null,
+                    new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0));
         } catch (ChatRouterException e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -158,26 +166,38 @@ final class DefaultChatRouter implements ChatRouter {
         }
     }
 
-    /** Resolves the route, classifies and plans; fails with the error the caller should see. */
-    private Prepared prepare(String model, RequestContext context, RequestShape shape, RequestType fixedType) {
+    /**
+     * Resolves the effort and the route, classifies and plans; fails with the error the caller should see.
+     *
+     * @param chat the chat request, or {@code null} for embeddings
+     */
+    private Prepared prepare(String model, RequestContext context, ChatRequest chat, RequestShape shape) {
         if (closed.get()) {
             throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
         }
         if (model == null || model.isBlank()) {
             throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "model", "model is required");
         }
-        RouteConfig route = routes.resolve(model).orElseThrow(() -> ChatRouterException.builder(
+        EffortResolver.Resolved effort = EffortResolver.resolve(model, context.effort(), chat);
+        RouteConfig route = routes.resolve(effort.routedModel()).orElseThrow(() -> ChatRouterException.builder(
                 ErrorCode.MODEL_NOT_FOUND, "no route matches model '" + model + "' and there is no default route")
                 .param("model").build());
-        RequestType type = fixedType != null ? fixedType : route.baseType();
-        String rule = fixedType != null ? fixedType.wireName() : "base";
-        Effort effort = context.effort() != null ? context.effort() : Effort.AUTO;
+        RequestClassifier.Classification classification = chat == null
+                ? new RequestClassifier.Classification(RequestType.EMBEDDING, "embedding")
+                : classifier.classify(chat, new RequestClassifier.Input(route.baseType(), effort.effort(),
+                        shape.estimatedInputTokens()));
+        RequestType type = classification.type();
         String poolName = Planner.poolName(route, type);
         if (poolName == null) {
             throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
         Plan plan = planner.plan(route, poolName, shape);
+        long stickyKey = 0;
+        if (sticky != null && chat != null) {
+            stickyKey = StickyPrefixes.key(route.id(), poolName, chat);
+            plan = plan.preferring(sticky.lookup(stickyKey));
+        }
         if (plan.candidates().isEmpty()) {
             Map<String, String> why = new LinkedHashMap<>();
             plan.dropped().forEach(d -> why.put(d.target(), d.reason()));
@@ -191,16 +211,36 @@ final class DefaultChatRouter implements ChatRouter {
                     .build();
         }
         String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
-        return new Prepared(requestId, model, route, type, rule, effort, shape, plan, deadline);
+        return new Prepared(requestId, model, route, type, classification.rule(), effort.effort(),
+                upstreamEffort(chat, effort), shape, plan, stickyKey, deadline);
     }
 
-    /** The request as a target gets it: its upstream model name, and no reasoning effort unless it reasons. */
-    ChatRequest upstreamRequest(ChatRequest request, Target target) {
-        ChatRequest.Builder builder = request.toBuilder().model(target.model().upstream());
-        if (!target.model().has(Capability.REASONING)) {
-            builder.reasoningEffort(null);
+    /**
+     * The {@code reasoning_effort} reasoning targets get: the caller's own value when it sent one, else the
+     * effort found elsewhere in OpenAI's terms, else none.
+     */
+    private static String upstreamEffort(ChatRequest chat, EffortResolver.Resolved effort) {
+        if (chat != null && chat.reasoningEffort() != null) {
+            return chat.reasoningEffort();
         }
-        return builder.build();
+        return EffortResolver.upstreamValue(effort.effort());
+    }
+
+    /**
+     * The request as a target gets it: its upstream model name, and {@code reasoning_effort} only when the target
+     * has the {@code reasoning} capability.
+     */
+    ChatRequest upstreamRequest(ChatRequest request, Prepared prepared, Target target) {
+        return request.toBuilder().model(target.model().upstream())
+                .reasoningEffort(target.model().has(Capability.REASONING) ? prepared.upstreamEffort() : null)
+                .build();
+    }
+
+    /** Notes which target served a request, for sticky prefixes. */
+    void served(Prepared prepared, Target target) {
+        if (sticky != null) {
+            sticky.record(prepared.stickyKey(), target.id());
+        }
     }
 
     FallbackSequence newSequence(Prepared prepared) {
@@ -254,6 +294,7 @@ final class DefaultChatRouter implements ChatRouter {
                         usage = Usage.of(prepared.shape().estimatedInputTokens(), 0);
                     }
                     double cost = Costs.of(target.model().price(), usage);
+                    served(prepared, target);
                     sequence.record(new Attempt(target.id(), null, 200, null, step.delay(), elapsed, elapsed, false));
                     outcome.complete(result.apply(finish.apply(response, usage.withCost(cost)),
                             prepared.report(target, sequence.attempts(), cost)));

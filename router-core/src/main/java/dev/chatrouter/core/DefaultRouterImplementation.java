@@ -2,6 +2,8 @@ package dev.chatrouter.core;
 
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ConfigurationException;
+import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.spi.ModelSpec;
@@ -9,13 +11,16 @@ import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
+import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.plugin.PluginRegistry;
 import dev.chatrouter.core.route.LatencyTracker;
 import dev.chatrouter.core.route.Planner;
 import dev.chatrouter.core.route.RouteTable;
+import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
 import io.vertx.core.Vertx;
 
@@ -26,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -52,6 +58,15 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         } else {
             config = merge(ConfigLoader.loadPart(settings.configFile(), settings.environment(), plugins), code);
             ConfigLoader.validate(config, source, plugins);
+        }
+        ClassificationConfig classification = settings.classificationSet() ? code.classification()
+                : config.classification();
+        RequestClassifier classifier = new RuleClassifier(classification);
+        for (RequestClassifier.Plugin plugin : ServiceLoader.load(RequestClassifier.Plugin.class, loader)) {
+            classifier = plugin.wrap(classifier);
+        }
+        for (RequestClassifier.Plugin plugin : settings.classifierPlugins()) {
+            classifier = plugin.wrap(classifier);
         }
 
         Vertx vertx = (Vertx) settings.services().get(Vertx.class);
@@ -102,7 +117,10 @@ public final class DefaultRouterImplementation implements RouterImplementation {
                 settings.clock().instant().getEpochSecond());
         Planner planner = new Planner(targets, latency, () -> ThreadLocalRandom.current().nextDouble());
         Runnable onClose = ownsVertx ? shared::close : () -> { };
-        return new DefaultChatRouter(routes, planner, latency, created, settings.clock(), scheduler,
+        CacheConfig cache = settings.cacheSet() ? code.cache() : config.cache();
+        StickyPrefixes sticky = cache.stickyPrefix().enabled()
+                ? new StickyPrefixes(cache.stickyPrefix(), settings.clock()) : null;
+        return new DefaultChatRouter(routes, classifier, planner, sticky, latency, created, settings.clock(), scheduler,
                 () -> ThreadLocalRandom.current().nextDouble(), onClose);
     }
 
@@ -123,7 +141,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
             }
         }
         return new RouterConfig(providers, routes,
-                code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute());
+                code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute(), file.classification(),
+                file.cache());
     }
 
     private record Context(Clock clock, Map<Class<?>, Object> services) implements ProviderContext {

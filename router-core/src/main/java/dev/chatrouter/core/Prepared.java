@@ -21,12 +21,14 @@ import java.util.List;
  * @param type      the request type
  * @param rule      the classification rule that decided it
  * @param effort    the effort
+ * @param upstreamEffort the {@code reasoning_effort} for targets that reason, or {@code null}
  * @param shape     what the request needs and its size
  * @param plan      the ordered candidates
+ * @param stickyKey the key of the request's prompt prefix for sticky routing, 0 for none
  * @param deadline  the request's deadline, or {@code null}
  */
 record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
-                RequestShape shape, Plan plan, Instant deadline) {
+                String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline) {
 
     RoutingReport report(Target served, List<Attempt> attempts, double cost) {
         return new RoutingReport(requestId, intent, route.id(), type, rule, effort, plan.pool(), plan.policy(),

@@ -242,7 +242,7 @@ final class RoutedStream implements ChatStream {
                 held.clear();
                 current = new Upstream(target);
                 ProviderCall call = new ProviderCall(prepared.requestId(), target.model(),
-                        router.upstreamRequest(request, target), prepared.deadline());
+                        router.upstreamRequest(request, prepared, target), prepared.deadline());
                 try {
                     target.provider().stream(call).subscribe(current);
                 } catch (RuntimeException e) {
@@ -281,6 +281,7 @@ final class RoutedStream implements ChatStream {
                 committed = true;
                 firstToken = elapsed();
                 router.latency().observe(from.target.id(), firstToken.toMillis());
+                router.served(prepared, from.target);
                 pending.addAll(held);
                 held.clear();
             }

@@ -18,9 +18,20 @@ public record Delta(Role role, String content, List<ToolCall> toolCalls, String 
         extra = Extras.copy(extra);
     }
 
-    /** True when the delta carries content the client would see: text, a tool call, a refusal or reasoning. */
+    /**
+     * True when the delta carries content the client would see: text, a tool call, a refusal, or a non-empty
+     * field the model does not name (such as {@code reasoning_content}).
+     */
     public boolean hasContent() {
-        return (content != null && !content.isEmpty()) || (toolCalls != null && !toolCalls.isEmpty())
-                || (refusal != null && !refusal.isEmpty()) || !extra.isEmpty();
+        if ((content != null && !content.isEmpty()) || (toolCalls != null && !toolCalls.isEmpty())
+                || (refusal != null && !refusal.isEmpty())) {
+            return true;
+        }
+        for (Object value : extra.values()) {
+            if (value != null && !"".equals(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

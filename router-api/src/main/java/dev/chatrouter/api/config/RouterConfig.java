@@ -12,12 +12,21 @@ import java.util.Map;
  *
  * @param providers    providers by id, in order
  * @param routes       routes by intent id, in order: the first whose match fits wins
- * @param defaultRoute the route for model ids no route matches, or {@code null}
+ * @param defaultRoute   the route for model ids no route matches, or {@code null}
+ * @param classification the built-in classifier's settings
+ * @param cache          the caches
  */
 public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes,
-                           String defaultRoute) {
+                           String defaultRoute, ClassificationConfig classification, CacheConfig cache) {
     public RouterConfig {
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
+        classification = classification == null ? ClassificationConfig.DEFAULTS : classification;
+        cache = cache == null ? CacheConfig.DEFAULTS : cache;
+    }
+
+    /** A configuration with the default classification and caches. */
+    public RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes, String defaultRoute) {
+        this(providers, routes, defaultRoute, ClassificationConfig.DEFAULTS, CacheConfig.DEFAULTS);
     }
 }

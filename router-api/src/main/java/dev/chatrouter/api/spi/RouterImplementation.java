@@ -26,15 +26,21 @@ public interface RouterImplementation {
      *
      * @param configFile  the configuration file, or {@code null}
      * @param config      providers and routes given in code (added after the file's)
+     * @param classificationSet whether the code set the classification (then it overrides the file's)
+     * @param cacheSet    whether the code set the caches (then they override the file's)
      * @param factories   plugins given in code, beside those ServiceLoader finds
+     * @param classifierPlugins classifier plugins given in code, applied after those ServiceLoader finds
      * @param services    shared services by type
      * @param clock       the clock
      * @param environment where {@code ${VAR}} is looked up
      */
-    record Settings(Path configFile, RouterConfig config, List<ProviderFactory> factories,
-                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment) {
+    record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
+                    List<ProviderFactory> factories,
+                    List<RequestClassifier.Plugin> classifierPlugins, Map<Class<?>, Object> services, Clock clock,
+                    Map<String, String> environment) {
         public Settings {
             factories = List.copyOf(factories);
+            classifierPlugins = List.copyOf(classifierPlugins);
             services = Map.copyOf(services);
             environment = Map.copyOf(environment);
         }

@@ -137,6 +137,23 @@ final class ConfigNode {
         return node.textValue();
     }
 
+    /** The boolean here ({@code true}/{@code false}, or such text from a substitution), or {@code fallback}. */
+    boolean bool(boolean fallback) {
+        if (isAbsent()) {
+            return fallback;
+        }
+        if (node.isBoolean()) {
+            return node.booleanValue();
+        }
+        if (node.isTextual() && hidden()) {
+            String text = node.textValue().trim();
+            if (text.equals("true") || text.equals("false")) {
+                return Boolean.parseBoolean(text);
+            }
+        }
+        throw mismatch("true or false");
+    }
+
     /** The string here, which must be present. */
     String requiredString() {
         requirePresent("a string");

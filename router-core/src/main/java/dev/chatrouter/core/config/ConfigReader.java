@@ -2,6 +2,9 @@ package dev.chatrouter.core.config;
 
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.ClassificationConfig;
+import dev.chatrouter.api.config.StickyPrefixConfig;
 import dev.chatrouter.api.config.FallbackConfig;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.PoolTarget;
@@ -31,8 +34,12 @@ import java.util.stream.Collectors;
  */
 final class ConfigReader {
 
-    static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "server");
-    static final List<String> NOT_YET_SUPPORTED = List.of("classification", "budgets", "rate_limits", "cache");
+    static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "classification", "cache",
+            "server");
+    static final List<String> NOT_YET_SUPPORTED = List.of("budgets", "rate_limits");
+    private static final List<String> CACHE_KEYS = List.of("sticky_prefix");
+    private static final List<String> STICKY_KEYS = List.of("enabled", "ttl", "max_entries");
+    private static final List<String> CLASSIFICATION_KEYS = List.of("long_input_tokens", "order");
     private static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "headers", "timeouts",
             "max_connections", "limits", "models");
     private static final List<String> TIMEOUT_KEYS = List.of("connect_ms", "first_token_ms", "total_ms");
@@ -76,7 +83,71 @@ final class ConfigReader {
         Map<String, RouteConfig> routes = new LinkedHashMap<>();
         root.field("routes").entries("a map of routes by intent id")
                 .forEach((id, node) -> routes.put(id, route(id, node)));
-        return new RouterConfig(providers, routes, root.field("default_route").string(null));
+        return new RouterConfig(providers, routes, root.field("default_route").string(null),
+                classification(root.field("classification")), cache(root.field("cache")));
+    }
+
+    private static CacheConfig cache(ConfigNode node) {
+        if (node.isAbsent()) {
+            return CacheConfig.DEFAULTS;
+        }
+        if (node.isMap() && !node.field("responses").isAbsent()) {
+            throw node.field("responses").error("the response cache is not supported by this version of ChatRouter;"
+                    + " supported keys: " + String.join(", ", CACHE_KEYS));
+        }
+        node.object("a map", CACHE_KEYS);
+        ConfigNode sticky = node.field("sticky_prefix");
+        if (sticky.isAbsent()) {
+            return CacheConfig.DEFAULTS;
+        }
+        sticky.object("a map", STICKY_KEYS);
+        StickyPrefixConfig defaults = StickyPrefixConfig.DEFAULTS;
+        return new CacheConfig(new StickyPrefixConfig(sticky.field("enabled").bool(defaults.enabled()),
+                duration(sticky.field("ttl"), defaults.ttl()),
+                sticky.field("max_entries").longInteger(1, defaults.maxEntries())));
+    }
+
+    private static Duration duration(ConfigNode node, Duration fallback) {
+        if (node.isAbsent()) {
+            return fallback;
+        }
+        String text = node.requiredString();
+        try {
+            Duration value = Durations.parse(text);
+            if (value.isZero()) {
+                throw node.error("expected a positive duration but was " + node.shown(text));
+            }
+            return value;
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+    }
+
+    private static ClassificationConfig classification(ConfigNode node) {
+        if (node.isAbsent()) {
+            return ClassificationConfig.DEFAULTS;
+        }
+        node.object("a map", CLASSIFICATION_KEYS);
+        long longInput = node.field("long_input_tokens").longInteger(1,
+                ClassificationConfig.DEFAULTS.longInputTokens());
+        List<String> order = ClassificationConfig.RULES;
+        ConfigNode orderNode = node.field("order");
+        if (!orderNode.isAbsent()) {
+            order = new ArrayList<>();
+            for (ConfigNode rule : orderNode.elements("a list of rule names (" + String.join(", ",
+                    ClassificationConfig.RULES) + ")")) {
+                String name = rule.requiredString();
+                if (!ClassificationConfig.RULES.contains(name)) {
+                    throw rule.error("unknown rule " + rule.shown(name) + "; expected one of: "
+                            + String.join(", ", ClassificationConfig.RULES));
+                }
+                if (order.contains(name)) {
+                    throw rule.error("rule " + rule.shown(name) + " is listed twice");
+                }
+                order.add(name);
+            }
+        }
+        return new ClassificationConfig(longInput, order);
     }
 
     private ProviderSpec provider(String id, ConfigNode node) {

@@ -2,6 +2,7 @@ package dev.chatrouter.core.route;
 
 import dev.chatrouter.api.DroppedTarget;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -13,4 +14,19 @@ import java.util.List;
  * @param dropped    the targets dropped, with reasons
  */
 public record Plan(String pool, String policy, List<Target> candidates, List<DroppedTarget> dropped) {
+
+    /** This plan with the given target moved to the front, when it is a candidate (else this plan). */
+    public Plan preferring(String targetId) {
+        if (targetId == null || candidates.isEmpty() || candidates.get(0).id().equals(targetId)) {
+            return this;
+        }
+        for (int i = 1; i < candidates.size(); i++) {
+            if (candidates.get(i).id().equals(targetId)) {
+                List<Target> reordered = new ArrayList<>(candidates);
+                reordered.add(0, reordered.remove(i));
+                return new Plan(pool, policy, reordered, dropped);
+            }
+        }
+        return this;
+    }
 }

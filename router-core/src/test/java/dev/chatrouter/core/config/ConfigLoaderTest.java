@@ -283,7 +283,7 @@ class ConfigLoaderTest {
 
             assertError(e, "top.yaml", "default_rout");
             assertThat(e.getMessage()).contains("unknown key 'default_rout'")
-                    .contains("providers, routes, default_route, server");
+                    .contains("providers, routes, default_route, classification, cache, server");
         }
 
         /** A provider key no plugin option explains is named with the keys the provider accepts. */

@@ -1,0 +1,179 @@
+package dev.chatrouter.core.classify;
+
+import dev.chatrouter.api.Effort;
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Content;
+import dev.chatrouter.api.chat.ContentPart;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.Role;
+import dev.chatrouter.api.config.ClassificationConfig;
+import dev.chatrouter.api.spi.RequestClassifier;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The built-in classifier: the nine rules of SPEC section 4, run in the configured order, first match wins.
+ * Reads only the request's shape and bounded windows of its text ({@link TextSignals#WINDOW}).
+ *
+ * <ol>
+ *   <li>{@code document}: a {@code file} part, or an Anthropic {@code document} block: type document</li>
+ *   <li>{@code vision}: an {@code image_url} part, or an Anthropic {@code image} block: vision</li>
+ *   <li>{@code long}: estimated input tokens above {@code long_input_tokens}: long</li>
+ *   <li>{@code tools}: non-empty {@code tools}, or {@code tool_choice} required or a named function: code</li>
+ *   <li>{@code code}: in system, developer or user text, a fenced code block, a unified diff, a stack trace
+ *       or a repository path ({@code src/main/App.java}): code</li>
+ *   <li>{@code json}: {@code response_format} json_schema or json_object, or extraction language in system,
+ *       developer or user text ("extract the names as JSON"): json</li>
+ *   <li>{@code reason}: "step by step", "prove", "derive", "show that"..., or two or more numbered or lettered
+ *       parts with mathematics in them, in system, developer or user text: reason</li>
+ *   <li>{@code simple}: a last user message of at most {@value #SIMPLE_MAX_CHARS} characters asking to
+ *       summarize, classify, translate or rewrite: flash at effort {@code auto}, {@code fast}, {@code minimal}
+ *       or {@code low}, else pro</li>
+ *   <li>{@code base}: the route's {@code base_type}</li>
+ * </ol>
+ */
+public final class RuleClassifier implements RequestClassifier {
+
+    static final int SIMPLE_MAX_CHARS = 1_000;
+
+    private final List<String> order;
+    private final long longInputTokens;
+
+    public RuleClassifier(ClassificationConfig config) {
+        this.order = config.order();
+        this.longInputTokens = config.longInputTokens();
+    }
+
+    @Override
+    public Classification classify(ChatRequest request, Input input) {
+        Facts facts = null;
+        for (String rule : order) {
+            RequestType type = switch (rule) {
+                case "document" -> (facts = facts(facts, request)).document ? RequestType.DOCUMENT : null;
+                case "vision" -> (facts = facts(facts, request)).image ? RequestType.VISION : null;
+                case "long" -> input.estimatedInputTokens() > longInputTokens ? RequestType.LONG : null;
+                case "tools" -> tools(request) ? RequestType.CODE : null;
+                case "code" -> (facts = facts(facts, request)).code() ? RequestType.CODE : null;
+                case "json" -> json(request) || (facts = facts(facts, request)).json() ? RequestType.JSON : null;
+                case "reason" -> (facts = facts(facts, request)).reasoning() ? RequestType.REASON : null;
+                case "simple" -> (facts = facts(facts, request)).simple()
+                        ? (lowEffort(input.effort()) ? RequestType.FLASH : RequestType.PRO) : null;
+                case "base" -> input.baseType();
+                default -> null;
+            };
+            if (type != null) {
+                return new Classification(type, rule);
+            }
+        }
+        return new Classification(input.baseType(), "base");
+    }
+
+    private static boolean lowEffort(Effort effort) {
+        return switch (effort) {
+            case AUTO, FAST, MINIMAL, LOW -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean tools(ChatRequest request) {
+        return (request.tools() != null && !request.tools().isEmpty())
+                || (request.toolChoice() != null && request.toolChoice().forcesCall());
+    }
+
+    private static boolean json(ChatRequest request) {
+        if (request.responseFormat() == null) {
+            return false;
+        }
+        String type = request.responseFormat().type();
+        return "json_schema".equals(type) || "json_object".equals(type);
+    }
+
+    private static Facts facts(Facts known, ChatRequest request) {
+        return known != null ? known : new Facts(request);
+    }
+
+    /** What one pass over the messages finds; text signals are computed on first use. */
+    private static final class Facts {
+        boolean document;
+        boolean image;
+        private final List<String> instructionWindows = new ArrayList<>();
+        private Message lastUser;
+        private String lowered;
+
+        Facts(ChatRequest request) {
+            for (Message message : request.messages()) {
+                boolean instruction = message.role() == Role.USER || message.role() == Role.SYSTEM
+                        || message.role() == Role.DEVELOPER;
+                Content content = message.content();
+                if (content instanceof Content.Text text) {
+                    if (instruction) {
+                        instructionWindows.add(TextSignals.window(text.text()));
+                    }
+                } else if (content instanceof Content.Parts parts) {
+                    for (ContentPart part : parts.parts()) {
+                        if (part instanceof ContentPart.File
+                                || part instanceof ContentPart.Other o && "document".equals(o.type())) {
+                            document = true;
+                        } else if (part instanceof ContentPart.Image
+                                || part instanceof ContentPart.Other o && "image".equals(o.type())) {
+                            image = true;
+                        } else if (part instanceof ContentPart.Text t && instruction) {
+                            instructionWindows.add(TextSignals.window(t.text()));
+                        }
+                    }
+                }
+                if (message.role() == Role.USER) {
+                    lastUser = message;
+                }
+            }
+        }
+
+        private String lowered() {
+            if (lowered == null) {
+                lowered = TextSignals.lower(String.join("\n", instructionWindows));
+            }
+            return lowered;
+        }
+
+        boolean code() {
+            for (String window : instructionWindows) {
+                if (TextSignals.looksLikeCode(window)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        boolean json() {
+            return TextSignals.asksForJson(lowered());
+        }
+
+        boolean reasoning() {
+            return TextSignals.asksForReasoning(lowered());
+        }
+
+        boolean simple() {
+            if (lastUser == null || textLength(lastUser.content()) > SIMPLE_MAX_CHARS) {
+                return false;
+            }
+            return TextSignals.asksForSimpleTask(TextSignals.lower(lastUser.text()));
+        }
+
+        private static long textLength(Content content) {
+            if (content instanceof Content.Text text) {
+                return text.text().length();
+            }
+            long length = 0;
+            if (content instanceof Content.Parts parts) {
+                for (ContentPart part : parts.parts()) {
+                    if (part instanceof ContentPart.Text t) {
+                        length += t.text().length();
+                    }
+                }
+            }
+            return length;
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package dev.chatrouter.core.route;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Content;
+import dev.chatrouter.api.chat.ContentPart;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.Role;
+import dev.chatrouter.api.config.StickyPrefixConfig;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Remembers which target served a prompt prefix last (SPEC section 6), so that requests sharing it go there
+ * again while it stays eligible and upstream prompt caches hit. The prefix is the conversation up to and
+ * including the last part with a {@code cache_control} breakpoint; without one, the leading system and developer
+ * messages and the first other message. Entries expire {@code ttl} after they were last written, and at most
+ * {@code max_entries} are kept (Caffeine, with time read from the router's clock).
+ */
+public final class StickyPrefixes {
+
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
+
+    private final Cache<Long, String> served;
+
+    public StickyPrefixes(StickyPrefixConfig config, Clock clock) {
+        this.served = Caffeine.newBuilder()
+                .expireAfterWrite(config.ttl())
+                .maximumSize(config.maxEntries())
+                .ticker(() -> {
+                    Instant now = clock.instant();
+                    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+                })
+                .build();
+    }
+
+    /** The key of a request's prefix on a route's pool; 0 when the request has no prefix worth sticking to. */
+    public static long key(String route, String pool, ChatRequest request) {
+        List<Message> messages = request.messages();
+        int lastMessage = -1;
+        int lastPart = -1;
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i).content() instanceof Content.Parts parts) {
+                for (int j = 0; j < parts.parts().size(); j++) {
+                    if (parts.parts().get(j).cacheControl() != null) {
+                        lastMessage = i;
+                        lastPart = j;
+                    }
+                }
+            }
+        }
+        List<Message> prefix = new ArrayList<>();
+        if (lastMessage < 0) {
+            int i = 0;
+            while (i < messages.size() && isInstruction(messages.get(i))) {
+                prefix.add(messages.get(i++));
+            }
+            if (i < messages.size()) {
+                prefix.add(messages.get(i));
+            }
+            lastPart = Integer.MAX_VALUE;
+            lastMessage = prefix.size() - 1;
+        } else {
+            prefix = messages.subList(0, lastMessage + 1);
+        }
+        if (prefix.isEmpty()) {
+            return 0;
+        }
+        long h = mix(FNV_OFFSET, route);
+        h = mix(h, pool);
+        for (int i = 0; i < prefix.size(); i++) {
+            Message message = prefix.get(i);
+            h = mix(h, message.role().wireName());
+            int partLimit = i == lastMessage ? lastPart : Integer.MAX_VALUE;
+            Content content = message.content();
+            if (content instanceof Content.Text text) {
+                h = mix(h, text.text());
+            } else if (content instanceof Content.Parts parts) {
+                for (int j = 0; j < parts.parts().size() && j <= partLimit; j++) {
+                    h = mix(h, describe(parts.parts().get(j)));
+                }
+            }
+        }
+        return h == 0 ? 1 : h;
+    }
+
+    private static boolean isInstruction(Message message) {
+        return message.role() == Role.SYSTEM || message.role() == Role.DEVELOPER;
+    }
+
+    private static String describe(ContentPart part) {
+        if (part instanceof ContentPart.Text t) {
+            return t.text();
+        }
+        if (part instanceof ContentPart.Image i) {
+            return "image:" + i.url();
+        }
+        if (part instanceof ContentPart.File f) {
+            return "file:" + f.fileId() + ":" + f.filename() + ":" + (f.fileData() == null ? 0 : f.fileData().hashCode());
+        }
+        return part.type() + ":" + part.extra();
+    }
+
+    private static long mix(long h, String text) {
+        for (int i = 0; i < text.length(); i++) {
+            h ^= text.charAt(i);
+            h *= FNV_PRIME;
+        }
+        h ^= 0xff;
+        return h * FNV_PRIME;
+    }
+
+    /** The target that served this prefix last, or {@code null}. */
+    public String lookup(long key) {
+        return key == 0 ? null : served.getIfPresent(key);
+    }
+
+    /** Records that a target served this prefix. */
+    public void record(long key, String target) {
+        if (key != 0) {
+            served.put(key, target);
+        }
+    }
+}
