@@ -100,11 +100,18 @@ public final class Planner {
         return eligible;
     }
 
-    /** Estimated cost in USD: price times estimated input, plus price times the requested or expected output. */
+    /**
+     * Estimated cost in USD: the estimated input at the input price, except that a target with
+     * {@code prompt_cache} is expected to read the prompt up to its last {@code cache_control} breakpoint at its
+     * cached-input price; plus the requested output (or {@value #EXPECTED_OUTPUT_TOKENS} tokens) at the output
+     * price.
+     */
     static double estimatedCost(ModelSpec model, RequestShape shape) {
         Price price = model.price();
         long output = shape.requestedOutputTokens() > 0 ? shape.requestedOutputTokens() : EXPECTED_OUTPUT_TOKENS;
-        return (shape.estimatedInputTokens() * price.input() + output * price.output()) / 1_000_000.0;
+        long cached = model.has(Capability.PROMPT_CACHE) ? shape.cacheableInputTokens() : 0;
+        long uncached = shape.estimatedInputTokens() - cached;
+        return (uncached * price.input() + cached * price.cachedInput() + output * price.output()) / 1_000_000.0;
     }
 
     private List<Target> weightedOrder(List<Target> eligible, List<Double> weights) {

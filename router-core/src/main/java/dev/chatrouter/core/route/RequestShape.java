@@ -20,8 +20,15 @@ import java.util.Set;
  * @param needs                 the capabilities a target must have
  * @param estimatedInputTokens  the estimated prompt size
  * @param requestedOutputTokens the caller's output limit, or 0 when it set none
+ * @param cacheableInputTokens  the estimated size of the prompt up to its last {@code cache_control} breakpoint:
+ *                              what a target with {@code prompt_cache} may read at its cached-input price
  */
-public record RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens) {
+public record RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens,
+                           long cacheableInputTokens) {
+
+    public RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens) {
+        this(needs, estimatedInputTokens, requestedOutputTokens, 0);
+    }
 
     static final int CHARS_PER_TOKEN = 4;
     static final int TOKENS_PER_MESSAGE = 4;
@@ -32,6 +39,7 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
         long chars = 0;
         long tokens = 0;
+        long cacheable = 0;
         for (Message message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
             Content content = message.content();
@@ -39,6 +47,11 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                 chars += text.text().length();
             } else if (content instanceof Content.Parts parts) {
                 for (ContentPart part : parts.parts()) {
+                    if (part.cacheControl() != null) {
+                        // everything before this breakpoint, and the part itself, may be read from a prompt cache
+                        long partTokens = part instanceof ContentPart.Text t ? t.text().length() : 0;
+                        cacheable = tokens + (chars + partTokens + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+                    }
                     if (part instanceof ContentPart.Text t) {
                         chars += t.text().length();
                     } else if (part instanceof ContentPart.Image) {
@@ -87,7 +100,7 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             needs.add(Capability.STREAMING);
         }
         Integer limit = request.outputLimit();
-        return new RequestShape(Set.copyOf(needs), tokens + (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN,
-                limit == null ? 0 : limit);
+        long input = tokens + (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+        return new RequestShape(Set.copyOf(needs), input, limit == null ? 0 : limit, Math.min(cacheable, input));
     }
 }
