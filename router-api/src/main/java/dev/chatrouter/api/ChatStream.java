@@ -21,4 +21,12 @@ public interface ChatStream extends Flow.Publisher<ChatChunk> {
      * never fails: errors are in the attempts.
      */
     CompletionStage<RoutingReport> report();
+
+    /**
+     * How the stream is being routed, as soon as it has committed to a target: completes just before the first
+     * chunk is delivered (the report then names the serving target and the attempts so far, with no cost yet),
+     * or with the final report when the stream ends before any chunk. Never fails. An HTTP front uses it to
+     * write response headers before the body.
+     */
+    CompletionStage<RoutingReport> started();
 }

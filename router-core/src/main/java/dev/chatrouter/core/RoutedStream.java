@@ -46,6 +46,7 @@ final class RoutedStream implements ChatStream {
     private final Prepared prepared;
     private final ChatRouterException planningError;
     private final CompletableFuture<RoutingReport> report = new CompletableFuture<>();
+    private final CompletableFuture<RoutingReport> committedReport = new CompletableFuture<>();
     private final AtomicBoolean subscribed = new AtomicBoolean();
 
     RoutedStream(DefaultChatRouter router, ChatRequest request, Prepared prepared, ChatRouterException planningError) {
@@ -55,12 +56,18 @@ final class RoutedStream implements ChatStream {
         this.planningError = planningError;
         if (planningError != null) {
             report.complete(null);
+            committedReport.complete(null);
         }
     }
 
     @Override
     public CompletionStage<RoutingReport> report() {
         return report;
+    }
+
+    @Override
+    public CompletionStage<RoutingReport> started() {
+        return committedReport;
     }
 
     @Override
@@ -184,6 +191,9 @@ final class RoutedStream implements ChatStream {
             if (terminated) {
                 return;
             }
+            if (!pending.isEmpty() && !committedReport.isDone()) {
+                committedReport.complete(prepared.report(current.target, sequence.attempts(), 0));
+            }
             while (demand.get() > 0 && !pending.isEmpty()) {
                 demand.decrementAndGet();
                 subscriber.onNext(pending.poll());
@@ -222,7 +232,9 @@ final class RoutedStream implements ChatStream {
         }
 
         private void finishReport(Target served) {
-            report.complete(prepared.report(served, sequence.attempts(), cost));
+            RoutingReport done = prepared.report(served, sequence.attempts(), cost);
+            committedReport.complete(done);
+            report.complete(done);
         }
 
         private Duration elapsed() {

@@ -19,7 +19,7 @@ import java.util.Set;
  * <p>An explicit {@code null} (or an empty value in YAML) counts as absent. A value is never shown in a message
  * when the node is secret ({@code api_key}, {@code headers}) or came from a {@code ${VAR}} substitution.
  */
-final class ConfigNode {
+public final class ConfigNode {
 
     private final String source;
     private final Set<String> hiddenPaths;
@@ -36,37 +36,42 @@ final class ConfigNode {
     }
 
     /** The root of a tree; {@code hiddenPaths} are the paths of values that must never be shown. */
-    static ConfigNode root(String source, JsonNode node, Set<String> hiddenPaths) {
+    public static ConfigNode root(String source, JsonNode node, Set<String> hiddenPaths) {
         return new ConfigNode(source, hiddenPaths, node, "", false);
     }
 
-    static String child(String path, String key) {
+    /** A node standing for {@code key} under this one, holding {@code value} (for a section read apart). */
+    ConfigNode withChild(String key, JsonNode value) {
+        return new ConfigNode(source, hiddenPaths, value, child(path, key), secret);
+    }
+
+    public static String child(String path, String key) {
         return path.isEmpty() ? key : path + "." + key;
     }
 
-    static String element(String path, int index) {
+    public static String element(String path, int index) {
         return path + "[" + index + "]";
     }
 
-    String path() {
+    public String path() {
         return path;
     }
 
-    boolean isAbsent() {
+    public boolean isAbsent() {
         return node == null || node.isNull() || node.isMissingNode();
     }
 
     /** This node, marked so that no value in it is ever shown in a message. */
-    ConfigNode secret() {
+    public ConfigNode secret() {
         return new ConfigNode(source, hiddenPaths, node, path, true);
     }
 
-    ConfigurationException error(String problem) {
+    public ConfigurationException error(String problem) {
         return new ConfigurationException(source, path.isEmpty() ? null : path, problem);
     }
 
     /** The child under {@code key}; absent when this node is absent or has no such key. */
-    ConfigNode field(String key) {
+    public ConfigNode field(String key) {
         JsonNode child = node != null && node.isObject() ? node.get(key) : null;
         return new ConfigNode(source, hiddenPaths, child, child(path, key), secret);
     }
@@ -76,7 +81,7 @@ final class ConfigNode {
      *
      * @return this node
      */
-    ConfigNode object(String what, Collection<String> accepted) {
+    public ConfigNode object(String what, Collection<String> accepted) {
         if (isAbsent()) {
             return this;
         }
@@ -91,7 +96,7 @@ final class ConfigNode {
     }
 
     /** The entries of a map keyed by ids, in file order; empty when absent. */
-    Map<String, ConfigNode> entries(String what) {
+    public Map<String, ConfigNode> entries(String what) {
         if (isAbsent()) {
             return Map.of();
         }
@@ -104,7 +109,7 @@ final class ConfigNode {
     }
 
     /** The elements of a list; empty when absent. */
-    List<ConfigNode> elements(String what) {
+    public List<ConfigNode> elements(String what) {
         if (isAbsent()) {
             return List.of();
         }
@@ -118,16 +123,16 @@ final class ConfigNode {
         return elements;
     }
 
-    boolean isString() {
+    public boolean isString() {
         return node != null && node.isTextual();
     }
 
-    boolean isMap() {
+    public boolean isMap() {
         return node != null && node.isObject();
     }
 
     /** The string here, or {@code fallback} when absent. */
-    String string(String fallback) {
+    public String string(String fallback) {
         if (isAbsent()) {
             return fallback;
         }
@@ -138,7 +143,7 @@ final class ConfigNode {
     }
 
     /** The boolean here ({@code true}/{@code false}, or such text from a substitution), or {@code fallback}. */
-    boolean bool(boolean fallback) {
+    public boolean bool(boolean fallback) {
         if (isAbsent()) {
             return fallback;
         }
@@ -155,13 +160,13 @@ final class ConfigNode {
     }
 
     /** The string here, which must be present. */
-    String requiredString() {
+    public String requiredString() {
         requirePresent("a string");
         return string(null);
     }
 
     /** The integer here, at least {@code min} (0 or 1), or {@code fallback} when absent. */
-    int integer(int min, int fallback) {
+    public int integer(int min, int fallback) {
         if (isAbsent()) {
             return fallback;
         }
@@ -170,7 +175,7 @@ final class ConfigNode {
     }
 
     /** The whole number here, at least {@code min} (0 or 1), or {@code fallback} when absent. */
-    long longInteger(long min, long fallback) {
+    public long longInteger(long min, long fallback) {
         if (isAbsent()) {
             return fallback;
         }
@@ -178,7 +183,7 @@ final class ConfigNode {
     }
 
     /** The finite number here, at least 0 (or above 0 when {@code positive}), or {@code fallback} when absent. */
-    double number(boolean positive, double fallback) {
+    public double number(boolean positive, double fallback) {
         if (isAbsent()) {
             return fallback;
         }
@@ -202,7 +207,7 @@ final class ConfigNode {
     }
 
     /** The value converted to plain Java: String, Long, Double, Boolean, List, Map or null. */
-    Object plain() {
+    public Object plain() {
         if (isAbsent()) {
             return null;
         }
@@ -236,30 +241,30 @@ final class ConfigNode {
         throw mismatch("a string, number, boolean, list or map");
     }
 
-    void requirePresent(String expected) {
+    public void requirePresent(String expected) {
         if (isAbsent()) {
             throw error("is required: expected " + expected);
         }
     }
 
-    void requireMap(String what) {
+    public void requireMap(String what) {
         if (!node.isObject()) {
             throw mismatch(what);
         }
     }
 
     /** An error saying {@code expected} and what was found. */
-    ConfigurationException mismatch(String expected) {
+    public ConfigurationException mismatch(String expected) {
         return error("expected " + expected + " but found " + found());
     }
 
     /** A value for a message: quoted, or {@code (hidden)} when it is secret or came from the environment. */
-    String shown(String value) {
+    public String shown(String value) {
         return hidden() ? "(hidden)" : "'" + value + "'";
     }
 
     /** What this node holds, for a message; values of secret or substituted nodes are not shown. */
-    String found() {
+    public String found() {
         boolean hide = hidden();
         if (isAbsent()) {
             return "nothing";
