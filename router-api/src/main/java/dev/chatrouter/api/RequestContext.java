@@ -3,6 +3,7 @@ package dev.chatrouter.api;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * Who is asking and under what terms: the caller's key and user (for budgets and rate limits), tags, the
@@ -14,14 +15,17 @@ import java.util.Objects;
  * @param effort    the effort to apply, overriding every other source; {@code null} to let the request decide
  * @param deadline  the instant by which the whole request must be answered, or {@code null} for none
  * @param requestId an id for logs and the routing report, or {@code null} to have one generated
+ * @param allowedRoutes the route ids the caller may use; empty: all. A request resolving to another route fails
+ *                  with {@link ErrorCode#MODEL_NOT_ALLOWED}
  */
 public record RequestContext(String key, String user, List<String> tags, Effort effort, Instant deadline,
-                             String requestId) {
+                             String requestId, Set<String> allowedRoutes) {
 
-    private static final RequestContext EMPTY = new RequestContext(null, null, List.of(), null, null, null);
+    private static final RequestContext EMPTY = new RequestContext(null, null, List.of(), null, null, null, Set.of());
 
     public RequestContext {
         tags = List.copyOf(Objects.requireNonNull(tags, "tags"));
+        allowedRoutes = Set.copyOf(Objects.requireNonNull(allowedRoutes, "allowedRoutes"));
     }
 
     /** No key, no user, no tags, no deadline. */
@@ -30,26 +34,30 @@ public record RequestContext(String key, String user, List<String> tags, Effort 
     }
 
     public RequestContext withKey(String key) {
-        return new RequestContext(key, user, tags, effort, deadline, requestId);
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
     }
 
     public RequestContext withUser(String user) {
-        return new RequestContext(key, user, tags, effort, deadline, requestId);
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
     }
 
     public RequestContext withTags(List<String> tags) {
-        return new RequestContext(key, user, tags, effort, deadline, requestId);
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
     }
 
     public RequestContext withEffort(Effort effort) {
-        return new RequestContext(key, user, tags, effort, deadline, requestId);
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
     }
 
     public RequestContext withDeadline(Instant deadline) {
-        return new RequestContext(key, user, tags, effort, deadline, requestId);
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
     }
 
     public RequestContext withRequestId(String requestId) {
-        return new RequestContext(key, user, tags, effort, deadline, requestId);
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
+    }
+
+    public RequestContext withAllowedRoutes(Set<String> allowedRoutes) {
+        return new RequestContext(key, user, tags, effort, deadline, requestId, allowedRoutes);
     }
 }

@@ -182,6 +182,10 @@ final class DefaultChatRouter implements ChatRouter {
         RouteConfig route = routes.resolve(effort.routedModel()).orElseThrow(() -> ChatRouterException.builder(
                 ErrorCode.MODEL_NOT_FOUND, "no route matches model '" + model + "' and there is no default route")
                 .param("model").build());
+        if (!context.allowedRoutes().isEmpty() && !context.allowedRoutes().contains(route.id())) {
+            throw ChatRouterException.builder(ErrorCode.MODEL_NOT_ALLOWED, "this key may not use model '" + model
+                    + "' (route '" + route.id() + "')").param("model").build();
+        }
         RequestClassifier.Classification classification = chat == null
                 ? new RequestClassifier.Classification(RequestType.EMBEDDING, "embedding")
                 : classifier.classify(chat, new RequestClassifier.Input(route.baseType(), effort.effort(),

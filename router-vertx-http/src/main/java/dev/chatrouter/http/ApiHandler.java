@@ -1,0 +1,330 @@
+package dev.chatrouter.http;
+
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.Effort;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.ModelInfo;
+import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.core.upstream.Stages;
+import dev.chatrouter.core.wire.WireCodec;
+import io.vertx.core.Handler;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.regex.Pattern;
+
+/**
+ * Serves SPEC section 10's endpoints under each base path: reads the body under the size limit, authenticates the
+ * virtual key in constant time, builds the request context from the {@code X-DI-*} headers, and hands the
+ * request to the router; errors leave through {@link HttpErrors}. Stateless apart from the set of exchanges in
+ * flight, which graceful shutdown waits for.
+ */
+final class ApiHandler implements Handler<HttpServerRequest> {
+
+    private static final Buffer HEALTH = Buffer.buffer("{\"status\":\"ok\"}");
+    private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+
+    private final ChatRouter router;
+    private final ServerSettings settings;
+    private final Redactor redactor;
+    private final Clock clock;
+    final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    final AtomicBoolean draining = new AtomicBoolean();
+
+    ApiHandler(ChatRouter router, ServerSettings settings, Redactor redactor, Clock clock) {
+        this.router = router;
+        this.settings = settings;
+        this.redactor = redactor;
+        this.clock = clock;
+    }
+
+    @Override
+    public void handle(HttpServerRequest request) {
+        String path = request.path();
+        HttpServerResponse response = request.response();
+        if ("/health".equals(path)) {
+            if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+                methodNotAllowed(request, "GET");
+                return;
+            }
+            response.putHeader("content-type", "application/json").end(HEALTH);
+            return;
+        }
+        String endpoint = endpoint(path);
+        if (endpoint == null) {
+            notFound(request);
+            return;
+        }
+        if (draining.get()) {
+            send(response, HttpErrors.of(503, "api_error", "shutting_down", null, "the server is shutting down"));
+            return;
+        }
+        ServerSettings.VirtualKey key = settings.keys().isEmpty() ? null
+                : authenticate(request.getHeader("authorization"));
+        if (!settings.keys().isEmpty()) {
+            if (key == null) {
+                send(response, HttpErrors.of(401, "authentication_error", ErrorCode.INVALID_API_KEY.wireName(), null,
+                        request.getHeader("authorization") == null
+                                ? "missing API key: send Authorization: Bearer <key>" : "invalid API key"));
+                return;
+            }
+        }
+        switch (endpoint) {
+            case "/chat/completions" -> {
+                if (request.method() != HttpMethod.POST) {
+                    methodNotAllowed(request, "POST");
+                } else {
+                    readBody(request, body -> chat(request, body, requireContext(request, key)));
+                }
+            }
+            case "/embeddings" -> {
+                if (request.method() != HttpMethod.POST) {
+                    methodNotAllowed(request, "POST");
+                } else {
+                    readBody(request, body -> embed(request, body, requireContext(request, key)));
+                }
+            }
+            case "/models" -> {
+                if (request.method() != HttpMethod.GET) {
+                    methodNotAllowed(request, "GET");
+                } else {
+                    response.putHeader("content-type", "application/json")
+                            .end(Buffer.buffer(WireCodec.writeModels(visibleModels(key))));
+                }
+            }
+            default -> {
+                if (endpoint.startsWith("/models/") && request.method() == HttpMethod.GET) {
+                    model(request, endpoint.substring("/models/".length()), key);
+                } else {
+                    notFound(request);
+                }
+            }
+        }
+    }
+
+    /** The path below a base path, or {@code null} when the path is under none. */
+    private String endpoint(String path) {
+        for (String base : settings.basePaths()) {
+            if (path.startsWith(base) && path.length() > base.length() && path.charAt(base.length()) == '/') {
+                return path.substring(base.length());
+            }
+        }
+        return null;
+    }
+
+    private List<ModelInfo> visibleModels(ServerSettings.VirtualKey key) {
+        return router.models();
+    }
+
+    private void model(HttpServerRequest request, String id, ServerSettings.VirtualKey key) {
+        for (ModelInfo model : visibleModels(key)) {
+            if (model.id().equals(id)) {
+                request.response().putHeader("content-type", "application/json")
+                        .end(Buffer.buffer(WireCodec.writeModel(model)));
+                return;
+            }
+        }
+        send(request.response(), HttpErrors.of(404, "invalid_request_error", ErrorCode.MODEL_NOT_FOUND.wireName(),
+                "model", "no model '" + id + "'"));
+    }
+
+    /**
+     * Finds the key whose SHA-256 matches the bearer token. Every configured key is compared, each in constant
+     * time, so timing tells nothing about which key or how much of it matched.
+     */
+    private ServerSettings.VirtualKey authenticate(String authorization) {
+        if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return null;
+        }
+        byte[] presented = ServerSettings.sha256(authorization.substring(7).trim());
+        ServerSettings.VirtualKey found = null;
+        for (ServerSettings.VirtualKey candidate : settings.keys().values()) {
+            if (MessageDigest.isEqual(presented, candidate.sha256()) && found == null) {
+                found = candidate;
+            }
+        }
+        return found;
+    }
+
+    /** The request context from headers; a malformed header answers 400 and returns {@code null}. */
+    private RequestContext requireContext(HttpServerRequest request, ServerSettings.VirtualKey key) {
+        RequestContext context = RequestContext.empty();
+        if (key != null) {
+            context = context.withKey(key.name()).withAllowedRoutes(key.routes());
+        }
+        String effortHeader = request.getHeader("x-di-effort");
+        String effortQuery = request.getParam("effort");
+        if (effortHeader != null || effortQuery != null) {
+            String raw = effortHeader != null ? effortHeader : effortQuery;
+            String param = effortHeader != null ? "X-DI-Effort" : "effort";
+            try {
+                context = context.withEffort(Effort.fromWireName(raw.trim().toLowerCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw ChatRouterException.invalid(ErrorCode.INVALID_PARAMETER, param, param
+                        + " must be one of fast, minimal, low, medium, high, xhigh, max, auto but was '" + raw + "'");
+            }
+        }
+        String timeout = request.getHeader("x-di-timeout-ms");
+        if (timeout != null) {
+            long millis;
+            try {
+                millis = Long.parseLong(timeout.trim());
+            } catch (NumberFormatException e) {
+                millis = -1;
+            }
+            if (millis <= 0) {
+                throw ChatRouterException.invalid(ErrorCode.INVALID_PARAMETER, "X-DI-Timeout-Ms",
+                        "X-DI-Timeout-Ms must be a positive number of milliseconds but was '" + timeout + "'");
+            }
+            context = context.withDeadline(clock.instant().plusMillis(millis));
+        }
+        String requestId = request.getHeader("x-request-id");
+        if (requestId != null && REQUEST_ID.matcher(requestId).matches()) {
+            context = context.withRequestId(requestId);
+        }
+        return context;
+    }
+
+    /**
+     * Reads the body, enforcing the size limit while reading: a declared or actual size over the limit answers
+     * 413 at once and closes the connection, without buffering the rest.
+     */
+    private void readBody(HttpServerRequest request, java.util.function.Consumer<byte[]> then) {
+        long max = settings.maxBodyBytes();
+        String declared = request.getHeader("content-length");
+        if (declared != null) {
+            try {
+                if (Long.parseLong(declared.trim()) > max) {
+                    tooLarge(request);
+                    return;
+                }
+            } catch (NumberFormatException ignored) {
+                // let the HTTP codec deal with it
+            }
+        }
+        Buffer body = Buffer.buffer(declared == null ? 1024 : (int) Math.min(max, Long.parseLong(declared.trim())));
+        AtomicBoolean refused = new AtomicBoolean();
+        request.handler(chunk -> {
+            if (refused.get()) {
+                return;
+            }
+            if (body.length() + (long) chunk.length() > max) {
+                refused.set(true);
+                tooLarge(request);
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        request.exceptionHandler(e -> refused.set(true));
+        request.endHandler(v -> {
+            if (!refused.get()) {
+                try {
+                    then.accept(body.getBytes());
+                } catch (ChatRouterException e) {
+                    send(request.response(), HttpErrors.of(e, redactor));
+                }
+            }
+        });
+    }
+
+    private void tooLarge(HttpServerRequest request) {
+        HttpServerResponse response = request.response();
+        if (response.ended()) {
+            return;
+        }
+        response.putHeader("connection", "close");
+        send(response, HttpErrors.of(413, "invalid_request_error", ErrorCode.REQUEST_TOO_LARGE.wireName(), null,
+                "request body is larger than " + settings.maxBodyBytes() + " bytes"));
+        request.connection().close();
+    }
+
+    private void chat(HttpServerRequest request, byte[] body, RequestContext context) {
+        long start = System.nanoTime();
+        ChatRequest chat = WireCodec.readChatRequest(body);
+        Exchange exchange = new Exchange(this, request, start);
+        inFlight.add(exchange);
+        if (chat.isStream()) {
+            exchange.stream(router.stream(chat, context));
+            return;
+        }
+        var future = router.chat(chat, context).toCompletableFuture();
+        exchange.onAbort(() -> future.cancel(false));
+        request.response().closeHandler(v -> future.cancel(false));
+        future.whenComplete((result, error) -> {
+            if (error != null) {
+                exchange.fail(Stages.unwrap(error));
+                return;
+            }
+            exchange.json(result.report(), WireCodec.writeChatResponse(result.response()), true);
+        });
+    }
+
+    private void embed(HttpServerRequest request, byte[] body, RequestContext context) {
+        long start = System.nanoTime();
+        EmbeddingRequest embedding = WireCodec.readEmbeddingRequest(body);
+        Exchange exchange = new Exchange(this, request, start);
+        inFlight.add(exchange);
+        var future = router.embed(embedding, context).toCompletableFuture();
+        exchange.onAbort(() -> future.cancel(false));
+        request.response().closeHandler(v -> future.cancel(false));
+        future.whenComplete((result, error) -> {
+            if (error != null) {
+                exchange.fail(Stages.unwrap(error));
+                return;
+            }
+            exchange.json(result.report(), WireCodec.writeEmbeddingResponse(result.response()), true);
+        });
+    }
+
+    ServerSettings settings() {
+        return settings;
+    }
+
+    Redactor redactor() {
+        return redactor;
+    }
+
+    static void send(HttpServerResponse response, HttpErrors.HttpError error) {
+        if (response.ended() || response.headWritten()) {
+            return;
+        }
+        response.setStatusCode(error.status()).putHeader("content-type", "application/json");
+        if (error.retryAfterSeconds() > 0) {
+            response.putHeader("retry-after", Long.toString(error.retryAfterSeconds()));
+        }
+        response.end(Buffer.buffer(error.body()));
+    }
+
+    private static void notFound(HttpServerRequest request) {
+        send(request.response(), HttpErrors.of(404, "invalid_request_error", "not_found", null,
+                "no endpoint " + request.method() + " " + request.path()));
+    }
+
+    private static void methodNotAllowed(HttpServerRequest request, String allowed) {
+        request.response().putHeader("allow", allowed);
+        send(request.response(), HttpErrors.of(405, "invalid_request_error", "method_not_allowed", null,
+                request.method() + " is not allowed on " + request.path() + "; use " + allowed));
+    }
+
+    static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static Instant now(Clock clock) {
+        return clock.instant();
+    }
+}

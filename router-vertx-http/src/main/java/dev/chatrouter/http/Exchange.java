@@ -1,0 +1,206 @@
+package dev.chatrouter.http;
+
+import dev.chatrouter.api.Attempt;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ChatStream;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.chat.ChatChunk;
+import dev.chatrouter.core.wire.WireCodec;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+
+import java.util.Locale;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One routed request in flight: writes the answer with its {@code X-DI-*} headers, relays a stream as
+ * Server-Sent Events with backpressure (the upstream is asked for more only while the client's write queue has
+ * room), cancels the upstream when the client goes away, and can be aborted by a shutdown.
+ */
+final class Exchange {
+
+    /** Chunks requested ahead of the client. */
+    private static final int WINDOW = 16;
+    private static final Buffer DONE = Buffer.buffer(WireCodec.SSE_DONE);
+
+    private final ApiHandler handler;
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final long startNanos;
+    private final AtomicBoolean finished = new AtomicBoolean();
+    private volatile Runnable abort = () -> { };
+
+    Exchange(ApiHandler handler, HttpServerRequest request, long startNanos) {
+        this.handler = handler;
+        this.request = request;
+        this.response = request.response();
+        this.startNanos = startNanos;
+    }
+
+    void onAbort(Runnable abort) {
+        this.abort = abort;
+    }
+
+    /** Ends the exchange for a shutdown whose grace period is over. */
+    void abortForShutdown() {
+        abort.run();
+    }
+
+    private void finish() {
+        if (finished.compareAndSet(false, true)) {
+            handler.inFlight.remove(this);
+        }
+    }
+
+    /** Writes a JSON answer with the routing headers. */
+    void json(RoutingReport report, byte[] body, boolean withCost) {
+        if (response.ended()) {
+            finish();
+            return;
+        }
+        response.putHeader("content-type", "application/json");
+        headers(report, withCost);
+        response.end(Buffer.buffer(body));
+        finish();
+    }
+
+    void fail(Throwable error) {
+        ChatRouterException e = error instanceof ChatRouterException cre ? cre
+                : ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "internal error: " + error).cause(error).build();
+        if (!response.ended() && !response.headWritten()) {
+            ApiHandler.send(response, HttpErrors.of(e, handler.redactor()));
+        }
+        finish();
+    }
+
+    private void headers(RoutingReport report, boolean withCost) {
+        if (report == null) {
+            return;
+        }
+        response.putHeader("x-di-request-type", report.type().wireName());
+        response.putHeader("x-request-id", report.requestId());
+        if (!handler.settings().routeHeaders()) {
+            return;
+        }
+        response.putHeader("x-di-effort", report.effort().wireName());
+        if (report.target() != null) {
+            int slash = report.target().indexOf('/');
+            response.putHeader("x-di-provider", report.target().substring(0, slash));
+            response.putHeader("x-di-model", report.target().substring(slash + 1));
+        }
+        response.putHeader("x-di-attempts", Integer.toString(report.attempts().size()));
+        if (withCost) {
+            response.putHeader("x-di-cost-usd", String.format(Locale.ROOT, "%.8f", report.costUsd()));
+        }
+        response.putHeader("x-di-cache", report.cacheHit() ? "hit" : "miss");
+        long upstreamNanos = 0;
+        for (Attempt attempt : report.attempts()) {
+            if (attempt.firstToken() != null && !withCost) {
+                upstreamNanos += attempt.firstToken().toNanos();
+            } else if (attempt.latency() != null) {
+                upstreamNanos += attempt.latency().toNanos();
+            }
+        }
+        long overhead = Math.max(0, System.nanoTime() - startNanos - upstreamNanos);
+        response.putHeader("x-di-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead / 1e6));
+    }
+
+    /** Relays a stream as Server-Sent Events. */
+    void stream(ChatStream stream) {
+        stream.subscribe(new Flow.Subscriber<>() {
+            private Flow.Subscription subscription;
+            private boolean headWritten;
+            private int outstanding;
+
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                subscription = s;
+                onAbort(() -> {
+                    s.cancel();
+                    if (headWritten && !response.ended()) {
+                        response.end(Buffer.buffer(sseError(ChatRouterException.builder(ErrorCode.ROUTER_CLOSED,
+                                "the server is shutting down").build())));
+                    } else {
+                        fail(ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the server is shutting down").build());
+                    }
+                    finish();
+                });
+                response.closeHandler(v -> {
+                    s.cancel();
+                    finish();
+                });
+                response.drainHandler(v -> refill());
+                outstanding = WINDOW;
+                s.request(WINDOW);
+            }
+
+            private void refill() {
+                if (!response.writeQueueFull() && outstanding < WINDOW / 2 && !finished.get()) {
+                    long more = WINDOW - outstanding;
+                    outstanding += (int) more;
+                    subscription.request(more);
+                }
+            }
+
+            @Override
+            public void onNext(ChatChunk chunk) {
+                outstanding--;
+                if (response.ended() || finished.get()) {
+                    return;
+                }
+                if (!headWritten) {
+                    writeHead();
+                }
+                response.write(Buffer.buffer(WireCodec.sseData(WireCodec.writeChatChunk(chunk))));
+                refill();
+            }
+
+            private void writeHead() {
+                headWritten = true;
+                response.setChunked(true);
+                response.putHeader("content-type", "text/event-stream");
+                response.putHeader("cache-control", "no-cache");
+                response.putHeader("x-accel-buffering", "no");
+                headers(stream.started().toCompletableFuture().getNow(null), false);
+            }
+
+            @Override
+            public void onError(Throwable error) {
+                ChatRouterException e = error instanceof ChatRouterException cre ? cre
+                        : ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, String.valueOf(error.getMessage()))
+                        .cause(error).build();
+                if (!headWritten) {
+                    fail(e);
+                    return;
+                }
+                if (!response.ended()) {
+                    // a truncated stream is never passed off as complete: an error event and no [DONE]
+                    response.end(Buffer.buffer(sseError(e)));
+                }
+                finish();
+            }
+
+            @Override
+            public void onComplete() {
+                if (!response.ended()) {
+                    if (!headWritten) {
+                        writeHead();
+                    }
+                    response.end(DONE);
+                }
+                finish();
+            }
+        });
+    }
+
+    private byte[] sseError(ChatRouterException e) {
+        return WireCodec.sseData(HttpErrors.of(e, handler.redactor()).body());
+    }
+
+    HttpServerRequest request() {
+        return request;
+    }
+}
