@@ -1,7 +1,9 @@
 package dev.chatrouter.api;
 
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.RateLimitConfig;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
@@ -62,6 +64,12 @@ public interface ChatRouter extends AutoCloseable {
     List<ModelInfo> models();
 
     /**
+     * Spend against every budget in its current window: each configured budget without {@code *}, and each
+     * value a {@code *} budget has counted (SPEC section 8).
+     */
+    List<BudgetStatus> spend();
+
+    /**
      * Stops taking requests, closes providers and, when the router created it, its event loop. Requests under
      * way fail with {@link ErrorCode#ROUTER_CLOSED}.
      */
@@ -84,6 +92,8 @@ public interface ChatRouter extends AutoCloseable {
         private String defaultRoute;
         private ClassificationConfig classification;
         private CacheConfig cache;
+        private final List<BudgetConfig> budgets = new ArrayList<>();
+        private final List<RateLimitConfig> rateLimits = new ArrayList<>();
         private final List<ProviderFactory> factories = new ArrayList<>();
         private final List<RequestClassifier.Plugin> classifierPlugins = new ArrayList<>();
         private final Map<Class<?>, Object> services = new LinkedHashMap<>();
@@ -115,12 +125,26 @@ public interface ChatRouter extends AutoCloseable {
             if (config.cache() != CacheConfig.DEFAULTS) {
                 cache(config.cache());
             }
+            config.budgets().forEach(this::budget);
+            config.rateLimits().forEach(this::rateLimit);
             return this;
         }
 
         /** The built-in classifier's settings; overrides the file's {@code classification} section. */
         public Builder classification(ClassificationConfig classification) {
             this.classification = Objects.requireNonNull(classification, "classification");
+            return this;
+        }
+
+        /** Adds a budget, after the file's. */
+        public Builder budget(BudgetConfig budget) {
+            budgets.add(Objects.requireNonNull(budget, "budget"));
+            return this;
+        }
+
+        /** Adds a rate limit, after the file's. */
+        public Builder rateLimit(RateLimitConfig rateLimit) {
+            rateLimits.add(Objects.requireNonNull(rateLimit, "rateLimit"));
             return this;
         }
 
@@ -177,7 +201,8 @@ public interface ChatRouter extends AutoCloseable {
 
         /**
          * Hands the router a shared service: pass {@code io.vertx.core.Vertx.class} and your instance to have the
-         * router and its plugins use your event loop (the router then does not close it).
+         * router and its plugins use your event loop (the router then does not close it); pass
+         * {@link dev.chatrouter.api.spi.BudgetStore} to keep budgets somewhere other than in memory.
          */
         public <T> Builder service(Class<T> type, T instance) {
             services.put(Objects.requireNonNull(type, "type"), type.cast(Objects.requireNonNull(instance)));
@@ -208,7 +233,8 @@ public interface ChatRouter extends AutoCloseable {
                     .orElseThrow(() -> new IllegalStateException(
                             "no ChatRouter implementation on the class path: add dev.chatrouter:router-core"));
             return implementation.create(new RouterImplementation.Settings(configFile,
-                    new RouterConfig(providers, routes, defaultRoute, classification, cache), classification != null,
+                    new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits),
+                    classification != null,
                     cache != null,
                     factories, classifierPlugins, services, clock, environment));
         }

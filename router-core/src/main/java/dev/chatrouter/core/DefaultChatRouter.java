@@ -1,6 +1,7 @@
 package dev.chatrouter.core;
 
 import dev.chatrouter.api.Attempt;
+import dev.chatrouter.api.BudgetStatus;
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatRouterException;
@@ -25,8 +26,9 @@ import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.core.budget.Budgets;
+import dev.chatrouter.core.budget.RateLimits;
 import dev.chatrouter.core.classify.EffortResolver;
-import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.route.LatencyTracker;
@@ -64,6 +66,8 @@ final class DefaultChatRouter implements ChatRouter {
     private final Planner planner;
     private final StickyPrefixes sticky;
     private final LatencyTracker latency;
+    private final Budgets budgets;
+    private final RateLimits rateLimits;
     private final List<Provider> providers;
     private final Clock clock;
     private final Scheduler scheduler;
@@ -72,8 +76,10 @@ final class DefaultChatRouter implements ChatRouter {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
-                      LatencyTracker latency, List<Provider> providers, Clock clock, Scheduler scheduler,
-                      DoubleSupplier random, Runnable onClose) {
+                      LatencyTracker latency, Budgets budgets, RateLimits rateLimits, List<Provider> providers,
+                      Clock clock, Scheduler scheduler, DoubleSupplier random, Runnable onClose) {
+        this.budgets = budgets;
+        this.rateLimits = rateLimits;
         this.routes = routes;
         this.classifier = classifier;
         this.planner = planner;
@@ -91,7 +97,7 @@ final class DefaultChatRouter implements ChatRouter {
         Prepared prepared;
         try {
             requireMessages(request);
-            prepared = prepare(request.model(), context, request, RequestShape.of(request.isStream()
+            prepared = prepare(request.model(), context, request, request.user(), RequestShape.of(request.isStream()
                     ? request.toBuilder().stream(null).build() : request));
         } catch (ChatRouterException e) {
             return CompletableFuture.failedFuture(e);
@@ -109,7 +115,7 @@ final class DefaultChatRouter implements ChatRouter {
         try {
             requireMessages(request);
             ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
-            return new RoutedStream(this, streamed, prepare(request.model(), context, streamed,
+            return new RoutedStream(this, streamed, prepare(request.model(), context, streamed, request.user(),
                     RequestShape.of(streamed)), null);
         } catch (ChatRouterException e) {
             return new RoutedStream(this, request, null, e);
@@ -127,7 +133,7 @@ final class DefaultChatRouter implements ChatRouter {
             for (String text : request.input()) {
                 chars += text.length();
             }
-            prepared = prepare(request.model(), context, null,
+            prepared = prepare(request.model(), context, null, request.user(),
                     new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0));
         } catch (ChatRouterException e) {
             return CompletableFuture.failedFuture(e);
@@ -143,6 +149,11 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public List<ModelInfo> models() {
         return routes.models();
+    }
+
+    @Override
+    public List<BudgetStatus> spend() {
+        return budgets.status();
     }
 
     @Override
@@ -169,9 +180,11 @@ final class DefaultChatRouter implements ChatRouter {
     /**
      * Resolves the effort and the route, classifies and plans; fails with the error the caller should see.
      *
-     * @param chat the chat request, or {@code null} for embeddings
+     * @param chat        the chat request, or {@code null} for embeddings
+     * @param requestUser the request's {@code user} field, used when the context names no user
      */
-    private Prepared prepare(String model, RequestContext context, ChatRequest chat, RequestShape shape) {
+    private Prepared prepare(String model, RequestContext context, ChatRequest chat, String requestUser,
+                             RequestShape shape) {
         if (closed.get()) {
             throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
         }
@@ -191,12 +204,20 @@ final class DefaultChatRouter implements ChatRouter {
                 : classifier.classify(chat, new RequestClassifier.Input(route.baseType(), effort.effort(),
                         shape.estimatedInputTokens()));
         RequestType type = classification.type();
+        String user = context.user() != null ? context.user() : requestUser;
+        rateLimits.acquire(context, user, shape.estimatedInputTokens() + shape.requestedOutputTokens());
         String poolName = Planner.poolName(route, type);
+        String policyOverride = null;
+        if (type != RequestType.EMBEDDING && route.pools().containsKey("flash") && budgets.softLimited(context, user)) {
+            poolName = "flash";
+            policyOverride = "cost";
+        }
         if (poolName == null) {
             throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
-        Plan plan = planner.plan(route, poolName, shape);
+        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape);
+        Plan plan = planner.plan(route, poolName, shape, policyOverride, accounting::unavailable);
         long stickyKey = 0;
         if (sticky != null && chat != null) {
             stickyKey = StickyPrefixes.key(route.id(), poolName, chat);
@@ -216,7 +237,7 @@ final class DefaultChatRouter implements ChatRouter {
         }
         String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
         return new Prepared(requestId, model, route, type, classification.rule(), effort.effort(),
-                upstreamEffort(chat, effort), shape, plan, stickyKey, deadline);
+                upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting);
     }
 
     /**
@@ -276,6 +297,23 @@ final class DefaultChatRouter implements ChatRouter {
                 return;
             }
             Target target = step.target();
+            Budgets.Reservation reservation;
+            try {
+                Accounting.Start start = prepared.accounting().begin(target);
+                if (start instanceof Accounting.Start.Skip skip) {
+                    FallbackSequence.Step next = sequence.skip(skip.reason());
+                    if (next == null) {
+                        outcome.completeExceptionally(sequence.failure());
+                    } else {
+                        attempt(prepared, sequence, next, call, usageOf, finish, result, outcome);
+                    }
+                    return;
+                }
+                reservation = ((Accounting.Start.Granted) start).reservation();
+            } catch (ChatRouterException refused) {
+                outcome.completeExceptionally(refused);
+                return;
+            }
             Instant start = clock.instant();
             CompletableFuture<R> pending;
             try {
@@ -295,15 +333,17 @@ final class DefaultChatRouter implements ChatRouter {
                     latency.observe(target.id(), elapsed.toMillis());
                     Usage usage = usageOf.apply(response);
                     if (usage == null) {
+                        // the upstream reported no usage: charge the estimate, never zero
                         usage = Usage.of(prepared.shape().estimatedInputTokens(), 0);
                     }
-                    double cost = Costs.of(target.model().price(), usage);
+                    double cost = prepared.accounting().settle(reservation, target.model(), usage);
                     served(prepared, target);
                     sequence.record(new Attempt(target.id(), null, 200, null, step.delay(), elapsed, elapsed, false));
                     outcome.complete(result.apply(finish.apply(response, usage.withCost(cost)),
-                            prepared.report(target, sequence.attempts(), cost)));
+                            prepared.report(target, sequence, cost)));
                     return;
                 }
+                prepared.accounting().release(reservation);
                 ProviderException failure = asProviderException(Stages.unwrap(error));
                 sequence.record(new Attempt(target.id(), failure.kind(), failure.status(), failure.getMessage(),
                         step.delay(), null, elapsed, false));

@@ -6,13 +6,18 @@ import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
+import dev.chatrouter.api.spi.BudgetStore;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderFactory;
+import dev.chatrouter.api.spi.ProviderLimits;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
+import dev.chatrouter.core.budget.Budgets;
+import dev.chatrouter.core.budget.InMemoryBudgetStore;
+import dev.chatrouter.core.budget.RateLimits;
 import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
@@ -120,8 +125,14 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         CacheConfig cache = settings.cacheSet() ? code.cache() : config.cache();
         StickyPrefixes sticky = cache.stickyPrefix().enabled()
                 ? new StickyPrefixes(cache.stickyPrefix(), settings.clock()) : null;
-        return new DefaultChatRouter(routes, classifier, planner, sticky, latency, created, settings.clock(), scheduler,
-                () -> ThreadLocalRandom.current().nextDouble(), onClose);
+        BudgetStore store = (BudgetStore) settings.services().get(BudgetStore.class);
+        Budgets budgets = new Budgets(config.budgets(), store != null ? store : new InMemoryBudgetStore(),
+                settings.clock());
+        Map<String, ProviderLimits> providerLimits = new HashMap<>();
+        config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
+        RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
+        return new DefaultChatRouter(routes, classifier, planner, sticky, latency, budgets, rateLimits, created,
+                settings.clock(), scheduler, () -> ThreadLocalRandom.current().nextDouble(), onClose);
     }
 
     /** The file's configuration followed by what the builder added; an id defined in both is an error. */
@@ -142,7 +153,13 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         }
         return new RouterConfig(providers, routes,
                 code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute(), file.classification(),
-                file.cache());
+                file.cache(), concat(file.budgets(), code.budgets()), concat(file.rateLimits(), code.rateLimits()));
+    }
+
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
     }
 
     private record Context(Clock clock, Map<Class<?>, Object> services) implements ProviderContext {

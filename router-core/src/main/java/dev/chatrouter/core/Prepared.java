@@ -1,15 +1,17 @@
 package dev.chatrouter.core;
 
-import dev.chatrouter.api.Attempt;
+import dev.chatrouter.api.DroppedTarget;
 import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.route.Plan;
 import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.route.Target;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -26,13 +28,21 @@ import java.util.List;
  * @param plan      the ordered candidates
  * @param stickyKey the key of the request's prompt prefix for sticky routing, 0 for none
  * @param deadline  the request's deadline, or {@code null}
+ * @param accounting the request's budgets and caps
  */
 record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
-                String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline) {
+                String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline,
+                Accounting accounting) {
 
-    RoutingReport report(Target served, List<Attempt> attempts, double cost) {
+    RoutingReport report(Target served, FallbackSequence sequence, double cost) {
+        List<DroppedTarget> dropped = plan.dropped();
+        List<DroppedTarget> skipped = sequence.skipped();
+        if (!skipped.isEmpty()) {
+            dropped = new ArrayList<>(dropped);
+            dropped.addAll(skipped);
+        }
         return new RoutingReport(requestId, intent, route.id(), type, rule, effort, plan.pool(), plan.policy(),
-                plan.candidates().stream().map(Target::id).toList(), plan.dropped(),
-                served == null ? null : served.id(), attempts, cost, false);
+                plan.candidates().stream().map(Target::id).toList(), dropped,
+                served == null ? null : served.id(), sequence.attempts(), cost, false);
     }
 }

@@ -10,6 +10,7 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.route.Target;
@@ -124,6 +125,7 @@ final class RoutedStream implements ChatStream {
         private Usage usage;
         private long completionChars;
         private double cost;
+        private Budgets.Reservation reservation;
 
         Downstream(Flow.Subscriber<? super ChatChunk> subscriber) {
             this.subscriber = subscriber;
@@ -162,6 +164,7 @@ final class RoutedStream implements ChatStream {
                         sequence.record(new Attempt(target.id(), null, 200, "cancelled by the caller", waited,
                                 firstToken, elapsed(), false));
                     }
+                    account(target);
                     finishReport(target);
                 }
             });
@@ -192,7 +195,7 @@ final class RoutedStream implements ChatStream {
                 return;
             }
             if (!pending.isEmpty() && !committedReport.isDone()) {
-                committedReport.complete(prepared.report(current.target, sequence.attempts(), 0));
+                committedReport.complete(prepared.report(current.target, sequence, 0));
             }
             while (demand.get() > 0 && !pending.isEmpty()) {
                 demand.decrementAndGet();
@@ -227,14 +230,34 @@ final class RoutedStream implements ChatStream {
             if (current != null) {
                 current.cancel();
             }
+            account(current == null ? null : current.target);
             finishReport(current == null ? null : current.target);
             subscriber.onError(failure);
         }
 
         private void finishReport(Target served) {
-            RoutingReport done = prepared.report(served, sequence.attempts(), cost);
+            RoutingReport done = prepared.report(served, sequence, cost);
             committedReport.complete(done);
             report.complete(done);
+        }
+
+        /**
+         * Settles the current attempt's reservation: to the usage received (or counted) once content was sent, since
+         * a stream cut short or cancelled is charged for what it delivered; else it is released.
+         */
+        private void account(Target target) {
+            if (reservation == null) {
+                return;
+            }
+            if (committed && target != null) {
+                if (usage == null) {
+                    usage = Usage.of(prepared.shape().estimatedInputTokens(), (completionChars + 3) / 4);
+                }
+                cost = prepared.accounting().settle(reservation, target.model(), usage);
+            } else {
+                prepared.accounting().release(reservation);
+            }
+            reservation = null;
         }
 
         private Duration elapsed() {
@@ -248,6 +271,23 @@ final class RoutedStream implements ChatStream {
                     return;
                 }
                 Target target = step.target();
+                Accounting.Start start;
+                try {
+                    start = prepared.accounting().begin(target);
+                } catch (ChatRouterException refused) {
+                    error = refused;
+                    return;
+                }
+                if (start instanceof Accounting.Start.Skip skip) {
+                    FallbackSequence.Step next = sequence.skip(skip.reason());
+                    if (next == null) {
+                        error = sequence.failure();
+                    } else {
+                        startAttempt(next);
+                    }
+                    return;
+                }
+                reservation = ((Accounting.Start.Granted) start).reservation();
                 attemptStart = router.clock().instant();
                 firstToken = null;
                 outstanding = 0;
@@ -310,10 +350,10 @@ final class RoutedStream implements ChatStream {
                 pending.addAll(held);
                 held.clear();
             }
-            if (usage == null) {
-                // The upstream sent no usage: charge what was counted, never zero.
-                usage = Usage.of(prepared.shape().estimatedInputTokens(), (completionChars + 3) / 4);
-                cost = Costs.of(from.target.model().price(), usage);
+            boolean counted = usage == null;
+            account(from.target);
+            if (counted) {
+                // The upstream sent no usage: it was charged from counted tokens, never zero.
                 if (includeUsage) {
                     pending.add(new ChatChunk(pending.isEmpty() ? prepared.requestId() : pending.peekLast().id(),
                             "chat.completion.chunk", router.clock().instant().getEpochSecond(), prepared.intent(),
@@ -331,6 +371,7 @@ final class RoutedStream implements ChatStream {
             ProviderException pe = DefaultChatRouter.asProviderException(failure);
             sequence.record(new Attempt(from.target.id(), pe.kind(), pe.status(), pe.getMessage(), waited, firstToken,
                     elapsed(), false));
+            account(from.target);
             if (committed) {
                 error = ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR,
                                 "the stream failed after content was sent: " + pe.getMessage())

@@ -1,5 +1,6 @@
 package dev.chatrouter.http;
 
+import dev.chatrouter.api.BudgetStatus;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.Effort;
@@ -9,6 +10,7 @@ import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.core.upstream.Stages;
+import dev.chatrouter.core.wire.Json;
 import dev.chatrouter.core.wire.WireCodec;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -20,7 +22,10 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -106,6 +111,14 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                             .end(Buffer.buffer(WireCodec.writeModels(visibleModels(key))));
                 }
             }
+            case "/router/spend" -> {
+                if (request.method() != HttpMethod.GET) {
+                    methodNotAllowed(request, "GET");
+                } else {
+                    response.putHeader("content-type", "application/json")
+                            .end(Buffer.buffer(Json.write(spend(key))));
+                }
+            }
             default -> {
                 if (endpoint.startsWith("/models/") && request.method() == HttpMethod.GET) {
                     model(request, endpoint.substring("/models/".length()), key);
@@ -124,6 +137,38 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             }
         }
         return null;
+    }
+
+    /**
+     * The caller's spend: the global budgets and the budgets of the caller's key; without authentication,
+     * every budget.
+     */
+    private Map<String, Object> spend(ServerSettings.VirtualKey key) {
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (BudgetStatus s : router.spend()) {
+            if (key != null && !s.scope().equals("global") && !s.scope().equals("key:" + key.name())) {
+                continue;
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scope", s.scope());
+            m.put("window", s.window());
+            m.put("limit_usd", s.limitUsd());
+            m.put("soft_limit_usd", s.softLimitUsd());
+            m.put("spent_usd", s.spentUsd());
+            m.put("reserved_usd", s.reservedUsd());
+            m.put("remaining_usd", s.remainingUsd());
+            m.put("limit_tokens", s.limitTokens());
+            m.put("spent_tokens", s.spentTokens());
+            m.put("reserved_tokens", s.reservedTokens());
+            m.put("remaining_tokens", s.remainingTokens());
+            m.put("resets_at", s.resetsAt().toString());
+            data.add(m);
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("object", "list");
+        body.put("key", key == null ? null : key.name());
+        body.put("data", data);
+        return body;
     }
 
     private List<ModelInfo> visibleModels(ServerSettings.VirtualKey key) {

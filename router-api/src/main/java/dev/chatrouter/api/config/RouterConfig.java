@@ -4,6 +4,7 @@ import dev.chatrouter.api.spi.ProviderSpec;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -15,18 +16,23 @@ import java.util.Map;
  * @param defaultRoute   the route for model ids no route matches, or {@code null}
  * @param classification the built-in classifier's settings
  * @param cache          the caches
+ * @param budgets        the budgets
+ * @param rateLimits     the router's rate limits
  */
 public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes,
-                           String defaultRoute, ClassificationConfig classification, CacheConfig cache) {
+                           String defaultRoute, ClassificationConfig classification, CacheConfig cache,
+                           List<BudgetConfig> budgets, List<RateLimitConfig> rateLimits) {
     public RouterConfig {
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
         classification = classification == null ? ClassificationConfig.DEFAULTS : classification;
         cache = cache == null ? CacheConfig.DEFAULTS : cache;
+        budgets = budgets == null ? List.of() : List.copyOf(budgets);
+        rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     }
 
-    /** A configuration with the default classification and caches. */
+    /** A configuration with the default classification and caches, and no budgets or rate limits. */
     public RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes, String defaultRoute) {
-        this(providers, routes, defaultRoute, ClassificationConfig.DEFAULTS, CacheConfig.DEFAULTS);
+        this(providers, routes, defaultRoute, ClassificationConfig.DEFAULTS, CacheConfig.DEFAULTS, List.of(), List.of());
     }
 }

@@ -42,8 +42,7 @@ import java.util.Set;
  *   <li>{@code server}: accepted and <em>ignored here</em>: the HTTP module ({@code router-vertx-http}) reads
  *       that section itself, {@code ${VAR}} references included.</li>
  * </ul>
- * Any other key is an error that lists the accepted ones; {@code classification}, {@code budgets},
- * {@code rate_limits} and {@code cache} are reported as not supported by this version. A key given twice in
+ * Any other key is an error that lists the accepted ones. A key given twice in
  * one map is an error. An explicit {@code null} (an empty value in YAML) is the same as leaving the key out.
  *
  * <p>Environment: {@code ${NAME}} and {@code ${NAME:-default}} are replaced in every string value (not in keys),

@@ -2,7 +2,10 @@ package dev.chatrouter.core.config;
 
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.RateLimitConfig;
+import dev.chatrouter.api.config.Window;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.StickyPrefixConfig;
 import dev.chatrouter.api.config.FallbackConfig;
@@ -34,10 +37,14 @@ import java.util.stream.Collectors;
  */
 final class ConfigReader {
 
-    static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "classification", "cache",
-            "server");
-    static final List<String> NOT_YET_SUPPORTED = List.of("budgets", "rate_limits");
-    private static final List<String> CACHE_KEYS = List.of("sticky_prefix");
+    static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "classification", "budgets",
+            "rate_limits", "cache", "server");
+    private static final List<String> BUDGET_KEYS = List.of("scope", "window", "limit_usd", "limit_tokens",
+            "soft_limit_usd");
+    private static final List<String> RATE_LIMIT_KEYS = List.of("scope", "rpm", "tpm");
+    private static final List<String> CACHE_KEYS = List.of("sticky_prefix", "responses");
+    private static final List<String> RESPONSE_CACHE_KEYS = List.of("enabled", "ttl", "max_entries",
+            "deterministic_only");
     private static final List<String> STICKY_KEYS = List.of("enabled", "ttl", "max_entries");
     private static final List<String> CLASSIFICATION_KEYS = List.of("long_input_tokens", "order");
     private static final List<String> PROVIDER_KEYS = List.of("type", "base_url", "api_key", "headers", "timeouts",
@@ -70,12 +77,6 @@ final class ConfigReader {
         if (!root.isMap()) {
             throw root.mismatch("a map of sections (providers, routes, default_route) at the top level");
         }
-        for (String section : root.entries("a map").keySet()) {
-            if (NOT_YET_SUPPORTED.contains(section)) {
-                throw root.field(section).error("the '" + section + "' section is not supported by this version"
-                        + " of ChatRouter; supported sections: " + String.join(", ", SECTIONS));
-            }
-        }
         root.object("a map of sections", SECTIONS);
         Map<String, ProviderSpec> providers = new LinkedHashMap<>();
         root.field("providers").entries("a map of providers by id")
@@ -84,16 +85,83 @@ final class ConfigReader {
         root.field("routes").entries("a map of routes by intent id")
                 .forEach((id, node) -> routes.put(id, route(id, node)));
         return new RouterConfig(providers, routes, root.field("default_route").string(null),
-                classification(root.field("classification")), cache(root.field("cache")));
+                classification(root.field("classification")), cache(root.field("cache")),
+                budgets(root.field("budgets")), rateLimits(root.field("rate_limits")));
+    }
+
+    private static List<BudgetConfig> budgets(ConfigNode node) {
+        List<BudgetConfig> budgets = new ArrayList<>();
+        if (node.isAbsent()) {
+            return budgets;
+        }
+        for (ConfigNode entry : node.elements("a list of budgets")) {
+            entry.object("a map", BUDGET_KEYS);
+            String scope = scope(entry.field("scope"));
+            ConfigNode windowNode = entry.field("window");
+            Window window;
+            try {
+                window = Window.fromWireName(windowNode.requiredString());
+            } catch (IllegalArgumentException e) {
+                throw windowNode.error(e.getMessage());
+            }
+            ConfigNode usd = entry.field("limit_usd");
+            ConfigNode tokens = entry.field("limit_tokens");
+            ConfigNode soft = entry.field("soft_limit_usd");
+            if (usd.isAbsent() && tokens.isAbsent() && soft.isAbsent()) {
+                throw entry.error("expected at least one of limit_usd, limit_tokens, soft_limit_usd");
+            }
+            budgets.add(new BudgetConfig(scope, window, usd.isAbsent() ? null : usd.number(false, 0),
+                    tokens.isAbsent() ? null : tokens.longInteger(0, 0),
+                    soft.isAbsent() ? null : soft.number(false, 0)));
+        }
+        return budgets;
+    }
+
+    private static List<RateLimitConfig> rateLimits(ConfigNode node) {
+        List<RateLimitConfig> limits = new ArrayList<>();
+        if (node.isAbsent()) {
+            return limits;
+        }
+        for (ConfigNode entry : node.elements("a list of rate limits")) {
+            entry.object("a map", RATE_LIMIT_KEYS);
+            ConfigNode scopeNode = entry.field("scope");
+            String scope = scope(scopeNode);
+            if (!BudgetConfig.Scope.parse(scope).refusesRequest()) {
+                throw scopeNode.error("a rate limit's scope must be global, key, user or tag; a provider's own caps"
+                        + " go in its limits");
+            }
+            long rpm = entry.field("rpm").longInteger(0, 0);
+            long tpm = entry.field("tpm").longInteger(0, 0);
+            if (rpm == 0 && tpm == 0) {
+                throw entry.error("expected rpm or tpm above 0");
+            }
+            limits.add(new RateLimitConfig(scope, rpm, tpm));
+        }
+        return limits;
+    }
+
+    private static String scope(ConfigNode node) {
+        String scope = node.requiredString();
+        try {
+            BudgetConfig.Scope.parse(scope);
+        } catch (IllegalArgumentException e) {
+            throw node.error(e.getMessage());
+        }
+        return scope;
     }
 
     private static CacheConfig cache(ConfigNode node) {
         if (node.isAbsent()) {
             return CacheConfig.DEFAULTS;
         }
-        if (node.isMap() && !node.field("responses").isAbsent()) {
-            throw node.field("responses").error("the response cache is not supported by this version of ChatRouter;"
-                    + " supported keys: " + String.join(", ", CACHE_KEYS));
+        ConfigNode responses = node.isMap() ? node.field("responses") : null;
+        if (responses != null && !responses.isAbsent()) {
+            // accepted only switched off: the response cache is not in this version
+            responses.object("a map", RESPONSE_CACHE_KEYS);
+            if (responses.field("enabled").bool(false)) {
+                throw responses.field("enabled").error("the response cache is not supported by this version of"
+                        + " ChatRouter; set enabled: false or remove cache.responses");
+            }
         }
         node.object("a map", CACHE_KEYS);
         ConfigNode sticky = node.field("sticky_prefix");

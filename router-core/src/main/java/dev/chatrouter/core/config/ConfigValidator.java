@@ -68,6 +68,29 @@ final class ConfigValidator {
             throw error("default_route", "route " + shown("default_route", config.defaultRoute())
                     + " is not defined; defined routes: " + String.join(", ", config.routes().keySet()));
         }
+        for (int i = 0; i < config.budgets().size(); i++) {
+            budgetScope(ConfigNode.element("budgets", i) + ".scope", config.budgets().get(i).scope(), config);
+        }
+    }
+
+    /** A provider or model budget must name a configured provider or target. */
+    private void budgetScope(String path, String scope, RouterConfig config) {
+        dev.chatrouter.api.config.BudgetConfig.Scope parsed = dev.chatrouter.api.config.BudgetConfig.Scope.parse(scope);
+        if (parsed.value() == null || parsed.value().equals("*")) {
+            return;
+        }
+        if (parsed.kind().equals("provider") && !config.providers().containsKey(parsed.value())) {
+            throw error(path, "provider '" + parsed.value() + "' is not defined; defined providers: "
+                    + String.join(", ", config.providers().keySet()));
+        }
+        if (parsed.kind().equals("model")) {
+            String target = parsed.value();
+            int slash = target.indexOf('/');
+            ProviderSpec spec = config.providers().get(target.substring(0, slash));
+            if (spec == null || !spec.models().containsKey(target.substring(slash + 1))) {
+                throw error(path, "target '" + target + "' is not a configured provider/model");
+            }
+        }
     }
 
     private void provider(String key, ProviderSpec spec) {

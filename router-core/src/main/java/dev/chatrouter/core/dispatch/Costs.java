@@ -13,11 +13,17 @@ public final class Costs {
      * {@code cache_write}, output at the output price. Prices are per million tokens.
      */
     public static double of(Price price, Usage usage) {
+        return picos(price, usage) / 1e12;
+    }
+
+    /** The cost in pico-dollars (10^-12 USD), rounded up: budgets count in these. */
+    public static long picos(Price price, Usage usage) {
         long cached = usage.cachedTokens();
         long written = usage.cacheWriteTokens();
         long uncached = Math.max(0, usage.promptTokens() - cached - written);
-        double micro = uncached * price.input() + cached * price.cachedInput() + written * price.cacheWrite()
-                + usage.completionTokens() * price.output();
-        return micro / 1_000_000.0;
+        // prices are per million tokens: one token at price p costs p * 10^6 pico-dollars
+        double picos = (uncached * price.input() + cached * price.cachedInput() + written * price.cacheWrite()
+                + usage.completionTokens() * price.output()) * 1_000_000.0;
+        return (long) Math.ceil(picos - 1e-6);
     }
 }

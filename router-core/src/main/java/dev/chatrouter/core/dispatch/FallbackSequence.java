@@ -1,6 +1,7 @@
 package dev.chatrouter.core.dispatch;
 
 import dev.chatrouter.api.Attempt;
+import dev.chatrouter.api.DroppedTarget;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.FailureKind;
@@ -37,6 +38,7 @@ public final class FallbackSequence {
     private final Instant deadline;
     private final DoubleSupplier random;
     private final List<Attempt> attempts = new ArrayList<>();
+    private final List<DroppedTarget> skipped = new ArrayList<>();
     private int index;
     private int retriesOnCurrent;
     private ProviderException last;
@@ -48,6 +50,25 @@ public final class FallbackSequence {
         this.clock = clock;
         this.deadline = deadline;
         this.random = random;
+    }
+
+    /**
+     * Skips the current target before any call (its budget or rate cap has no room): the next candidate, or
+     * {@code null} when none is left.
+     */
+    public Step skip(String reason) {
+        skipped.add(new DroppedTarget(candidates.get(index).id(), reason));
+        if (index + 1 < candidates.size()) {
+            index++;
+            retriesOnCurrent = 0;
+            return new Step(candidates.get(index), Duration.ZERO);
+        }
+        return null;
+    }
+
+    /** Targets skipped at attempt time, with reasons. */
+    public List<DroppedTarget> skipped() {
+        return List.copyOf(skipped);
     }
 
     /** The first attempt. */
@@ -115,6 +136,12 @@ public final class FallbackSequence {
     /** The error for a request whose attempts are over. */
     public ChatRouterException failure() {
         ProviderException cause = last;
+        if (cause == null) {
+            java.util.Map<String, String> why = new java.util.LinkedHashMap<>();
+            skipped.forEach(d -> why.put(d.target(), d.reason()));
+            return ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE,
+                    "no target can take this request now: " + why).metadata("dropped", why).build();
+        }
         List<Attempt> all = attempts();
         FailureKind kind = cause.kind();
         if (!kind.retryable() || kind == FailureKind.CONTENT_FILTER) {

@@ -50,13 +50,28 @@ public final class Planner {
 
     /** Plans a request; a plan with no candidates means every target was dropped (see {@link Plan#dropped()}). */
     public Plan plan(RouteConfig route, String poolName, RequestShape shape) {
+        return plan(route, poolName, shape, null, target -> null);
+    }
+
+    /**
+     * Plans a request.
+     *
+     * @param policyOverride a policy to use instead of the pool's (under a soft budget: {@code cost}), or null
+     * @param filter         further reasons to drop a target (budgets, caps, cooldowns): a reason, or null to keep
+     */
+    public Plan plan(RouteConfig route, String poolName, RequestShape shape, String policyOverride,
+                     java.util.function.Function<Target, String> filter) {
         PoolConfig pool = route.pools().get(poolName);
+        String policy = policyOverride != null ? policyOverride : pool.policy();
         List<Target> eligible = new ArrayList<>(pool.targets().size());
         List<Double> weights = new ArrayList<>(pool.targets().size());
         List<DroppedTarget> dropped = new ArrayList<>(0);
         for (PoolTarget entry : pool.targets()) {
             Target target = targets.get(entry.target());
             String reason = dropReason(target.model(), shape);
+            if (reason == null) {
+                reason = filter.apply(target);
+            }
             if (reason != null) {
                 dropped.add(new DroppedTarget(target.id(), reason));
             } else {
@@ -64,7 +79,7 @@ public final class Planner {
                 weights.add(entry.weight());
             }
         }
-        return new Plan(poolName, pool.policy(), order(pool.policy(), eligible, weights, shape), dropped);
+        return new Plan(poolName, policy, order(policy, eligible, weights, shape), dropped);
     }
 
     static String dropReason(ModelSpec model, RequestShape shape) {

@@ -283,7 +283,7 @@ class ConfigLoaderTest {
 
             assertError(e, "top.yaml", "default_rout");
             assertThat(e.getMessage()).contains("unknown key 'default_rout'")
-                    .contains("providers, routes, default_route, classification, cache, server");
+                    .contains("providers, routes, default_route, classification, budgets, rate_limits, cache, server");
         }
 
         /** A provider key no plugin option explains is named with the keys the provider accepts. */
@@ -314,18 +314,6 @@ class ConfigLoaderTest {
 
             assertError(e, "pool.yaml", "routes.di.pools.*.polcy");
             assertThat(e.getMessage()).contains("accepted keys: policy, targets");
-        }
-
-        /** Sections of later versions are refused as not supported, not as unknown. */
-        @Test
-        void unsupportedSection() {
-            ConfigurationException e = failure("budgets.yaml", MINIMAL + """
-                    budgets:
-                      - { scope: global, window: month, limit_usd: 1000 }
-                    """);
-
-            assertError(e, "budgets.yaml", "budgets");
-            assertThat(e.getMessage()).contains("'budgets' section is not supported by this version");
         }
     }
 

@@ -41,7 +41,10 @@ public final class ScriptedProviderFactory implements ProviderFactory {
         record Fail(FailureKind kind, int status, Duration retryAfter) implements Outcome {
         }
 
-        /** Streams the words of {@code text}, then fails with {@code kind} (or completes when kind is null). */
+        /**
+         * Streams the words of {@code text}, then fails with {@code kind}; when kind is null, completes without a
+         * usage chunk (as upstreams that ignore stream_options do).
+         */
         record StreamThenFail(String text, FailureKind kind) implements Outcome {
         }
     }
@@ -130,6 +133,9 @@ public final class ScriptedProviderFactory implements ProviderFactory {
                     return new ListPublisher<>(chunks, failure(s.kind(), statusOf(s.kind()), null));
                 }
                 chunks.add(chunk(call, new Delta(null, null, null, null, Map.of()), "stop", null));
+                if (outcome instanceof Outcome.StreamThenFail) {
+                    return new ListPublisher<>(chunks, null); // completes without a usage chunk
+                }
                 chunks.add(new ChatChunk("chunk-1", "chat.completion.chunk", 1, call.request().model(), List.of(),
                         Usage.of(10, 5), null, Map.of()));
                 return new ListPublisher<>(chunks, null);
