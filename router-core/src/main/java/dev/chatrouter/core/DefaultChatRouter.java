@@ -28,6 +28,9 @@ import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.budget.RateLimits;
+import dev.chatrouter.core.cache.ChunkAssembler;
+import dev.chatrouter.core.cache.ReplayStream;
+import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.EffortResolver;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
@@ -66,6 +69,7 @@ final class DefaultChatRouter implements ChatRouter {
     private final Planner planner;
     private final StickyPrefixes sticky;
     private final LatencyTracker latency;
+    private final ResponseCache responses;
     private final Budgets budgets;
     private final RateLimits rateLimits;
     private final List<Provider> providers;
@@ -76,8 +80,10 @@ final class DefaultChatRouter implements ChatRouter {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
-                      LatencyTracker latency, Budgets budgets, RateLimits rateLimits, List<Provider> providers,
-                      Clock clock, Scheduler scheduler, DoubleSupplier random, Runnable onClose) {
+                      LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
+                      List<Provider> providers, Clock clock, Scheduler scheduler, DoubleSupplier random,
+                      Runnable onClose) {
+        this.responses = responses;
         this.budgets = budgets;
         this.rateLimits = rateLimits;
         this.routes = routes;
@@ -99,15 +105,23 @@ final class DefaultChatRouter implements ChatRouter {
             requireMessages(request);
             prepared = prepare(request.model(), context, request, request.user(), RequestShape.of(request.isStream()
                     ? request.toBuilder().stream(null).build() : request));
+        } catch (CacheHit hit) {
+            ChatResponse cached = hit.entry.response();
+            return CompletableFuture.completedFuture(new ChatResult(
+                    cached.usage() == null ? cached : cached.withUsage(cached.usage().withCost(0.0)), hit.report));
         } catch (ChatRouterException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return dispatch(prepared,
+        CompletableFuture<ChatResult> outcome = dispatch(prepared,
                 target -> target.provider().chat(new ProviderCall(prepared.requestId(), target.model(),
                         upstreamRequest(request, prepared, target), prepared.deadline())),
                 ChatResponse::usage,
                 (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
                 ChatResult::new);
+        if (prepared.cacheKey() != null) {
+            outcome.thenAccept(result -> remember(prepared, result.response(), result.report().target()));
+        }
+        return outcome;
     }
 
     @Override
@@ -117,8 +131,33 @@ final class DefaultChatRouter implements ChatRouter {
             ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
             return new RoutedStream(this, streamed, prepare(request.model(), context, streamed, request.user(),
                     RequestShape.of(streamed)), null);
+        } catch (CacheHit hit) {
+            boolean includeUsage = request.streamOptions() != null
+                    && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+            ChatResponse cached = hit.entry.response();
+            if (cached.usage() != null) {
+                cached = cached.withUsage(cached.usage().withCost(0.0));
+            }
+            return new ReplayStream(ChunkAssembler.chunks(cached, includeUsage), hit.report);
         } catch (ChatRouterException e) {
             return new RoutedStream(this, request, null, e);
+        }
+    }
+
+    /** Keeps an answer in the response cache. */
+    void remember(Prepared prepared, ChatResponse response, String target) {
+        responses.put(prepared.cacheKey(), new ResponseCache.Entry(response, target));
+    }
+
+    /** Thrown by {@link #prepare} when the response cache holds the answer: nothing is dispatched or charged. */
+    private static final class CacheHit extends RuntimeException {
+        final ResponseCache.Entry entry;
+        final RoutingReport report;
+
+        CacheHit(ResponseCache.Entry entry, RoutingReport report) {
+            super(null, null, false, false);
+            this.entry = entry;
+            this.report = report;
         }
     }
 
@@ -204,6 +243,16 @@ final class DefaultChatRouter implements ChatRouter {
                 : classifier.classify(chat, new RequestClassifier.Input(route.baseType(), effort.effort(),
                         shape.estimatedInputTokens()));
         RequestType type = classification.type();
+        String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
+        String cacheKey = responses != null && chat != null ? responses.key(context.key(), chat) : null;
+        if (cacheKey != null) {
+            ResponseCache.Entry entry = responses.get(cacheKey);
+            if (entry != null) {
+                // a hit costs nothing and touches no budget or rate limit
+                throw new CacheHit(entry, new RoutingReport(requestId, model, route.id(), type, classification.rule(),
+                        effort.effort(), null, null, List.of(), List.of(), entry.target(), List.of(), 0, true));
+            }
+        }
         String user = context.user() != null ? context.user() : requestUser;
         rateLimits.acquire(context, user, shape.estimatedInputTokens() + shape.requestedOutputTokens());
         String poolName = Planner.poolName(route, type);
@@ -235,9 +284,8 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.TIMEOUT, "the request's deadline passed before dispatch")
                     .build();
         }
-        String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
         return new Prepared(requestId, model, route, type, classification.rule(), effort.effort(),
-                upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting);
+                upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting, cacheKey);
     }
 
     /**

@@ -18,6 +18,7 @@ import dev.chatrouter.api.spi.RouterImplementation;
 import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.budget.InMemoryBudgetStore;
 import dev.chatrouter.core.budget.RateLimits;
+import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
@@ -131,8 +132,16 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
-        return new DefaultChatRouter(routes, classifier, planner, sticky, latency, budgets, rateLimits, created,
+        ResponseCache responses = cache.responses().enabled()
+                ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
+        return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
+                created,
                 settings.clock(), scheduler, () -> ThreadLocalRandom.current().nextDouble(), onClose);
+    }
+
+    private static long nanos(Clock clock) {
+        java.time.Instant now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
     }
 
     /** The file's configuration followed by what the builder added; an id defined in both is an error. */

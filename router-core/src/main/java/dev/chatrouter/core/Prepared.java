@@ -29,10 +29,11 @@ import java.util.List;
  * @param stickyKey the key of the request's prompt prefix for sticky routing, 0 for none
  * @param deadline  the request's deadline, or {@code null}
  * @param accounting the request's budgets and caps
+ * @param cacheKey  the response-cache key, or {@code null} when the answer is not cached
  */
 record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
                 String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline,
-                Accounting accounting) {
+                Accounting accounting, String cacheKey) {
 
     RoutingReport report(Target served, FallbackSequence sequence, double cost) {
         List<DroppedTarget> dropped = plan.dropped();

@@ -10,7 +10,9 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.core.budget.Budgets;
+import dev.chatrouter.core.cache.ChunkAssembler;
 import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.route.Target;
@@ -126,6 +128,7 @@ final class RoutedStream implements ChatStream {
         private long completionChars;
         private double cost;
         private Budgets.Reservation reservation;
+        private final ChunkAssembler assembler = prepared.cacheKey() == null ? null : new ChunkAssembler();
 
         Downstream(Flow.Subscriber<? super ChatChunk> subscriber) {
             this.subscriber = subscriber;
@@ -308,6 +311,9 @@ final class RoutedStream implements ChatStream {
                 return;
             }
             outstanding--;
+            if (assembler != null) {
+                assembler.add(chunk.withModel(prepared.intent()));
+            }
             if (chunk.usage() != null) {
                 usage = chunk.usage();
                 cost = Costs.of(from.target.model().price(), usage);
@@ -362,6 +368,10 @@ final class RoutedStream implements ChatStream {
             }
             sequence.record(new Attempt(from.target.id(), null, 200, null, waited, firstToken, elapsed(), false));
             upstreamDone = true;
+            if (assembler != null) {
+                ChatResponse assembled = assembler.response();
+                router.remember(prepared, assembled.withUsage(usage.withCost(cost)), from.target.id());
+            }
         }
 
         private void onError(Upstream from, Throwable failure) {

@@ -5,6 +5,7 @@ import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.RateLimitConfig;
+import dev.chatrouter.api.config.ResponseCacheConfig;
 import dev.chatrouter.api.config.Window;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.StickyPrefixConfig;
@@ -154,25 +155,25 @@ final class ConfigReader {
         if (node.isAbsent()) {
             return CacheConfig.DEFAULTS;
         }
-        ConfigNode responses = node.isMap() ? node.field("responses") : null;
-        if (responses != null && !responses.isAbsent()) {
-            // accepted only switched off: the response cache is not in this version
-            responses.object("a map", RESPONSE_CACHE_KEYS);
-            if (responses.field("enabled").bool(false)) {
-                throw responses.field("enabled").error("the response cache is not supported by this version of"
-                        + " ChatRouter; set enabled: false or remove cache.responses");
-            }
-        }
         node.object("a map", CACHE_KEYS);
-        ConfigNode sticky = node.field("sticky_prefix");
-        if (sticky.isAbsent()) {
-            return CacheConfig.DEFAULTS;
+        ResponseCacheConfig responses = ResponseCacheConfig.DEFAULTS;
+        ConfigNode r = node.field("responses");
+        if (!r.isAbsent()) {
+            r.object("a map", RESPONSE_CACHE_KEYS);
+            ResponseCacheConfig d = ResponseCacheConfig.DEFAULTS;
+            responses = new ResponseCacheConfig(r.field("enabled").bool(d.enabled()), duration(r.field("ttl"), d.ttl()),
+                    r.field("max_entries").longInteger(1, d.maxEntries()),
+                    r.field("deterministic_only").bool(d.deterministicOnly()));
         }
-        sticky.object("a map", STICKY_KEYS);
-        StickyPrefixConfig defaults = StickyPrefixConfig.DEFAULTS;
-        return new CacheConfig(new StickyPrefixConfig(sticky.field("enabled").bool(defaults.enabled()),
-                duration(sticky.field("ttl"), defaults.ttl()),
-                sticky.field("max_entries").longInteger(1, defaults.maxEntries())));
+        StickyPrefixConfig sticky = StickyPrefixConfig.DEFAULTS;
+        ConfigNode s = node.field("sticky_prefix");
+        if (!s.isAbsent()) {
+            s.object("a map", STICKY_KEYS);
+            StickyPrefixConfig d = StickyPrefixConfig.DEFAULTS;
+            sticky = new StickyPrefixConfig(s.field("enabled").bool(d.enabled()), duration(s.field("ttl"), d.ttl()),
+                    s.field("max_entries").longInteger(1, d.maxEntries()));
+        }
+        return new CacheConfig(responses, sticky);
     }
 
     private static Duration duration(ConfigNode node, Duration fallback) {

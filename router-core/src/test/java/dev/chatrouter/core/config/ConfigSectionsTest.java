@@ -120,10 +120,17 @@ class ConfigSectionsTest {
     }
 
     @Test
-    void responseCacheSwitchedOnIsNotSupportedYet() {
-        ConfigurationException e = failure(MINIMAL + "cache: { responses: { enabled: true } }\n");
-        assertThat(e.path()).hasValue("cache.responses.enabled");
-        assertThat(e.getMessage()).contains("not supported by this version");
+    void responseCacheSettingsAreRead() {
+        RouterConfig config = ConfigLoader.parse("c.yaml", MINIMAL + "cache: { responses: { enabled: true, ttl: 30s,"
+                + " max_entries: 5, deterministic_only: false } }\n", ENV, FakePlugins.INSTANCE);
+        assertThat(config.cache().responses()).isEqualTo(new dev.chatrouter.api.config.ResponseCacheConfig(true,
+                Duration.ofSeconds(30), 5, false));
+    }
+
+    @Test
+    void responseCacheUnknownKeyIsNamed() {
+        ConfigurationException e = failure(MINIMAL + "cache: { responses: { enable: true } }\n");
+        assertThat(e.path()).hasValue("cache.responses.enable");
     }
 
     private static ConfigurationException failure(String text) {

@@ -1,0 +1,140 @@
+package dev.chatrouter.core.cache;
+
+import dev.chatrouter.api.chat.ChatChunk;
+import dev.chatrouter.api.chat.ChatResponse;
+import dev.chatrouter.api.chat.Choice;
+import dev.chatrouter.api.chat.ChunkChoice;
+import dev.chatrouter.api.chat.Content;
+import dev.chatrouter.api.chat.Delta;
+import dev.chatrouter.api.chat.FunctionCall;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.Role;
+import dev.chatrouter.api.chat.ToolCall;
+import dev.chatrouter.api.chat.Usage;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Assembles a stream's chunks into the response a plain call would have given (for the response cache), and
+ * turns a response back into the chunks of a stream (to replay a cached answer).
+ */
+public final class ChunkAssembler {
+
+    private static final class ChoiceState {
+        Role role = Role.ASSISTANT;
+        final StringBuilder content = new StringBuilder();
+        boolean hasContent;
+        final StringBuilder refusal = new StringBuilder();
+        String finishReason;
+        final TreeMap<Integer, String[]> tools = new TreeMap<>(); // index -> id, name, arguments
+    }
+
+    private final TreeMap<Integer, ChoiceState> choices = new TreeMap<>();
+    private String id;
+    private String model;
+    private long created;
+    private Usage usage;
+
+    public void add(ChatChunk chunk) {
+        if (id == null) {
+            id = chunk.id();
+            model = chunk.model();
+            created = chunk.created();
+        }
+        if (chunk.usage() != null) {
+            usage = chunk.usage();
+        }
+        for (ChunkChoice c : chunk.choices()) {
+            ChoiceState state = choices.computeIfAbsent(c.index(), i -> new ChoiceState());
+            Delta delta = c.delta();
+            if (delta != null) {
+                if (delta.role() != null) {
+                    state.role = delta.role();
+                }
+                if (delta.content() != null) {
+                    state.content.append(delta.content());
+                    state.hasContent = true;
+                }
+                if (delta.refusal() != null) {
+                    state.refusal.append(delta.refusal());
+                }
+                if (delta.toolCalls() != null) {
+                    for (ToolCall call : delta.toolCalls()) {
+                        int index = call.index() == null ? state.tools.size() : call.index();
+                        String[] t = state.tools.computeIfAbsent(index, i -> new String[]{null, null, ""});
+                        if (call.id() != null) {
+                            t[0] = call.id();
+                        }
+                        if (call.function() != null) {
+                            if (call.function().name() != null) {
+                                t[1] = call.function().name();
+                            }
+                            if (call.function().arguments() != null) {
+                                t[2] = t[2] + call.function().arguments();
+                            }
+                        }
+                    }
+                }
+            }
+            if (c.finishReason() != null) {
+                state.finishReason = c.finishReason();
+            }
+        }
+    }
+
+    /** The assembled response. */
+    public ChatResponse response() {
+        List<Choice> list = new ArrayList<>();
+        choices.forEach((index, s) -> {
+            List<ToolCall> calls = null;
+            if (!s.tools.isEmpty()) {
+                calls = new ArrayList<>();
+                for (String[] t : s.tools.values()) {
+                    calls.add(new ToolCall(null, t[0], "function", new FunctionCall(t[1], t[2]), Map.of()));
+                }
+            }
+            Message message = new Message(s.role, s.hasContent || calls == null ? Content.of(s.content.toString())
+                    : null, null, calls, null, s.refusal.length() == 0 ? null : s.refusal.toString(), Map.of());
+            list.add(new Choice(index, message, s.finishReason, null, Map.of()));
+        });
+        return new ChatResponse(id, "chat.completion", created, model, list, usage, null, null, Map.of());
+    }
+
+    /**
+     * The chunks that stream a response: per choice, the role and content, each tool call, and the finish
+     * reason; then a usage chunk when {@code includeUsage}.
+     */
+    public static List<ChatChunk> chunks(ChatResponse response, boolean includeUsage) {
+        List<ChatChunk> out = new ArrayList<>();
+        for (Choice choice : response.choices()) {
+            Message m = choice.message();
+            String text = m.content() == null ? null : m.content().text();
+            out.add(chunk(response, new ChunkChoice(choice.index(),
+                    new Delta(Role.ASSISTANT, text == null ? "" : text, null, m.refusal(), Map.of()), null, null,
+                    Map.of())));
+            if (m.toolCalls() != null) {
+                for (int i = 0; i < m.toolCalls().size(); i++) {
+                    ToolCall call = m.toolCalls().get(i);
+                    out.add(chunk(response, new ChunkChoice(choice.index(), new Delta(null, null,
+                            List.of(new ToolCall(i, call.id(), "function", call.function(), Map.of())), null,
+                            Map.of()), null, null, Map.of())));
+                }
+            }
+            out.add(chunk(response, new ChunkChoice(choice.index(), new Delta(null, null, null, null, Map.of()),
+                    choice.finishReason(), null, Map.of())));
+        }
+        if (includeUsage && response.usage() != null) {
+            out.add(new ChatChunk(response.id(), "chat.completion.chunk", response.created(), response.model(),
+                    List.of(), response.usage(), null, Map.of()));
+        }
+        return out;
+    }
+
+    private static ChatChunk chunk(ChatResponse response, ChunkChoice choice) {
+        return new ChatChunk(response.id(), "chat.completion.chunk", response.created(), response.model(),
+                List.of(choice), null, null, Map.of());
+    }
+}
