@@ -167,6 +167,18 @@ class OpenAiChatTest {
         assertThat(onlyRequest("/v1/chat/completions").containsHeader("Authorization")).isFalse();
     }
 
+    @Test
+    void configuredHeadersReplaceThePluginsOwnWhateverTheirCase() throws Exception {
+        answerChat(fixture("responses/di-chat-system-prompt.json"));
+
+        await(provider(spec(baseUrl()).header("Authorization", "Bearer from-headers").header("ACCEPT", "*/*"))
+                .chat(call(hello().build())));
+
+        LoggedRequest request = onlyRequest("/v1/chat/completions");
+        assertThat(request.getHeaders().getHeader("Authorization").values()).containsExactly("Bearer from-headers");
+        assertThat(request.getHeaders().getHeader("Accept").values()).containsExactly("*/*");
+    }
+
     @ParameterizedTest(name = "{0} {1} {2}: {3} -> {4}")
     @CsvSource(delimiter = '|', nullValues = "-", textBlock = """
             up     | -          | -                     | max_tokens            | max_tokens

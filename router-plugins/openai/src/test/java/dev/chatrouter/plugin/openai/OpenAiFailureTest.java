@@ -4,7 +4,9 @@ import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.chat.ChatChunk;
+import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Provider;
+import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.Timeouts;
@@ -21,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -257,6 +260,23 @@ class OpenAiFailureTest {
         assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT);
         assertThat(e.status()).isZero();
         assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofMillis(2_500));
+    }
+
+    @Test
+    void aDeadlineAlreadyPassedFailsWithTimeoutWithoutCallingTheUpstream() throws Exception {
+        Provider provider = provider();
+        ProviderCall late = new ProviderCall("req-1", ModelSpec.of(Upstreams.MODEL), hello().build(),
+                Instant.now().minusSeconds(1));
+
+        ProviderException chat = failure(provider.chat(late));
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        provider.stream(late).subscribe(subscriber);
+        subscriber.awaitDone(WAIT);
+
+        assertThat(chat.kind()).isEqualTo(FailureKind.TIMEOUT);
+        assertThat(subscriber.error()).isInstanceOfSatisfying(ProviderException.class,
+                e -> assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT));
+        assertThat(wm.getAllServeEvents()).isEmpty();
     }
 
     @Test

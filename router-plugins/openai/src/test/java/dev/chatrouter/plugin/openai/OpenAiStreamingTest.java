@@ -14,7 +14,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -95,6 +97,28 @@ class OpenAiStreamingTest {
     }
 
     @Test
+    void anEventSplitAcrossWritesInsideAMultiByteCharacterArrivesWhole() throws Exception {
+        String event = fixtureEvents("di-stream-haiku").stream().filter(e -> e.contains("\u2014")).findFirst()
+                .orElseThrow();
+        byte[] bytes = ("data: " + event + "\r\n\r\n").getBytes(StandardCharsets.UTF_8);
+        int dash = new String(bytes, StandardCharsets.ISO_8859_1).indexOf('\u00e2'); // the dash's first byte
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        provider.stream(call(hello().build())).subscribe(subscriber);
+
+        try (RawUpstream.Exchange exchange = upstream.accept()) {
+            exchange.startEventStream().send(Arrays.copyOfRange(bytes, 0, dash + 1));
+            exchange.send(Arrays.copyOfRange(bytes, dash + 1, bytes.length - 1));
+            exchange.send(Arrays.copyOfRange(bytes, bytes.length - 1, bytes.length));
+            subscriber.awaitItems(1, WAIT);
+            exchange.event("[DONE]").end();
+            subscriber.awaitDone(WAIT);
+        }
+        assertThat(subscriber.completed()).isTrue();
+        assertThat(subscriber.items()).containsExactly(WireCodec.readChatChunk(event));
+        assertThat(subscriber.items().get(0).choices().get(0).delta().content()).contains("\u2014");
+    }
+
+    @Test
     void theUpstreamIsReadOnlyAsFastAsTheSubscriberRequests() throws Exception {
         List<String> events = fixtureEvents("di-stream-haiku");
         TestSubscriber<ChatChunk> subscriber = new TestSubscriber<>(1);
@@ -133,6 +157,19 @@ class OpenAiStreamingTest {
             assertThat(exchange.closedByClientWithin(CLOSE_WITHIN)).as("upstream connection closed").isTrue();
         }
         assertThat(subscriber.items()).hasSize(1);
+        assertThat(subscriber.terminalSignals()).isZero();
+    }
+
+    @Test
+    void cancellingAStreamBeforeTheResponseHeadClosesTheUpstreamConnection() throws Exception {
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        provider.stream(call(hello().build())).subscribe(subscriber);
+
+        try (RawUpstream.Exchange exchange = upstream.accept()) {
+            subscriber.cancel();
+
+            assertThat(exchange.closedByClientWithin(CLOSE_WITHIN)).as("upstream connection closed").isTrue();
+        }
         assertThat(subscriber.terminalSignals()).isZero();
     }
 

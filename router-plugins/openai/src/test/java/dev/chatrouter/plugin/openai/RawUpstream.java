@@ -95,7 +95,11 @@ final class RawUpstream implements AutoCloseable {
 
         /** Writes one HTTP chunk holding {@code text}, and flushes it. */
         Exchange send(String text) throws IOException {
-            byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+            return send(text.getBytes(StandardCharsets.UTF_8));
+        }
+
+        /** Writes one HTTP chunk holding {@code bytes}, and flushes it. */
+        Exchange send(byte[] bytes) throws IOException {
             out.write((Integer.toHexString(bytes.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
             out.write(bytes);
             out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
