@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The router in process from a YAML file whose providers are all mocks: no network, no key. What a first-time
@@ -127,8 +128,8 @@ class MockEndToEndTest {
         assertThat(report.candidates()).containsExactly("broken/echo", "local/echo");
         assertThat(report.target()).isEqualTo("local/echo");
         assertThat(report.attempts()).extracting(Attempt::target, Attempt::failure, Attempt::status)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("broken/echo", FailureKind.SERVER, 500),
-                        org.assertj.core.groups.Tuple.tuple("local/echo", null, 200));
+                .containsExactly(tuple("broken/echo", FailureKind.SERVER, 500),
+                        tuple("local/echo", null, 200));
     }
 
     @Test
@@ -142,7 +143,7 @@ class MockEndToEndTest {
         RoutingReport report = stream.report().toCompletableFuture().get(5, TimeUnit.SECONDS);
         assertThat(report.target()).isEqualTo("local/echo");
         assertThat(report.attempts()).extracting(Attempt::target, Attempt::failure)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("broken/echo", FailureKind.SERVER),
-                        org.assertj.core.groups.Tuple.tuple("local/echo", null));
+                .containsExactly(tuple("broken/echo", FailureKind.SERVER),
+                        tuple("local/echo", null));
     }
 }

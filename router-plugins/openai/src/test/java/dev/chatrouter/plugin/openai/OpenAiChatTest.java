@@ -50,6 +50,7 @@ import static dev.chatrouter.plugin.openai.Upstreams.requestFixture;
 import static dev.chatrouter.plugin.openai.Upstreams.spec;
 import static dev.chatrouter.plugin.openai.Upstreams.tree;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 /** What the openai plugin sends an OpenAI-compatible upstream and how it reads the answers, against WireMock. */
 class OpenAiChatTest {
@@ -296,8 +297,8 @@ class OpenAiChatTest {
         List<ToolCall> fragments = chunks.stream().flatMap(c -> c.choices().stream()).map(ChunkChoice::delta)
                 .filter(d -> d.toolCalls() != null).flatMap(d -> d.toolCalls().stream()).toList();
         assertThat(fragments).filteredOn(f -> f.id() != null).extracting(ToolCall::index, ToolCall::id)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, "call_Vb7nK2pX9qLm4Rt1"),
-                        org.assertj.core.groups.Tuple.tuple(1, "call_Hc4sW8eJ1yTz6Dn0"));
+                .containsExactly(tuple(0, "call_Vb7nK2pX9qLm4Rt1"),
+                        tuple(1, "call_Hc4sW8eJ1yTz6Dn0"));
         Map<Integer, String> arguments = fragments.stream().collect(Collectors.groupingBy(ToolCall::index,
                 Collectors.mapping(f -> f.function().arguments(), Collectors.joining())));
         assertThat(arguments).containsExactlyInAnyOrderEntriesOf(

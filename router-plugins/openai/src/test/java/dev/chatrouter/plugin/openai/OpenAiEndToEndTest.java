@@ -39,6 +39,7 @@ import static dev.chatrouter.plugin.openai.Upstreams.fixture;
 import static dev.chatrouter.plugin.openai.Upstreams.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 /**
  * The router in process, configured by a YAML file whose only provider is the openai plugin pointed at WireMock:
@@ -121,7 +122,7 @@ class OpenAiEndToEndTest {
         assertThat(result.response().usage().promptTokens()).isEqualTo(27L);
         assertReportNamesTheTarget(result.report(), "di");
         // 27 input tokens at $1/M and 29 output tokens at $2/M
-        assertThat(result.report().costUsd()).isCloseTo(85e-6, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(result.report().costUsd()).isCloseTo(85e-6, offset(1e-12));
         LoggedRequest sent = onlyChatRequest();
         assertThat(sent.getHeader("Authorization")).isEqualTo("Bearer " + KEY);
         assertThat(sent.getHeader("X-Title")).isEqualTo("ChatRouter e2e");

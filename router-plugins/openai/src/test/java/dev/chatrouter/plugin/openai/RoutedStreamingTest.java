@@ -6,6 +6,7 @@ import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.spi.Capability;
@@ -56,7 +57,7 @@ class RoutedStreamingTest {
     }
 
     private static ChatRequest hello() {
-        return ChatRequest.builder().model("di").addMessage(dev.chatrouter.api.chat.Message.user("Hello")).build();
+        return ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build();
     }
 
     @Test

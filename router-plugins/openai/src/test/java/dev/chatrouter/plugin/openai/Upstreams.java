@@ -3,6 +3,7 @@ package dev.chatrouter.plugin.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderCall;
@@ -77,8 +78,7 @@ final class Upstreams {
 
     /** A one-message request for {@link #MODEL}. */
     static ChatRequest.Builder hello() {
-        return ChatRequest.builder().model(MODEL)
-                .addMessage(dev.chatrouter.api.chat.Message.user("Hello"));
+        return ChatRequest.builder().model(MODEL).addMessage(Message.user("Hello"));
     }
 
     /** A file of router-core's test fixtures ({@code /fixtures/...} in its test-jar). */
