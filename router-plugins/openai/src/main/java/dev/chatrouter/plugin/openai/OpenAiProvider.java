@@ -74,6 +74,8 @@ final class OpenAiProvider implements Provider {
         if (streamUsage) {
             StreamOptions options = call.request().streamOptions();
             builder.streamOptions(new StreamOptions(true, options == null ? Map.of() : options.extra()));
+        } else {
+            builder.streamOptions(null); // the server rejects stream_options; the router counts usage itself
         }
         return client.postStream(chatUrl, streamHeaders, WireCodec.writeChatRequest(builder.build()), call.deadline(),
                 new ChunkDecoder());

@@ -17,7 +17,8 @@ import java.util.TreeSet;
  *   <li>{@code max_tokens_field}: {@code max_tokens} or {@code max_completion_tokens}: the field the caller's
  *       output limit is sent in (default: the preset's, else {@code max_tokens}).</li>
  *   <li>{@code stream_usage}: whether streams ask for a final usage chunk ({@code stream_options.include_usage};
- *       default true; turn off for servers that reject {@code stream_options}).</li>
+ *       default true; turn off for servers that reject {@code stream_options}: then no {@code stream_options} is
+ *       sent, not even the caller's).</li>
  * </ul>
  */
 public final class OpenAiProviderFactory implements ProviderFactory {
