@@ -16,6 +16,7 @@ import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
+import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
@@ -300,13 +301,20 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     /**
-     * The request as a target gets it: its upstream model name, and {@code reasoning_effort} only when the target
-     * has the {@code reasoning} capability.
+     * The request as a target gets it: its upstream model name, {@code reasoning_effort} only when the target has
+     * the {@code reasoning} capability, and {@code cache_control} on content parts only when it has
+     * {@code prompt_cache} (SPEC section 9).
      */
     ChatRequest upstreamRequest(ChatRequest request, Prepared prepared, Target target) {
-        return request.toBuilder().model(target.model().upstream())
-                .reasoningEffort(target.model().has(Capability.REASONING) ? prepared.upstreamEffort() : null)
-                .build();
+        ChatRequest.Builder builder = request.toBuilder().model(target.model().upstream())
+                .reasoningEffort(target.model().has(Capability.REASONING) ? prepared.upstreamEffort() : null);
+        if (!target.model().has(Capability.PROMPT_CACHE)) {
+            List<Message> stripped = CacheControls.strip(request.messages());
+            if (stripped != null) {
+                builder.messages(stripped);
+            }
+        }
+        return builder.build();
     }
 
     /** Notes which target served a request, for sticky prefixes. */

@@ -237,6 +237,23 @@ class RouterDispatchTest {
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUTER_CLOSED));
     }
 
+    @Test
+    void cacheControlReachesOnlyTargetsWithPromptCache() {
+        router(FallbackConfig.DEFAULTS);
+        ChatRequest cached = ChatRequest.builder().model("di").addMessage(Message.user(List.of(
+                new ContentPart.Text("long stable prefix", dev.chatrouter.api.chat.CacheControl.ephemeral(), Map.of()),
+                ContentPart.text("question")))).build();
+        router.chat(cached).toCompletableFuture().join();
+        router.chat(cached.toBuilder().model("text").build()).toCompletableFuture().join();
+        var toCaching = (dev.chatrouter.api.chat.Content.Parts) scripted.calls("a").get(0).request().messages().get(0)
+                .content();
+        var toPlain = (dev.chatrouter.api.chat.Content.Parts) scripted.calls("t").get(0).request().messages().get(0)
+                .content();
+        assertThat(toCaching.parts().get(0).cacheControl()).isNotNull();
+        assertThat(toPlain.parts().get(0).cacheControl()).isNull();
+        assertThat(toPlain.parts().get(0)).isEqualTo(ContentPart.text("long stable prefix"));
+    }
+
     private static String text(List<ChatChunk> chunks) {
         StringBuilder sb = new StringBuilder();
         for (ChatChunk c : chunks) {
