@@ -32,7 +32,7 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
             "keys", "shutdown_grace");
-    private static final List<String> KEY_KEYS = List.of("key", "key_sha256", "routes");
+    public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
             32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30));
@@ -103,7 +103,7 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
         }
         Map<String, VirtualKey> keys = new LinkedHashMap<>();
         node.field("keys").entries("a map of virtual keys by name").forEach((name, entry) -> {
-            entry.object("a map", KEY_KEYS);
+            entry.object("a map", VIRTUAL_KEY_KEYS);
             ConfigNode plain = entry.field("key").secret();
             ConfigNode digest = entry.field("key_sha256");
             if (plain.isAbsent() == digest.isAbsent()) {

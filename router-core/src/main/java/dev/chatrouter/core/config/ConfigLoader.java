@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -98,6 +99,15 @@ public final class ConfigLoader {
                     + e.getClass().getSimpleName() + ")", e);
         }
         return parse(source, text, environment, plugins, validate);
+    }
+
+    /**
+     * Every key this loader accepts, as paths such as {@code providers.<id>.models.<id>.price.input} or
+     * {@code budgets[].scope} ({@code <id>} stands for a name the file chooses, {@code []} for a list element).
+     * The {@code server} section's keys belong to the HTTP module, and plugin options to their plugins.
+     */
+    public static List<String> keyPaths() {
+        return ConfigReader.keyPaths();
     }
 
     /**

@@ -67,6 +67,34 @@ final class ConfigReader {
 
     private final PluginCatalog plugins;
 
+    /**
+     * Every key the loader accepts, as a path with {@code <id>} for map keys the user chooses and {@code []} for
+     * list elements (the HTTP module's {@code server} keys and plugin options are listed by their modules).
+     */
+    static List<String> keyPaths() {
+        List<String> paths = new ArrayList<>();
+        SECTIONS.stream().filter(s -> !s.equals("server")).forEach(paths::add);
+        String provider = "providers.<id>.";
+        PROVIDER_KEYS.forEach(k -> paths.add(provider + k));
+        TIMEOUT_KEYS.forEach(k -> paths.add(provider + "timeouts." + k));
+        LIMIT_KEYS.forEach(k -> paths.add(provider + "limits." + k));
+        String model = provider + "models.<id>.";
+        MODEL_KEYS.forEach(k -> paths.add(model + k));
+        PRICE_KEYS.forEach(k -> paths.add(model + "price." + k));
+        String route = "routes.<id>.";
+        ROUTE_KEYS.forEach(k -> paths.add(route + k));
+        POOL_KEYS.forEach(k -> paths.add(route + "pools.<type>." + k));
+        TARGET_KEYS.forEach(k -> paths.add(route + "pools.<type>.targets[]." + k));
+        FALLBACK_KEYS.forEach(k -> paths.add(route + "fallback." + k));
+        CLASSIFICATION_KEYS.forEach(k -> paths.add("classification." + k));
+        BUDGET_KEYS.forEach(k -> paths.add("budgets[]." + k));
+        RATE_LIMIT_KEYS.forEach(k -> paths.add("rate_limits[]." + k));
+        CACHE_KEYS.forEach(k -> paths.add("cache." + k));
+        RESPONSE_CACHE_KEYS.forEach(k -> paths.add("cache.responses." + k));
+        STICKY_KEYS.forEach(k -> paths.add("cache.sticky_prefix." + k));
+        return paths;
+    }
+
     ConfigReader(PluginCatalog plugins) {
         this.plugins = plugins;
     }
