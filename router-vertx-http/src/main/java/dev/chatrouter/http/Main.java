@@ -34,7 +34,14 @@ public final class Main {
     private Main() {
     }
 
-    record Options(Path config, String host, Integer port) {
+    /**
+     * What the command line says.
+     *
+     * @param config the configuration file, or {@code null}
+     * @param host   the host to listen on instead of the configured one, or {@code null}
+     * @param port   the port instead of the configured one, or {@code null}
+     */
+    public record Options(Path config, String host, Integer port) {
     }
 
     public static void main(String[] args) {
@@ -108,8 +115,9 @@ public final class Main {
     }
 
     /** A started server with what it owns. */
-    record Running(Vertx vertx, ChatRouter router, ChatRouterServer server) {
-        void stop() {
+    public record Running(Vertx vertx, ChatRouter router, ChatRouterServer server) {
+        /** Shuts the server down gracefully, then closes the router and Vert.x. */
+        public void stop() {
             try {
                 server.shutdown().toCompletableFuture().get(server.settings().shutdownGrace().toMillis() + 5_000,
                         TimeUnit.MILLISECONDS);
@@ -121,8 +129,13 @@ public final class Main {
         }
     }
 
-    /** Starts the router and server as the command line says; logs what was loaded. */
-    static Running start(Options options, Map<String, String> env, Path workingDirectory) {
+    /**
+     * Starts the router and server as the command line says; logs what was loaded.
+     *
+     * @param env              where {@code ${VAR}} and provider keys are looked up
+     * @param workingDirectory where {@code chatrouter.yaml} is looked for
+     */
+    public static Running start(Options options, Map<String, String> env, Path workingDirectory) {
         Path file = options.config();
         if (file == null && Files.isRegularFile(workingDirectory.resolve("chatrouter.yaml"))) {
             file = workingDirectory.resolve("chatrouter.yaml");
