@@ -2,6 +2,7 @@ package dev.chatrouter.bench;
 
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.RouteConfig;
@@ -9,6 +10,7 @@ import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.RequestClassifier;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -33,13 +35,26 @@ import java.util.concurrent.TimeUnit;
 public class DecisionPathBenchmark {
 
     private ChatRouter router;
+    private ChatRouter fixedClassification;
     private ChatRequest typical;
     private ChatRequest tenMb;
 
     @Setup
     public void setUp() {
+        router = router(ChatRouter.builder());
+        // the same router with a classifier plugin that answers at once: the path without the text rules
+        RequestClassifier.Classification base = new RequestClassifier.Classification(RequestType.PRO, "base");
+        fixedClassification = router(ChatRouter.builder().classifier(builtIn -> (request, input) -> base));
+        typical = Requests.typical2Kb();
+        tenMb = Requests.prompt(10 * 1024 * 1024);
+        if (!"base".equals(typical2Kb().report().rule())) {
+            throw new IllegalStateException("the typical request should run every rule down to base");
+        }
+    }
+
+    private static ChatRouter router(ChatRouter.Builder builder) {
         Set<Capability> all = EnumSet.allOf(Capability.class);
-        router = ChatRouter.builder()
+        return builder
                 .providerFactory(new InstantProviderFactory())
                 .provider(ProviderSpec.builder("openai", "instant")
                         .model(new ModelSpec("gpt-4o-mini", null, new Price(0.15, 0.60, 0.075, 0.15), 128_000,
@@ -60,19 +75,24 @@ public class DecisionPathBenchmark {
                                 "openai/gpt-4o-mini"))
                         .build())
                 .build();
-        typical = Requests.typical2Kb();
-        tenMb = Requests.prompt(10 * 1024 * 1024);
     }
 
     @TearDown
     public void tearDown() {
         router.close();
+        fixedClassification.close();
     }
 
     /** The SPEC 13 figure: a typical 2 KB request. */
     @Benchmark
     public ChatResult typical2Kb() {
         return router.chat(typical).toCompletableFuture().join();
+    }
+
+    /** The SPEC 13 path for the same request with classification taken out (a plugin answers {@code base}). */
+    @Benchmark
+    public ChatResult typical2KbWithoutTextRules() {
+        return fixedClassification.chat(typical).toCompletableFuture().join();
     }
 
     /** Not a SPEC target: shows which parts of the path are not bounded by the windows classification reads. */
