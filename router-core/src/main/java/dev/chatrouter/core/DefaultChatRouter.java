@@ -270,7 +270,7 @@ final class DefaultChatRouter implements ChatRouter {
         Plan plan = planner.plan(route, poolName, shape, policyOverride, accounting::unavailable);
         long stickyKey = 0;
         if (sticky != null && chat != null) {
-            stickyKey = StickyPrefixes.key(route.id(), poolName, chat);
+            stickyKey = StickyPrefixes.key(route.id(), chat);
             plan = plan.preferring(sticky.lookup(stickyKey));
         }
         if (plan.candidates().isEmpty()) {

@@ -47,11 +47,6 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                 chars += text.text().length();
             } else if (content instanceof Content.Parts parts) {
                 for (ContentPart part : parts.parts()) {
-                    if (part.cacheControl() != null) {
-                        // everything before this breakpoint, and the part itself, may be read from a prompt cache
-                        long partTokens = part instanceof ContentPart.Text t ? t.text().length() : 0;
-                        cacheable = tokens + (chars + partTokens + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
-                    }
                     if (part instanceof ContentPart.Text t) {
                         chars += t.text().length();
                     } else if (part instanceof ContentPart.Image) {
@@ -68,6 +63,11 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                             needs.add(Capability.DOCUMENT);
                             tokens += TOKENS_PER_FILE;
                         }
+                    }
+                    if (part.cacheControl() != null) {
+                        // everything before this breakpoint, and the part itself (text, image or document), may be
+                        // read from a prompt cache
+                        cacheable = tokens + (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
                     }
                 }
             }

@@ -39,8 +39,12 @@ public final class StickyPrefixes {
                 .build();
     }
 
-    /** The key of a request's prefix on a route's pool; 0 when the request has no prefix worth sticking to. */
-    public static long key(String route, String pool, ChatRequest request) {
+    /**
+     * The key of a request's prefix on a route; 0 when the request has no prefix worth sticking to. The pool is
+     * not part of it: a prompt cache lives at a target, so when a conversation's type changes (a code block in a
+     * later turn) it still goes back to the target holding its prefix, if the new pool has that target.
+     */
+    public static long key(String route, ChatRequest request) {
         List<Message> messages = request.messages();
         int lastMessage = -1;
         int lastPart = -1;
@@ -72,7 +76,6 @@ public final class StickyPrefixes {
             return 0;
         }
         long h = mix(FNV_OFFSET, route);
-        h = mix(h, pool);
         for (int i = 0; i < prefix.size(); i++) {
             Message message = prefix.get(i);
             h = mix(h, message.role().wireName());

@@ -7,7 +7,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** A clock tests move by hand: windows, buckets, cooldowns and TTLs without sleeping. */
+/** A clock that only moves when a test (or a test plugin) advances it: time without sleeping. Thread-safe. */
 public final class MutableClock extends Clock {
 
     private final AtomicReference<Instant> now;
@@ -16,12 +16,17 @@ public final class MutableClock extends Clock {
         this.now = new AtomicReference<>(start);
     }
 
-    public void advance(Duration by) {
-        now.updateAndGet(i -> i.plus(by));
+    /** A clock at 2026-01-01T00:00:00Z. */
+    public static MutableClock atEpochOf2026() {
+        return new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     }
 
-    public void set(Instant instant) {
-        now.set(instant);
+    /** Moves the clock forward. */
+    public void advance(Duration duration) {
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("a clock does not go back, but was asked to move by " + duration);
+        }
+        now.updateAndGet(t -> t.plus(duration));
     }
 
     @Override
@@ -36,6 +41,9 @@ public final class MutableClock extends Clock {
 
     @Override
     public Clock withZone(ZoneId zone) {
+        if (!ZoneOffset.UTC.equals(zone)) {
+            throw new UnsupportedOperationException("a MutableClock is always UTC, not " + zone);
+        }
         return this;
     }
 }

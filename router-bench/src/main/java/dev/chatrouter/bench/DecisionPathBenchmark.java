@@ -1,0 +1,103 @@
+package dev.chatrouter.bench;
+
+import dev.chatrouter.api.ChatResult;
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.spi.RequestClassifier;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole in-process path of one chat request (SPEC 13): resolve the route and effort, classify, plan, look up
+ * and record the sticky prefix, dispatch to a provider that answers at once, price the usage and build the result
+ * and its routing report. The router is built with the default settings (sticky prefixes on).
+ */
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@State(Scope.Benchmark)
+public class DecisionPathBenchmark {
+
+    private ChatRouter router;
+    private ChatRouter fixedClassification;
+    private ChatRequest typical;
+    private ChatRequest tenMb;
+
+    @Setup
+    public void setUp() {
+        router = router(ChatRouter.builder());
+        // the same router with a classifier plugin that answers at once: the path without the text rules
+        RequestClassifier.Classification base = new RequestClassifier.Classification(RequestType.PRO, "base");
+        fixedClassification = router(ChatRouter.builder().classifier(builtIn -> (request, input) -> base));
+        typical = Requests.typical2Kb();
+        tenMb = Requests.prompt(10 * 1024 * 1024);
+        if (!"base".equals(typical2Kb().report().rule())) {
+            throw new IllegalStateException("the typical request should run every rule down to base");
+        }
+    }
+
+    private static ChatRouter router(ChatRouter.Builder builder) {
+        Set<Capability> all = EnumSet.allOf(Capability.class);
+        return builder
+                .providerFactory(new InstantProviderFactory())
+                .provider(ProviderSpec.builder("openai", "instant")
+                        .model(new ModelSpec("gpt-4o-mini", null, new Price(0.15, 0.60, 0.075, 0.15), 128_000,
+                                16_384, all))
+                        .model(new ModelSpec("gpt-4o", null, new Price(2.5, 10, 1.25, 2.5), 128_000, 16_384, all))
+                        .build())
+                .provider(ProviderSpec.builder("anthropic", "instant")
+                        .model(new ModelSpec("claude-haiku-4-5", null, new Price(1.0, 5.0, 0.1, 1.25), 200_000,
+                                64_000, all))
+                        // a window of 0 is unknown: the only target that takes the 10 MB prompt
+                        .model(new ModelSpec("claude-unbounded", null, new Price(3.0, 15.0, 0.3, 3.75), 0, 0, all))
+                        .build())
+                .route(RouteConfig.builder("di").match("gpt-*", "claude-*")
+                        .pool("flash", PoolConfig.of("cost", "openai/gpt-4o-mini", "anthropic/claude-haiku-4-5"))
+                        .pool("code", PoolConfig.of("priority", "anthropic/claude-haiku-4-5", "openai/gpt-4o"))
+                        .pool("long", PoolConfig.of("priority", "anthropic/claude-unbounded"))
+                        .pool("*", PoolConfig.of("cost", "openai/gpt-4o", "anthropic/claude-haiku-4-5",
+                                "openai/gpt-4o-mini"))
+                        .build())
+                .build();
+    }
+
+    @TearDown
+    public void tearDown() {
+        router.close();
+        fixedClassification.close();
+    }
+
+    /** The SPEC 13 figure: a typical 2 KB request. */
+    @Benchmark
+    public ChatResult typical2Kb() {
+        return router.chat(typical).toCompletableFuture().join();
+    }
+
+    /** The SPEC 13 path for the same request with classification taken out (a plugin answers {@code base}). */
+    @Benchmark
+    public ChatResult typical2KbWithoutTextRules() {
+        return fixedClassification.chat(typical).toCompletableFuture().join();
+    }
+
+    /** Not a SPEC target: shows which parts of the path are not bounded by the windows classification reads. */
+    @Benchmark
+    public ChatResult prompt10Mb() {
+        return router.chat(tenMb).toCompletableFuture().join();
+    }
+}

@@ -1,0 +1,49 @@
+package dev.chatrouter.bench;
+
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
+
+/** The requests the benchmarks send. */
+final class Requests {
+
+    private static final String PROSE = "The customer wrote in about a delayed parcel and asked what the options "
+            + "are. Our policy allows a refund or a replacement once a parcel is ten working days late. ";
+
+    private Requests() {
+    }
+
+    /**
+     * A typical chat request of about 2 KB: a system prompt, a first question, an answer and a follow-up. No rule
+     * before {@code base} matches, so the classifier runs every rule (the longest path for its size).
+     */
+    static ChatRequest typical2Kb() {
+        ChatRequest request = ChatRequest.builder().model("di")
+                .addMessage(Message.system("You are the support assistant of Acme Parcels. Be accurate and kind. "
+                        + "Quote the policy when it applies and never promise what it does not allow. "
+                        + PROSE.repeat(5)))
+                .addMessage(Message.user("Hello, my parcel 4411 was due last Tuesday and it has not arrived. "
+                        + "The tracking page has said 'in transit' for nine days now and nobody answers the phone. "
+                        + PROSE.repeat(3)))
+                .addMessage(Message.assistant("I am sorry about the delay. Parcel 4411 left our depot on the "
+                        + "3rd and is with the regional carrier. " + PROSE.repeat(2)))
+                .addMessage(Message.user("If it is still not here on Friday, what can I do, and how long would a "
+                        + "replacement take to reach me?"))
+                .maxTokens(400)
+                .build();
+        int chars = 0;
+        for (Message m : request.messages()) {
+            chars += m.text().length();
+        }
+        if (chars < 1_800 || chars > 2_300) {
+            throw new IllegalStateException("the typical request should be about 2 KB but is " + chars + " chars");
+        }
+        return request;
+    }
+
+    /** One user message of {@code chars} characters of prose ending in a question. */
+    static ChatRequest prompt(int chars) {
+        String question = "\nWhich parcel numbers are mentioned above?";
+        String body = PROSE.repeat(chars / PROSE.length() + 1).substring(0, chars - question.length());
+        return ChatRequest.builder().model("di").addMessage(Message.user(body + question)).build();
+    }
+}
