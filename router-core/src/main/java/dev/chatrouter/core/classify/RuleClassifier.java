@@ -96,11 +96,13 @@ public final class RuleClassifier implements RequestClassifier {
 
     /** What one pass over the messages finds; text signals are computed on first use. */
     private static final class Facts {
+        private static final int INSTRUCTION_SIGNALS = TextSignals.CODE | TextSignals.JSON | TextSignals.REASON;
+
         boolean document;
         boolean image;
-        private final List<String> instructionWindows = new ArrayList<>();
+        private final List<String> instructionTexts = new ArrayList<>(4);
         private Message lastUser;
-        private String lowered;
+        private int signals = -1;
 
         Facts(ChatRequest request) {
             for (Message message : request.messages()) {
@@ -109,7 +111,7 @@ public final class RuleClassifier implements RequestClassifier {
                 Content content = message.content();
                 if (content instanceof Content.Text text) {
                     if (instruction) {
-                        instructionWindows.add(TextSignals.window(text.text()));
+                        instructionTexts.add(text.text());
                     }
                 } else if (content instanceof Content.Parts parts) {
                     for (ContentPart part : parts.parts()) {
@@ -120,7 +122,7 @@ public final class RuleClassifier implements RequestClassifier {
                                 || part instanceof ContentPart.Other o && "image".equals(o.type())) {
                             image = true;
                         } else if (part instanceof ContentPart.Text t && instruction) {
-                            instructionWindows.add(TextSignals.window(t.text()));
+                            instructionTexts.add(t.text());
                         }
                     }
                 }
@@ -130,35 +132,38 @@ public final class RuleClassifier implements RequestClassifier {
             }
         }
 
-        private String lowered() {
-            if (lowered == null) {
-                lowered = TextSignals.lower(String.join("\n", instructionWindows));
+        /** The code, json and reason signals of the system, developer and user texts, in one pass each. */
+        private int signals() {
+            if (signals < 0) {
+                int found = 0;
+                for (String text : instructionTexts) {
+                    found |= TextSignals.scan(text, INSTRUCTION_SIGNALS);
+                    if ((found & INSTRUCTION_SIGNALS) == INSTRUCTION_SIGNALS) {
+                        break;
+                    }
+                }
+                signals = found;
             }
-            return lowered;
+            return signals;
         }
 
         boolean code() {
-            for (String window : instructionWindows) {
-                if (TextSignals.looksLikeCode(window)) {
-                    return true;
-                }
-            }
-            return false;
+            return (signals() & TextSignals.CODE) != 0;
         }
 
         boolean json() {
-            return TextSignals.asksForJson(lowered());
+            return (signals() & TextSignals.JSON) != 0;
         }
 
         boolean reasoning() {
-            return TextSignals.asksForReasoning(lowered());
+            return (signals() & TextSignals.REASON) != 0;
         }
 
         boolean simple() {
             if (lastUser == null || textLength(lastUser.content()) > SIMPLE_MAX_CHARS) {
                 return false;
             }
-            return TextSignals.asksForSimpleTask(TextSignals.lower(lastUser.text()));
+            return (TextSignals.scan(lastUser.text(), TextSignals.SIMPLE) & TextSignals.SIMPLE) != 0;
         }
 
         private static long textLength(Content content) {

@@ -240,7 +240,7 @@ class PlannerTest {
                 .provider(ProviderSpec.builder("c", "timed").model(ModelSpec.of("m")).build())
                 .route(route(PoolConfig.of("latency", "a/m", "b/m", "c/m")))
                 // the same prompt every time: sticky prefixes would pin it to the first target that served it
-                .cache(new CacheConfig(new StickyPrefixConfig(false, Duration.ofMinutes(5), 1_000)))
+                .cache(new CacheConfig(dev.chatrouter.api.config.ResponseCacheConfig.DEFAULTS, new StickyPrefixConfig(false, Duration.ofMinutes(5), 1_000)))
                 .build()) {
             // nothing measured: listed order; then each unmeasured target comes before the measured ones
             assertThat(chat(router).candidates()).containsExactly("a/m", "b/m", "c/m");

@@ -69,7 +69,7 @@ class StickyPrefixesTest {
                 .provider(ProviderSpec.builder("dear", "scripted").model(dear).build())
                 .route(RouteConfig.builder("di").pool("flash", pool).pool("code", pool).pool("*", pool)
                         .fallback(new FallbackConfig(3, 0, FallbackConfig.DEFAULTS.on())).build())
-                .cache(new CacheConfig(new StickyPrefixConfig(sticky, TTL, 1_000)))
+                .cache(new CacheConfig(dev.chatrouter.api.config.ResponseCacheConfig.DEFAULTS, new StickyPrefixConfig(sticky, TTL, 1_000)))
                 .build();
         return router;
     }
