@@ -73,6 +73,74 @@ final class TextSignals {
     private static final int W_TRACEBACK = 28;
     private static final int W_EXCEPTION = 29;
 
+    /** The longest word looked up: twelve letters of five bits fit in a long. */
+    private static final int MAX_WORD = 12;
+    private static final long[] KEYS = new long[256];
+    private static final int[] IDS = new int[256];
+    private static final long FORMAT = pack("format");
+    private static final long OUTPUT = pack("output");
+
+    static {
+        String[][] words = {
+            {"step", "" + W_STEP}, {"by", "" + W_BY}, {"show", "" + W_SHOW}, {"that", "" + W_THAT},
+            {"think", "" + W_THINK}, {"it", "" + W_IT}, {"through", "" + W_THROUGH}, {"reason", "" + W_REASON},
+            {"out", "" + W_OUT}, {"chain", "" + W_CHAIN}, {"of", "" + W_OF}, {"thought", "" + W_THOUGHT},
+            {"json", "" + W_JSON},
+            {"extract", "" + W_VERB}, {"parse", "" + W_VERB}, {"convert", "" + W_VERB}, {"output", "" + W_VERB},
+            {"return", "" + W_VERB}, {"respond", "" + W_VERB}, {"format", "" + W_VERB}, {"give", "" + W_VERB},
+            {"as", "" + W_PREP}, {"in", "" + W_PREP}, {"into", "" + W_PREP}, {"with", "" + W_PREP},
+            {"valid", "" + W_ARTICLE}, {"a", "" + W_ARTICLE}, {"an", "" + W_ARTICLE},
+            {"object", "" + W_JSON_NOUN}, {"only", "" + W_JSON_NOUN},
+            {"solve", "" + W_SOLVE}, {"for", "" + W_FOR}, {"fix", "" + W_FIX}, {"the", "" + W_THE},
+            {"grammar", "" + W_GRAMMAR}, {"tl", "" + W_TL}, {"dr", "" + W_DR},
+            {"prove", "" + W_REASONING_WORD}, {"proof", "" + W_REASONING_WORD}, {"derive", "" + W_REASONING_WORD},
+            {"derivation", "" + W_REASONING_WORD},
+            {"integral", "" + W_MATH_WORD}, {"derivative", "" + W_MATH_WORD}, {"equation", "" + W_MATH_WORD},
+            {"summarize", "" + W_SIMPLE_WORD}, {"summarise", "" + W_SIMPLE_WORD}, {"summary", "" + W_SIMPLE_WORD},
+            {"tldr", "" + W_SIMPLE_WORD}, {"classify", "" + W_SIMPLE_WORD}, {"categorize", "" + W_SIMPLE_WORD},
+            {"categorise", "" + W_SIMPLE_WORD}, {"label", "" + W_SIMPLE_WORD}, {"translate", "" + W_SIMPLE_WORD},
+            {"translation", "" + W_SIMPLE_WORD}, {"rewrite", "" + W_SIMPLE_WORD}, {"rephrase", "" + W_SIMPLE_WORD},
+            {"paraphrase", "" + W_SIMPLE_WORD}, {"proofread", "" + W_SIMPLE_WORD},
+            {"traceback", "" + W_TRACEBACK}, {"exception", "" + W_EXCEPTION},
+        };
+        for (String[] word : words) {
+            long key = pack(word[0]);
+            int slot = slot(key);
+            while (KEYS[slot] != 0) {
+                slot = (slot + 1) & (KEYS.length - 1);
+            }
+            KEYS[slot] = key;
+            IDS[slot] = Integer.parseInt(word[1]);
+        }
+    }
+
+    private static long pack(String lower) {
+        long key = 0;
+        for (int i = 0; i < lower.length(); i++) {
+            key = (key << 5) | (lower.charAt(i) - 'a' + 1);
+        }
+        return key;
+    }
+
+    private static int slot(long key) {
+        return (int) ((key * 0x9E3779B97F4A7C15L) >>> 56);
+    }
+
+    /** The id of a packed lower-case word; {@code W_OTHER} when it is none of the words the rules read. */
+    private static int lookup(long key) {
+        int slot = slot(key);
+        while (true) {
+            long k = KEYS[slot];
+            if (k == key) {
+                return IDS[slot];
+            }
+            if (k == 0) {
+                return W_OTHER;
+            }
+            slot = (slot + 1) & (KEYS.length - 1);
+        }
+    }
+
     private TextSignals() {
     }
 
@@ -121,11 +189,18 @@ final class TextSignals {
                 }
                 char c = s.charAt(i);
                 if (isLetter(c)) {
-                    int end = i + 1;
-                    while (end < to && isLetter(s.charAt(end))) {
+                    // pack the lower-cased word, five bits a letter, to look it up in one probe
+                    long key = 0;
+                    int end = i;
+                    while (end < to) {
+                        char d = s.charAt(end);
+                        if (!isLetter(d)) {
+                            break;
+                        }
+                        key = (key << 5) | ((d | 0x20) - 'a' + 1);
                         end++;
                     }
-                    word(i, end);
+                    word(i, end, end - i <= MAX_WORD ? key : -1);
                     i = end;
                 } else if (c == '\n') {
                     lineStart = true;
@@ -395,11 +470,11 @@ final class TextSignals {
 
         // ---- words and phrases
 
-        private void word(int start, int end) {
-            int id = wordId(start, end - start);
+        private void word(int start, int end, long key) {
+            int id = key < 0 ? W_OTHER : lookup(key);
             if (afterJson) {
                 afterJson = false;
-                if (id == W_JSON_NOUN || (id == W_VERB && isFormatOrOutput(start, end))) {
+                if (id == W_JSON_NOUN || id == W_VERB && (key == FORMAT || key == OUTPUT)) {
                     flags |= JSON;
                 }
             }
@@ -472,148 +547,6 @@ final class TextSignals {
             }
             prev2 = prev1;
             prev1 = id;
-        }
-
-        private boolean isFormatOrOutput(int start, int end) {
-            return is(start, end - start, "format") || is(start, end - start, "output");
-        }
-
-        private boolean is(int start, int length, String lower) {
-            return length == lower.length() && s.regionMatches(true, start, lower, 0, length);
-        }
-
-        /** The id of a word, matched case-insensitively. */
-        private int wordId(int start, int length) {
-            char first = Character.toLowerCase(s.charAt(start));
-            switch (first) {
-                case 'a':
-                    if (is(start, length, "as")) {
-                        return W_PREP;
-                    }
-                    return is(start, length, "a") || is(start, length, "an") ? W_ARTICLE : W_OTHER;
-                case 'b':
-                    return is(start, length, "by") ? W_BY : W_OTHER;
-                case 'c':
-                    if (is(start, length, "chain")) {
-                        return W_CHAIN;
-                    }
-                    if (is(start, length, "convert")) {
-                        return W_VERB;
-                    }
-                    return is(start, length, "classify") || is(start, length, "categorize")
-                            || is(start, length, "categorise") ? W_SIMPLE_WORD : W_OTHER;
-                case 'd':
-                    if (is(start, length, "derive") || is(start, length, "derivation")) {
-                        return W_REASONING_WORD;
-                    }
-                    if (is(start, length, "derivative")) {
-                        return W_MATH_WORD;
-                    }
-                    return is(start, length, "dr") ? W_DR : W_OTHER;
-                case 'e':
-                    if (is(start, length, "extract")) {
-                        return W_VERB;
-                    }
-                    if (is(start, length, "equation")) {
-                        return W_MATH_WORD;
-                    }
-                    return is(start, length, "exception") ? W_EXCEPTION : W_OTHER;
-                case 'f':
-                    if (is(start, length, "format")) {
-                        return W_VERB;
-                    }
-                    if (is(start, length, "for")) {
-                        return W_FOR;
-                    }
-                    return is(start, length, "fix") ? W_FIX : W_OTHER;
-                case 'g':
-                    if (is(start, length, "give")) {
-                        return W_VERB;
-                    }
-                    return is(start, length, "grammar") ? W_GRAMMAR : W_OTHER;
-                case 'i':
-                    if (is(start, length, "in") || is(start, length, "into")) {
-                        return W_PREP;
-                    }
-                    if (is(start, length, "it")) {
-                        return W_IT;
-                    }
-                    return is(start, length, "integral") ? W_MATH_WORD : W_OTHER;
-                case 'j':
-                    return is(start, length, "json") ? W_JSON : W_OTHER;
-                case 'l':
-                    return is(start, length, "label") ? W_SIMPLE_WORD : W_OTHER;
-                case 'o':
-                    if (is(start, length, "of")) {
-                        return W_OF;
-                    }
-                    if (is(start, length, "out")) {
-                        return W_OUT;
-                    }
-                    if (is(start, length, "output")) {
-                        return W_VERB;
-                    }
-                    return is(start, length, "object") || is(start, length, "only") ? W_JSON_NOUN : W_OTHER;
-                case 'p':
-                    if (is(start, length, "parse")) {
-                        return W_VERB;
-                    }
-                    if (is(start, length, "prove") || is(start, length, "proof")) {
-                        return W_REASONING_WORD;
-                    }
-                    return is(start, length, "paraphrase") || is(start, length, "proofread")
-                            ? W_SIMPLE_WORD : W_OTHER;
-                case 'r':
-                    if (is(start, length, "return") || is(start, length, "respond")) {
-                        return W_VERB;
-                    }
-                    if (is(start, length, "reason")) {
-                        return W_REASON;
-                    }
-                    return is(start, length, "rewrite") || is(start, length, "rephrase") ? W_SIMPLE_WORD : W_OTHER;
-                case 's':
-                    if (is(start, length, "step")) {
-                        return W_STEP;
-                    }
-                    if (is(start, length, "show")) {
-                        return W_SHOW;
-                    }
-                    if (is(start, length, "solve")) {
-                        return W_SOLVE;
-                    }
-                    return is(start, length, "summarize") || is(start, length, "summarise")
-                            || is(start, length, "summary") ? W_SIMPLE_WORD : W_OTHER;
-                case 't':
-                    if (is(start, length, "that")) {
-                        return W_THAT;
-                    }
-                    if (is(start, length, "the")) {
-                        return W_THE;
-                    }
-                    if (is(start, length, "think")) {
-                        return W_THINK;
-                    }
-                    if (is(start, length, "through")) {
-                        return W_THROUGH;
-                    }
-                    if (is(start, length, "thought")) {
-                        return W_THOUGHT;
-                    }
-                    if (is(start, length, "tl")) {
-                        return W_TL;
-                    }
-                    if (is(start, length, "traceback")) {
-                        return W_TRACEBACK;
-                    }
-                    return is(start, length, "tldr") || is(start, length, "translate")
-                            || is(start, length, "translation") ? W_SIMPLE_WORD : W_OTHER;
-                case 'v':
-                    return is(start, length, "valid") ? W_ARTICLE : W_OTHER;
-                case 'w':
-                    return is(start, length, "with") ? W_PREP : W_OTHER;
-                default:
-                    return W_OTHER;
-            }
         }
     }
 }
