@@ -271,7 +271,10 @@ final class DefaultChatRouter implements ChatRouter {
         long stickyKey = 0;
         if (sticky != null && chat != null) {
             stickyKey = StickyPrefixes.key(route.id(), chat);
-            plan = plan.preferring(sticky.lookup(stickyKey));
+            if (policyOverride == null) {
+                // under a soft budget the cheapest target wins, even over the one whose prompt cache is warm
+                plan = plan.preferring(sticky.lookup(stickyKey));
+            }
         }
         if (plan.candidates().isEmpty()) {
             Map<String, String> why = new LinkedHashMap<>();

@@ -48,19 +48,27 @@ public final class ChatRouterServer {
         ApiHandler handler = new ApiHandler(router, settings, new Redactor(secrets), Clock.systemUTC());
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         CompletableFuture<ChatRouterServer> result = new CompletableFuture<>();
-        // The first server binds (a port of 0 picks a free one); the others then share that port.
-        vertx.deployVerticle(() -> new ServerVerticle(handler, settings, settings.port()), new DeploymentOptions())
-                .compose(first -> {
-                    int bound = ServerVerticle.lastBoundPort;
-                    Future<String> rest = count > 1
-                            ? vertx.deployVerticle(() -> new ServerVerticle(handler, settings, bound),
-                                    new DeploymentOptions().setInstances(count - 1))
-                            : Future.succeededFuture(first);
-                    return rest.map(id -> new ChatRouterServer(vertx, handler, settings, bound, first + "," + id));
-                })
+        int port;
+        try {
+            port = settings.port() != 0 ? settings.port() : freePort(settings.host());
+        } catch (java.io.IOException e) {
+            result.completeExceptionally(e);
+            return result;
+        }
+        // every instance listens on the same host and port: Vert.x shares the socket among them
+        vertx.deployVerticle(() -> new ServerVerticle(handler, settings, port), new DeploymentOptions()
+                        .setInstances(count))
+                .map(id -> new ChatRouterServer(vertx, handler, settings, port, id))
                 .onSuccess(result::complete)
                 .onFailure(result::completeExceptionally);
         return result;
+    }
+
+    /** A port free on {@code host} now, for a server configured with port 0. */
+    private static int freePort(String host) throws java.io.IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
     }
 
     /** The port the server listens on. */
@@ -84,11 +92,7 @@ public final class ChatRouterServer {
         poll[0] = () -> {
             if (handler.inFlight.isEmpty() || System.nanoTime() >= deadline) {
                 handler.inFlight.forEach(Exchange::abortForShutdown);
-                Future<Void> undeployed = Future.succeededFuture();
-                for (String id : deploymentId.split(",")) {
-                    undeployed = undeployed.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
-                }
-                undeployed.onComplete(ar -> done.complete(null));
+                vertx.undeploy(deploymentId).onComplete(ar -> done.complete(null));
             } else {
                 vertx.setTimer(20, id -> poll[0].run());
             }
@@ -97,9 +101,8 @@ public final class ChatRouterServer {
         return done;
     }
 
-    /** One server on one event loop. */
+    /** One server on one event loop; the instances of a deployment share the port. */
     private static final class ServerVerticle extends VerticleBase {
-        static volatile int lastBoundPort;
         private final ApiHandler handler;
         private final ServerSettings settings;
         private final int port;
@@ -123,7 +126,7 @@ public final class ChatRouterServer {
                     .setCompressionSupported(false)
                     .setHandle100ContinueAutomatically(true);
             server = vertx.createHttpServer(options).requestHandler(handler);
-            return server.listen().onSuccess(s -> lastBoundPort = s.actualPort());
+            return server.listen();
         }
 
         @Override
