@@ -70,6 +70,12 @@ public interface ChatRouter extends AutoCloseable {
     List<BudgetStatus> spend();
 
     /**
+     * A snapshot of every configured target's health, in configuration order: whether it is cooling down after
+     * repeated failures or being probed, its consecutive failures and its observed latency.
+     */
+    List<TargetHealth> health();
+
+    /**
      * Stops taking requests, closes providers and, when the router created it, its event loop. Requests under
      * way fail with {@link ErrorCode#ROUTER_CLOSED}.
      */
