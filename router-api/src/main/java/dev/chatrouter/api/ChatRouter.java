@@ -39,7 +39,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ChatRouter extends AutoCloseable {
 
-    /** Sends a chat request; {@code stream} in the request is ignored (use {@link #stream}). */
+    /**
+     * Sends a chat request; {@code stream} in the request is ignored (use {@link #stream}). Cancelling the returned
+     * stage's {@code toCompletableFuture()} cancels the upstream calls under way. The context's deadline bounds the
+     * whole request, retries and fallbacks included: past it the stage fails with {@link ErrorCode#TIMEOUT}.
+     */
     CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context);
 
     default CompletionStage<ChatResult> chat(ChatRequest request) {

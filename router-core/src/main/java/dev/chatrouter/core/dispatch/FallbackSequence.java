@@ -24,12 +24,16 @@ import java.util.function.DoubleSupplier;
  * {@code retries_per_target} times; then the next candidate; at most {@code max_attempts} attempts in all (hedges
  * count). A failure kind not in {@code fallback.on} ends the request; {@code context_length} skips to a target with
  * a larger window. When the deadline leaves no room for the wait a retry needs and no other candidate is left, the
- * request ends with {@link ErrorCode#TIMEOUT}. Not thread-safe: one request's decisions are made one at a time.
+ * request ends with {@link ErrorCode#TIMEOUT}; so it does when less than {@value #MIN_ATTEMPT_MILLIS} ms are left
+ * before the deadline, as an attempt could not finish. Not thread-safe: one request's decisions are made one at a time.
  */
 public final class FallbackSequence {
 
     static final Duration BASE_BACKOFF = Duration.ofMillis(100);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** No attempt starts when less than this is left before the deadline: it could not finish. */
+    static final long MIN_ATTEMPT_MILLIS = 20;
+    static final Duration MIN_ATTEMPT_TIME = Duration.ofMillis(MIN_ATTEMPT_MILLIS);
 
     /** The next attempt: a target and how long to wait before starting it. */
     public record Step(Target target, Duration delay) {
@@ -168,11 +172,12 @@ public final class FallbackSequence {
     }
 
     private boolean fitsDeadline(Duration delay) {
-        return deadline == null || clock.instant().plus(delay).isBefore(deadline);
+        return deadline == null || clock.instant().plus(delay).plus(MIN_ATTEMPT_TIME).isBefore(deadline);
     }
 
+    /** True when the deadline passed, or so little is left that no attempt could finish. */
     private boolean deadlinePassed() {
-        return deadline != null && !clock.instant().isBefore(deadline);
+        return deadline != null && !clock.instant().plus(MIN_ATTEMPT_TIME).isBefore(deadline);
     }
 
     /** The error for a request whose attempts are over. */

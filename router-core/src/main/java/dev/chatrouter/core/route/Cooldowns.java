@@ -94,7 +94,7 @@ public final class Cooldowns {
      */
     public boolean eligible(String target) {
         State state = states.get(target);
-        return state == null || state.eligible(clock.instant());
+        return state == null || state.eligible();
     }
 
     /**
@@ -165,9 +165,10 @@ public final class Cooldowns {
         private int opens;                       // cooldowns since last healthy; sets the next cooldown's length
         private long generation;                 // changes on every open and close: stale leases are ignored
 
-        boolean eligible(Instant now) {
+        /** Reads the clock only when the target is cooling down: the healthy path stays allocation-free. */
+        boolean eligible() {
             Instant until = coolingUntil;
-            return until == null || (!probing && !now.isBefore(until));
+            return until == null || (!probing && !clock.instant().isBefore(until));
         }
 
         synchronized Lease start(Instant now) {
