@@ -287,7 +287,9 @@ final class DefaultChatRouter implements ChatRouter {
         long stickyKey = 0;
         if (sticky != null && chat != null) {
             stickyKey = StickyPrefixes.key(route.id(), chat);
-            plan = plan.preferring(sticky.lookup(stickyKey));
+            if (policyOverride == null) { // under a soft budget the cheapest target comes first, sticky or not
+                plan = plan.preferring(sticky.lookup(stickyKey));
+            }
         }
         if (plan.candidates().isEmpty()) {
             Map<String, String> why = new LinkedHashMap<>();
