@@ -39,7 +39,11 @@ import java.util.concurrent.CompletionStage;
  */
 public interface ChatRouter extends AutoCloseable {
 
-    /** Sends a chat request; {@code stream} in the request is ignored (use {@link #stream}). */
+    /**
+     * Sends a chat request; {@code stream} in the request is ignored (use {@link #stream}). Cancelling the returned
+     * stage's {@code toCompletableFuture()} cancels the upstream calls under way. The context's deadline bounds the
+     * whole request, retries and fallbacks included: past it the stage fails with {@link ErrorCode#TIMEOUT}.
+     */
     CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context);
 
     default CompletionStage<ChatResult> chat(ChatRequest request) {
@@ -68,6 +72,12 @@ public interface ChatRouter extends AutoCloseable {
      * value a {@code *} budget has counted (SPEC section 8).
      */
     List<BudgetStatus> spend();
+
+    /**
+     * A snapshot of every configured target's health, in configuration order: whether it is cooling down after
+     * repeated failures or being probed, its consecutive failures and its observed latency.
+     */
+    List<TargetHealth> health();
 
     /**
      * Stops taking requests, closes providers and, when the router created it, its event loop. Requests under

@@ -1,6 +1,5 @@
 package dev.chatrouter.core;
 
-import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.BudgetStatus;
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
@@ -14,6 +13,7 @@ import dev.chatrouter.api.ModelInfo;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.TargetHealth;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.Message;
@@ -35,6 +35,7 @@ import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.EffortResolver;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
 import dev.chatrouter.core.route.Plan;
 import dev.chatrouter.core.route.Planner;
@@ -42,11 +43,11 @@ import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
-import dev.chatrouter.core.upstream.Stages;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,6 +66,9 @@ import java.util.function.Function;
  */
 final class DefaultChatRouter implements ChatRouter {
 
+    /** How close to the deadline a timeout counts as the deadline's rather than the target's. */
+    static final Duration DEADLINE_MARGIN = Duration.ofMillis(20);
+
     private final RouteTable routes;
     private final RequestClassifier classifier;
     private final Planner planner;
@@ -73,6 +77,7 @@ final class DefaultChatRouter implements ChatRouter {
     private final ResponseCache responses;
     private final Budgets budgets;
     private final RateLimits rateLimits;
+    private final Cooldowns cooldowns;
     private final List<Provider> providers;
     private final Clock clock;
     private final Scheduler scheduler;
@@ -82,11 +87,12 @@ final class DefaultChatRouter implements ChatRouter {
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
                       LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
-                      List<Provider> providers, Clock clock, Scheduler scheduler, DoubleSupplier random,
-                      Runnable onClose) {
+                      Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
+                      DoubleSupplier random, Runnable onClose) {
         this.responses = responses;
         this.budgets = budgets;
         this.rateLimits = rateLimits;
+        this.cooldowns = cooldowns;
         this.routes = routes;
         this.classifier = classifier;
         this.planner = planner;
@@ -197,6 +203,15 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     @Override
+    public List<TargetHealth> health() {
+        List<TargetHealth> health = new ArrayList<>(cooldowns.targets().size());
+        for (String target : cooldowns.targets()) {
+            health.add(cooldowns.health(target, latency.averageMillis(target)));
+        }
+        return List.copyOf(health);
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             for (Provider provider : providers) {
@@ -267,7 +282,8 @@ final class DefaultChatRouter implements ChatRouter {
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
         Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape);
-        Plan plan = planner.plan(route, poolName, shape, policyOverride, accounting::unavailable);
+        Plan plan = planner.plan(route, poolName, shape, policyOverride,
+                target -> cooldowns.eligible(target.id()) ? accounting.unavailable(target) : Cooldowns.REASON);
         long stickyKey = 0;
         if (sticky != null && chat != null) {
             stickyKey = StickyPrefixes.key(route.id(), chat);
@@ -333,87 +349,30 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     /**
-     * Runs attempts along the plan until one succeeds or the fallback sequence ends. Cancelling the returned
-     * future cancels the attempt under way.
+     * Runs attempts along the plan until one succeeds or the fallback sequence ends (see {@link ChatDispatch}).
+     * Cancelling the returned future cancels the attempts under way.
      */
     private <R, T> CompletableFuture<T> dispatch(Prepared prepared,
                                                  Function<Target, CompletionStage<R>> call,
                                                  Function<R, Usage> usageOf,
                                                  BiFunction<R, Usage, R> finish,
                                                  BiFunction<R, RoutingReport, T> result) {
-        CompletableFuture<T> outcome = new CompletableFuture<>();
-        FallbackSequence sequence = newSequence(prepared);
-        attempt(prepared, sequence, sequence.first(), call, usageOf, finish, result, outcome);
-        return outcome;
+        return new ChatDispatch<>(this, prepared, call, usageOf, finish, result).start();
     }
 
-    private <R, T> void attempt(Prepared prepared, FallbackSequence sequence, FallbackSequence.Step step,
-                                Function<Target, CompletionStage<R>> call, Function<R, Usage> usageOf,
-                                BiFunction<R, Usage, R> finish, BiFunction<R, RoutingReport, T> result,
-                                CompletableFuture<T> outcome) {
-        scheduler.schedule(step.delay(), () -> {
-            if (outcome.isDone()) {
-                return;
-            }
-            Target target = step.target();
-            Budgets.Reservation reservation;
-            try {
-                Accounting.Start start = prepared.accounting().begin(target);
-                if (start instanceof Accounting.Start.Skip skip) {
-                    FallbackSequence.Step next = sequence.skip(skip.reason());
-                    if (next == null) {
-                        outcome.completeExceptionally(sequence.failure());
-                    } else {
-                        attempt(prepared, sequence, next, call, usageOf, finish, result, outcome);
-                    }
-                    return;
-                }
-                reservation = ((Accounting.Start.Granted) start).reservation();
-            } catch (ChatRouterException refused) {
-                outcome.completeExceptionally(refused);
-                return;
-            }
-            Instant start = clock.instant();
-            CompletableFuture<R> pending;
-            try {
-                pending = call.apply(target).toCompletableFuture();
-            } catch (RuntimeException e) {
-                pending = CompletableFuture.failedFuture(e);
-            }
-            CompletableFuture<R> inFlight = pending;
-            outcome.whenComplete((r, e) -> {
-                if (outcome.isCancelled()) {
-                    inFlight.cancel(false);
-                }
-            });
-            inFlight.whenComplete((response, error) -> {
-                Duration elapsed = Duration.between(start, clock.instant());
-                if (error == null) {
-                    latency.observe(target.id(), elapsed.toMillis());
-                    Usage usage = usageOf.apply(response);
-                    if (usage == null) {
-                        // the upstream reported no usage: charge the estimate, never zero
-                        usage = Usage.of(prepared.shape().estimatedInputTokens(), 0);
-                    }
-                    double cost = prepared.accounting().settle(reservation, target.model(), usage);
-                    served(prepared, target);
-                    sequence.record(new Attempt(target.id(), null, 200, null, step.delay(), elapsed, elapsed, false));
-                    outcome.complete(result.apply(finish.apply(response, usage.withCost(cost)),
-                            prepared.report(target, sequence, cost)));
-                    return;
-                }
-                prepared.accounting().release(reservation);
-                ProviderException failure = asProviderException(Stages.unwrap(error));
-                sequence.record(new Attempt(target.id(), failure.kind(), failure.status(), failure.getMessage(),
-                        step.delay(), null, elapsed, false));
-                FallbackSequence.Step next = sequence.next(failure);
-                if (next == null) {
-                    outcome.completeExceptionally(sequence.failure());
-                } else {
-                    attempt(prepared, sequence, next, call, usageOf, finish, result, outcome);
-                }
-            });
-        });
+    /**
+     * Feeds a failed attempt to its target's cooldown. A timeout that came when the request's deadline had (all but)
+     * passed is the deadline's doing, not the target's: it is neutral. The margin covers the millisecond rounding of
+     * the attempt's time budget and timer lateness.
+     */
+    void settleFailure(Cooldowns.Lease lease, ProviderException failure, Prepared prepared) {
+        Instant deadline = prepared.deadline();
+        if (failure.kind() == FailureKind.TIMEOUT && deadline != null
+                && !clock.instant().plus(DEADLINE_MARGIN).isBefore(deadline)) {
+            lease.released();
+        } else {
+            lease.failed(failure.kind());
+        }
     }
 
     /** A provider failure as the fallback logic sees it; anything else a plugin throws counts as a server error. */
@@ -434,6 +393,10 @@ final class DefaultChatRouter implements ChatRouter {
 
     LatencyTracker latency() {
         return latency;
+    }
+
+    Cooldowns cooldowns() {
+        return cooldowns;
     }
 
     /** Request ids: a prefix and 16 random hex digits. */

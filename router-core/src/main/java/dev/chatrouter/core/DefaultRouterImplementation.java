@@ -23,6 +23,7 @@ import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.plugin.PluginRegistry;
+import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
 import dev.chatrouter.core.route.Planner;
 import dev.chatrouter.core.route.RouteTable;
@@ -31,6 +32,7 @@ import dev.chatrouter.core.route.Target;
 import io.vertx.core.Vertx;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -85,7 +87,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         ProviderContext context = new Context(settings.clock(), services);
 
         List<Provider> created = new ArrayList<>();
-        Map<String, Target> targets = new HashMap<>();
+        Map<String, Target> targets = new LinkedHashMap<>();
         try {
             for (ProviderSpec spec : config.providers().values()) {
                 ProviderFactory factory = plugins.factory(spec.type()).orElseThrow();
@@ -110,15 +112,9 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         }
 
         Vertx shared = vertx;
-        Scheduler scheduler = (delay, task) -> {
-            long millis = delay.toMillis();
-            if (millis <= 0) {
-                task.run();
-            } else {
-                shared.setTimer(millis, id -> task.run());
-            }
-        };
+        Scheduler scheduler = new VertxScheduler(shared);
         LatencyTracker latency = new LatencyTracker();
+        Cooldowns cooldowns = new Cooldowns(settings.clock(), targets.keySet());
         RouteTable routes = new RouteTable(config.routes(), config.defaultRoute(),
                 settings.clock().instant().getEpochSecond());
         Planner planner = new Planner(targets, latency, () -> ThreadLocalRandom.current().nextDouble());
@@ -135,8 +131,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                created,
-                settings.clock(), scheduler, () -> ThreadLocalRandom.current().nextDouble(), onClose);
+                cooldowns, created, settings.clock(), scheduler, () -> ThreadLocalRandom.current().nextDouble(),
+                onClose);
     }
 
     private static long nanos(Clock clock) {
@@ -169,6 +165,20 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         List<T> all = new ArrayList<>(a);
         all.addAll(b);
         return all;
+    }
+
+    /** Vert.x timers; a zero delay runs the task at once. */
+    private record VertxScheduler(Vertx vertx) implements Scheduler {
+        @Override
+        public Timer schedule(Duration delay, Runnable task) {
+            long millis = delay.toMillis();
+            if (millis <= 0) {
+                task.run();
+                return Timer.NONE;
+            }
+            long id = vertx.setTimer(millis, fired -> task.run());
+            return () -> vertx.cancelTimer(id);
+        }
     }
 
     private record Context(Clock clock, Map<Class<?>, Object> services) implements ProviderContext {

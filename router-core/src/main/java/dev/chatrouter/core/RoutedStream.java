@@ -4,6 +4,7 @@ import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
@@ -15,6 +16,8 @@ import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.cache.ChunkAssembler;
 import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.dispatch.FallbackSequence;
+import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.Target;
 
 import java.time.Duration;
@@ -33,7 +36,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A routed stream: attempts targets in the plan's order and fails over transparently until the first chunk with
- * content; after that a failure ends the stream with {@code onError}. Chunks are passed on with {@code model}
+ * content; after that a failure ends the stream with {@code onError}. With {@code hedge_after_ms}, an attempt that
+ * has shown no content by then gets the next candidate started beside it; the first to show content wins and the
+ * other is cancelled (its upstream call reset) and reported as cancelled. Each attempt's outcome feeds its target's
+ * cooldown, and the request's deadline ends the stream (with {@code TIMEOUT}) wherever it is. Chunks are passed on with {@code model}
  * set to the intent; the usage chunk gets the cost and is passed on only when the caller asked for usage.
  *
  * <p>Every signal (upstream chunks, completion, errors, downstream demand, cancellation) is turned into an event
@@ -112,23 +118,14 @@ final class RoutedStream implements ChatStream {
 
         // Drain-loop state.
         private final ArrayDeque<ChatChunk> pending = new ArrayDeque<>();
-        private final List<ChatChunk> held = new ArrayList<>();
+        private final List<Upstream> running = new ArrayList<>(2);
         private boolean started;
-        private boolean committed;
+        private Upstream winner;        // the attempt whose content the caller gets, once one produced content
         private boolean upstreamDone;
         private boolean terminated;
-        private boolean cancelled;
         private ChatRouterException error;
-        private Upstream current;
-        private Instant attemptStart;
-        private Duration firstToken;
-        private Duration waited = Duration.ZERO;
-        private long outstanding;
-        private Usage usage;
-        private long completionChars;
+        private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
         private double cost;
-        private Budgets.Reservation reservation;
-        private final ChunkAssembler assembler = prepared.cacheKey() == null ? null : new ChunkAssembler();
 
         Downstream(Flow.Subscriber<? super ChatChunk> subscriber) {
             this.subscriber = subscriber;
@@ -148,7 +145,13 @@ final class RoutedStream implements ChatStream {
             signal(() -> {
                 if (!started) {
                     started = true;
-                    startAttempt(sequence.first());
+                    Instant deadline = prepared.deadline();
+                    if (deadline != null) {
+                        deadlineTimer = router.scheduler().schedule(
+                                Duration.between(router.clock().instant(), deadline),
+                                () -> signal(this::deadlinePassed));
+                    }
+                    launch(sequence.first(), false);
                 }
             });
         }
@@ -157,18 +160,10 @@ final class RoutedStream implements ChatStream {
         public void cancel() {
             signal(() -> {
                 if (!terminated) {
-                    cancelled = true;
                     terminated = true;
-                    if (current != null) {
-                        current.cancel();
-                    }
-                    Target target = current == null ? null : current.target;
-                    if (target != null) {
-                        sequence.record(new Attempt(target.id(), null, 200, "cancelled by the caller", waited,
-                                firstToken, elapsed(), false));
-                    }
-                    account(target);
-                    finishReport(target);
+                    deadlineTimer.cancel();
+                    cancelRunning("cancelled by the caller");
+                    finishReport();
                 }
             });
         }
@@ -198,7 +193,7 @@ final class RoutedStream implements ChatStream {
                 return;
             }
             if (!pending.isEmpty() && !committedReport.isDone()) {
-                committedReport.complete(prepared.report(current.target, sequence, 0));
+                committedReport.complete(prepared.report(winner.target, sequence, 0));
             }
             while (demand.get() > 0 && !pending.isEmpty()) {
                 demand.decrementAndGet();
@@ -213,14 +208,17 @@ final class RoutedStream implements ChatStream {
             }
             if (upstreamDone) {
                 terminated = true;
-                finishReport(current.target);
+                deadlineTimer.cancel();
+                finishReport();
                 subscriber.onComplete();
                 return;
             }
-            if (current != null && current.subscription != null && outstanding < PREFETCH / 2) {
-                long more = PREFETCH - outstanding;
-                outstanding += more;
-                current.subscription.request(more);
+            for (Upstream upstream : running) {
+                if (upstream.subscription != null && upstream.outstanding < PREFETCH / 2) {
+                    long more = PREFETCH - upstream.outstanding;
+                    upstream.outstanding += more;
+                    upstream.subscription.request(more);
+                }
             }
         }
 
@@ -229,95 +227,168 @@ final class RoutedStream implements ChatStream {
                 return;
             }
             terminated = true;
+            deadlineTimer.cancel();
             pending.clear();
-            if (current != null) {
-                current.cancel();
-            }
-            account(current == null ? null : current.target);
-            finishReport(current == null ? null : current.target);
+            cancelRunning("cancelled: the stream failed");
+            finishReport();
             subscriber.onError(failure);
         }
 
-        private void finishReport(Target served) {
-            RoutingReport done = prepared.report(served, sequence, cost);
+        private void finishReport() {
+            RoutingReport done = prepared.report(winner == null ? null : winner.target, sequence, cost);
             committedReport.complete(done);
             report.complete(done);
         }
 
         /**
-         * Settles the current attempt's reservation: to the usage received (or counted) once content was sent, since
-         * a stream cut short or cancelled is charged for what it delivered; else it is released.
+         * Settles an attempt's reservation: the winner's to the usage received (or counted), since a stream cut
+         * short or cancelled is charged for what it delivered; any other attempt's is released.
          */
-        private void account(Target target) {
+        private void account(Upstream upstream) {
+            Budgets.Reservation reservation = upstream.reservation;
             if (reservation == null) {
                 return;
             }
-            if (committed && target != null) {
-                if (usage == null) {
-                    usage = Usage.of(prepared.shape().estimatedInputTokens(), (completionChars + 3) / 4);
+            upstream.reservation = null;
+            if (upstream == winner) {
+                if (upstream.usage == null) {
+                    upstream.usage = Usage.of(prepared.shape().estimatedInputTokens(),
+                            (upstream.completionChars + 3) / 4);
                 }
-                cost = prepared.accounting().settle(reservation, target.model(), usage);
+                cost = prepared.accounting().settle(reservation, upstream.target.model(), upstream.usage);
             } else {
                 prepared.accounting().release(reservation);
             }
-            reservation = null;
         }
 
-        private Duration elapsed() {
-            return attemptStart == null ? Duration.ZERO : Duration.between(attemptStart, router.clock().instant());
-        }
-
-        private void startAttempt(FallbackSequence.Step step) {
-            waited = step.delay();
-            router.scheduler().schedule(step.delay(), () -> signal(() -> {
-                if (terminated) {
-                    return;
+        /** Cancels every attempt under way, recording each as cancelled with {@code why}. */
+        private void cancelRunning(String why) {
+            for (Upstream upstream : running) {
+                upstream.over = true;
+                upstream.cancel();
+                if (upstream == winner) {
+                    upstream.lease.succeeded(); // it produced content: the target works
+                } else {
+                    upstream.lease.released();
                 }
-                Target target = step.target();
+                account(upstream);
+                sequence.record(upstream.attempt(null, 0, why));
+            }
+            running.clear();
+        }
+
+        private void deadlinePassed() {
+            if (terminated) {
+                return;
+            }
+            for (Upstream upstream : running) {
+                upstream.over = true;
+                upstream.cancel();
+                upstream.lease.released();
+                account(upstream);
+                sequence.record(upstream.attempt(FailureKind.TIMEOUT, 0, "the request's deadline passed"));
+            }
+            running.clear();
+            terminate(sequence.timeout());
+        }
+
+        private void launch(FallbackSequence.Step step, boolean hedged) {
+            if (step.delay().isZero()) {
+                begin(step, hedged);
+            } else {
+                router.scheduler().schedule(step.delay(), () -> signal(() -> begin(step, hedged)));
+            }
+        }
+
+        private void begin(FallbackSequence.Step step, boolean hedged) {
+            if (terminated) {
+                return;
+            }
+            Target target = step.target();
+            Cooldowns.Lease lease = router.cooldowns().start(target.id());
+            String skipped = lease == null ? Cooldowns.REASON : null;
+            Budgets.Reservation reservation = null;
+            if (lease != null) {
                 Accounting.Start start;
                 try {
                     start = prepared.accounting().begin(target);
                 } catch (ChatRouterException refused) {
+                    lease.released();
+                    cancelRunning("cancelled: " + refused.getMessage());
                     error = refused;
                     return;
                 }
                 if (start instanceof Accounting.Start.Skip skip) {
-                    FallbackSequence.Step next = sequence.skip(skip.reason());
-                    if (next == null) {
-                        error = sequence.failure();
-                    } else {
-                        startAttempt(next);
-                    }
-                    return;
+                    lease.released();
+                    skipped = skip.reason();
+                } else {
+                    reservation = ((Accounting.Start.Granted) start).reservation();
                 }
-                reservation = ((Accounting.Start.Granted) start).reservation();
-                attemptStart = router.clock().instant();
-                firstToken = null;
-                outstanding = 0;
-                held.clear();
-                current = new Upstream(target);
-                ProviderCall call = new ProviderCall(prepared.requestId(), target.model(),
-                        router.upstreamRequest(request, prepared, target), prepared.deadline());
-                try {
-                    target.provider().stream(call).subscribe(current);
-                } catch (RuntimeException e) {
-                    current.onError(e);
+            }
+            if (skipped != null) {
+                FallbackSequence.Step next = sequence.skip(step, skipped);
+                if (next != null) {
+                    begin(next, hedged);
+                } else if (running.isEmpty()) {
+                    error = sequence.failure();
                 }
-            }));
+                return;
+            }
+            Upstream upstream = new Upstream(target, step.delay(), hedged, lease, reservation);
+            running.add(upstream);
+            Duration hedgeAfter = prepared.route().hedgeAfter();
+            if (!hedgeAfter.isZero() && !hedged) {
+                upstream.hedgeTimer = router.scheduler().schedule(hedgeAfter, () -> signal(() -> hedge(upstream)));
+            }
+            ProviderCall call = new ProviderCall(prepared.requestId(), target.model(),
+                    router.upstreamRequest(request, prepared, target), prepared.deadline());
+            try {
+                target.provider().stream(call).subscribe(upstream);
+            } catch (RuntimeException e) {
+                upstream.onError(e);
+            }
+        }
+
+        /** The hedge timer of {@code alone} fired: start the next candidate beside it if it has shown no content. */
+        private void hedge(Upstream alone) {
+            if (terminated || winner != null || alone.over || running.size() != 1) {
+                return;
+            }
+            FallbackSequence.Step step = sequence.hedge();
+            if (step != null) {
+                begin(step, true);
+            }
+        }
+
+        /** {@code from} produced the first content: the caller gets its chunks, and the attempts beside it stop. */
+        private void commit(Upstream from) {
+            winner = from;
+            from.firstToken = from.elapsed();
+            from.hedgeTimer.cancel();
+            router.latency().observe(from.target.id(), from.firstToken.toMillis());
+            router.served(prepared, from.target);
+            running.remove(from);
+            cancelRunning("cancelled: " + from.target.id() + " answered first");
+            running.add(from);
+            pending.addAll(from.held);
+            from.held.clear();
         }
 
         private void onChunk(Upstream from, ChatChunk chunk) {
-            if (from != current || terminated) {
+            if (from.over || terminated) {
                 return;
             }
-            outstanding--;
-            if (assembler != null) {
-                assembler.add(chunk.withModel(prepared.intent()));
+            from.outstanding--;
+            if (from.assembler != null) {
+                from.assembler.add(chunk.withModel(prepared.intent()));
             }
             if (chunk.usage() != null) {
-                usage = chunk.usage();
-                cost = Costs.of(from.target.model().price(), usage);
-                chunk = chunk.withUsage(usage.withCost(cost));
+                from.usage = chunk.usage();
+                double chunkCost = Costs.of(from.target.model().price(), from.usage);
+                if (from == winner || winner == null) {
+                    cost = chunkCost;
+                }
+                chunk = chunk.withUsage(from.usage.withCost(chunkCost));
                 if (!includeUsage) {
                     if (chunk.choices().isEmpty()) {
                         return;
@@ -327,92 +398,123 @@ final class RoutedStream implements ChatStream {
             }
             for (var choice : chunk.choices()) {
                 if (choice.delta() != null && choice.delta().content() != null) {
-                    completionChars += choice.delta().content().length();
+                    from.completionChars += choice.delta().content().length();
                 }
             }
             chunk = chunk.withModel(prepared.intent());
-            if (!committed) {
+            if (winner == null) {
                 if (!chunk.hasContent()) {
-                    held.add(chunk);
+                    from.held.add(chunk);
                     return;
                 }
-                committed = true;
-                firstToken = elapsed();
-                router.latency().observe(from.target.id(), firstToken.toMillis());
-                router.served(prepared, from.target);
-                pending.addAll(held);
-                held.clear();
+                commit(from);
             }
             pending.add(chunk);
         }
 
         private void onComplete(Upstream from) {
-            if (from != current || terminated) {
+            if (from.over || terminated) {
                 return;
             }
-            if (!committed) {
-                committed = true;
-                firstToken = elapsed();
-                pending.addAll(held);
-                held.clear();
+            if (winner == null) {
+                commit(from);
             }
-            boolean counted = usage == null;
-            account(from.target);
-            if (counted) {
+            from.over = true;
+            running.remove(from);
+            boolean counted = from.usage == null;
+            account(from);
+            if (counted && includeUsage) {
                 // The upstream sent no usage: it was charged from counted tokens, never zero.
-                if (includeUsage) {
-                    pending.add(new ChatChunk(pending.isEmpty() ? prepared.requestId() : pending.peekLast().id(),
-                            "chat.completion.chunk", router.clock().instant().getEpochSecond(), prepared.intent(),
-                            List.of(), usage.withCost(cost), null, java.util.Map.of()));
-                }
+                pending.add(new ChatChunk(pending.isEmpty() ? prepared.requestId() : pending.peekLast().id(),
+                        "chat.completion.chunk", router.clock().instant().getEpochSecond(), prepared.intent(),
+                        List.of(), from.usage.withCost(cost), null, java.util.Map.of()));
             }
-            sequence.record(new Attempt(from.target.id(), null, 200, null, waited, firstToken, elapsed(), false));
+            from.lease.succeeded();
+            sequence.record(from.attempt(null, 200, null));
             upstreamDone = true;
-            if (assembler != null) {
-                ChatResponse assembled = assembler.response();
-                router.remember(prepared, assembled.withUsage(usage.withCost(cost)), from.target.id());
+            if (from.assembler != null) {
+                ChatResponse assembled = from.assembler.response();
+                router.remember(prepared, assembled.withUsage(from.usage.withCost(cost)), from.target.id());
             }
         }
 
         private void onError(Upstream from, Throwable failure) {
-            if (from != current || terminated) {
+            if (from.over || terminated) {
                 return;
             }
+            from.over = true;
+            from.hedgeTimer.cancel();
+            running.remove(from);
             ProviderException pe = DefaultChatRouter.asProviderException(failure);
-            sequence.record(new Attempt(from.target.id(), pe.kind(), pe.status(), pe.getMessage(), waited, firstToken,
-                    elapsed(), false));
-            account(from.target);
-            if (committed) {
+            router.settleFailure(from.lease, pe, prepared);
+            account(from);
+            sequence.record(from.attempt(pe.kind(), pe.status(), pe.getMessage()));
+            if (from == winner) {
                 error = ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR,
                                 "the stream failed after content was sent: " + pe.getMessage())
                         .failureKind(pe.kind()).upstream(pe.status(), pe.upstreamType().orElse(null),
                                 pe.upstreamCode().orElse(null)).attempts(sequence.attempts()).cause(pe).build();
                 return;
             }
-            held.clear();
-            FallbackSequence.Step next = sequence.next(pe);
+            if (!running.isEmpty()) {
+                if (prepared.route().fallback().on().contains(pe.kind())) {
+                    return; // the attempt beside it may still produce content
+                }
+                cancelRunning("cancelled: " + from.target.id() + " failed with " + pe.kind().wireName());
+            }
+            FallbackSequence.Step next = sequence.next(pe, from.target);
             if (next == null) {
                 error = sequence.failure();
             } else {
-                startAttempt(next);
+                launch(next, false);
             }
         }
 
         /** One attempt's subscription to a provider stream. */
         private final class Upstream implements Flow.Subscriber<ChatChunk> {
             private final Target target;
+            private final Duration waited;
+            private final boolean hedged;
+            private final Cooldowns.Lease lease;
+            private Budgets.Reservation reservation;
+            private final ChunkAssembler assembler = prepared.cacheKey() == null ? null : new ChunkAssembler();
+            private final Instant start = router.clock().instant();
             private volatile Flow.Subscription subscription;
             private final AtomicBoolean cancelledUpstream = new AtomicBoolean();
 
-            Upstream(Target target) {
+            // Drain-loop state.
+            private final List<ChatChunk> held = new ArrayList<>();
+            private Scheduler.Timer hedgeTimer = Scheduler.Timer.NONE;
+            private boolean over;
+            private long outstanding;
+            private Duration firstToken;
+            private Usage usage;
+            private long completionChars;
+
+            Upstream(Target target, Duration waited, boolean hedged, Cooldowns.Lease lease,
+                     Budgets.Reservation reservation) {
                 this.target = target;
+                this.waited = waited;
+                this.hedged = hedged;
+                this.lease = lease;
+                this.reservation = reservation;
+            }
+
+            Duration elapsed() {
+                return Duration.between(start, router.clock().instant());
+            }
+
+            Attempt attempt(FailureKind failure, int status, String message) {
+                return new Attempt(target.id(), failure, status, message, waited, firstToken, elapsed(), hedged);
             }
 
             void cancel() {
-                cancelledUpstream.set(true);
-                Flow.Subscription s = subscription;
-                if (s != null) {
-                    s.cancel();
+                hedgeTimer.cancel();
+                if (cancelledUpstream.compareAndSet(false, true)) {
+                    Flow.Subscription s = subscription;
+                    if (s != null) {
+                        s.cancel();
+                    }
                 }
             }
 

@@ -76,7 +76,7 @@ final class HttpErrors {
         for (Attempt a : attempts) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("target", a.target());
-            m.put("outcome", a.failure() == null ? "ok" : a.failure().wireName());
+            m.put("outcome", a.failure() != null ? a.failure().wireName() : a.cancelled() ? "cancelled" : "ok");
             if (a.status() > 0) {
                 m.put("status", a.status());
             }

@@ -18,7 +18,8 @@ import java.util.Objects;
  * @param baseType   the type of requests no other rule classifies: {@link RequestType#FLASH} or {@link RequestType#PRO}
  * @param pools      pools by request type wire name, and {@code *} for any type without its own
  * @param fallback   how attempts are retried and fall back
- * @param hedgeAfter when positive, start the next target if the first has no first token by then
+ * @param hedgeAfter when positive, start the next target beside an attempt that has no first token (a stream) or
+ *                   no answer (otherwise) by then; the first to produce one wins and the other is cancelled
  */
 public record RouteConfig(String id, List<String> match, RequestType baseType, Map<String, PoolConfig> pools,
                           FallbackConfig fallback, Duration hedgeAfter) {

@@ -13,20 +13,27 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
  * Decides, failure by failure, what a request tries next (SPEC section 7): the same target again after a
  * jittered exponential backoff that honours the upstream's retry delay within the deadline, up to
- * {@code retries_per_target} times; then the next candidate; at most {@code max_attempts} attempts in all.
- * A failure kind not in {@code fallback.on} ends the request; {@code context_length} skips to a target with a
- * larger window. Not thread-safe: one request's attempts run one after another.
+ * {@code retries_per_target} times; then the next candidate; at most {@code max_attempts} attempts in all (hedges
+ * count). A failure kind not in {@code fallback.on} ends the request; {@code context_length} skips to a target with
+ * a larger window. When the deadline leaves no room for the wait a retry needs and no other candidate is left, the
+ * request ends with {@link ErrorCode#TIMEOUT}; so it does when less than {@value #MIN_ATTEMPT_MILLIS} ms are left
+ * before the deadline, as an attempt could not finish. Not thread-safe: one request's decisions are made one at a time.
  */
 public final class FallbackSequence {
 
     static final Duration BASE_BACKOFF = Duration.ofMillis(100);
     static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** No attempt starts when less than this is left before the deadline: it could not finish. */
+    static final long MIN_ATTEMPT_MILLIS = 20;
+    static final Duration MIN_ATTEMPT_TIME = Duration.ofMillis(MIN_ATTEMPT_MILLIS);
 
     /** The next attempt: a target and how long to wait before starting it. */
     public record Step(Target target, Duration delay) {
@@ -38,9 +45,11 @@ public final class FallbackSequence {
     private final Instant deadline;
     private final DoubleSupplier random;
     private final List<Attempt> attempts = new ArrayList<>();
-    private final List<DroppedTarget> skipped = new ArrayList<>();
+    private final Map<String, String> skipped = new LinkedHashMap<>(0);
     private int index;
     private int retriesOnCurrent;
+    private int started;
+    private boolean deadlineLeftNoRoom;
     private ProviderException last;
 
     public FallbackSequence(List<Target> candidates, FallbackConfig fallback, Clock clock, Instant deadline,
@@ -52,31 +61,13 @@ public final class FallbackSequence {
         this.random = random;
     }
 
-    /**
-     * Skips the current target before any call (its budget or rate cap has no room): the next candidate, or
-     * {@code null} when none is left.
-     */
-    public Step skip(String reason) {
-        skipped.add(new DroppedTarget(candidates.get(index).id(), reason));
-        if (index + 1 < candidates.size()) {
-            index++;
-            retriesOnCurrent = 0;
-            return new Step(candidates.get(index), Duration.ZERO);
-        }
-        return null;
-    }
-
-    /** Targets skipped at attempt time, with reasons. */
-    public List<DroppedTarget> skipped() {
-        return List.copyOf(skipped);
-    }
-
     /** The first attempt. */
     public Step first() {
+        started = 1;
         return new Step(candidates.get(0), Duration.ZERO);
     }
 
-    /** Records an attempt (successful or not), for the report. */
+    /** Records an attempt (successful, failed or cancelled), for the report. */
     public void record(Attempt attempt) {
         attempts.add(attempt);
     }
@@ -85,31 +76,82 @@ public final class FallbackSequence {
         return List.copyOf(attempts);
     }
 
-    /**
-     * After the current target failed: the next step, or {@code null} when the request should fail with
-     * {@link #failure()}.
-     */
+    /** The candidates skipped when their attempt was about to start, with reasons. */
+    public List<DroppedTarget> skipped() {
+        List<DroppedTarget> list = new ArrayList<>(skipped.size());
+        skipped.forEach((target, reason) -> list.add(new DroppedTarget(target, reason)));
+        return list;
+    }
+
+    /** After the current target failed: the next step, or {@code null} when the request should fail with {@link #failure()}. */
     public Step next(ProviderException failure) {
+        return next(failure, candidates.get(index));
+    }
+
+    /**
+     * After an attempt on {@code failed} failed: the next step, or {@code null} when the request should fail with
+     * {@link #failure()}. Only the latest target started is retried; when an earlier one fails last (a hedge beside
+     * it failed first), the sequence moves on to the next candidate.
+     */
+    public Step next(ProviderException failure, Target failed) {
         last = failure;
         FailureKind kind = failure.kind();
-        if (!fallback.on().contains(kind) || attempts.size() >= fallback.maxAttempts()) {
+        if (!fallback.on().contains(kind) || started >= fallback.maxAttempts() || deadlinePassed()) {
             return null;
         }
         Target current = candidates.get(index);
-        if (kind != FailureKind.CONTEXT_LENGTH && retriesOnCurrent < fallback.retriesPerTarget()) {
+        boolean retryRefusedByDeadline = false;
+        if (failed == current && kind != FailureKind.CONTEXT_LENGTH
+                && retriesOnCurrent < fallback.retriesPerTarget()) {
             Duration delay = backoff(failure);
             if (fitsDeadline(delay)) {
                 retriesOnCurrent++;
+                started++;
                 return new Step(current, delay);
             }
+            retryRefusedByDeadline = true;
         }
+        Step next = advance(kind == FailureKind.CONTEXT_LENGTH ? failed : null);
+        if (next == null && retryRefusedByDeadline) {
+            deadlineLeftNoRoom = true;
+        }
+        return next;
+    }
+
+    /**
+     * A hedge beside the attempt under way: the next candidate, started at once, or {@code null} when there is none
+     * or {@code max_attempts} is reached.
+     */
+    public Step hedge() {
+        if (started >= fallback.maxAttempts() || deadlinePassed()) {
+            return null;
+        }
+        return advance(null);
+    }
+
+    /**
+     * The step's target could not start (it is cooling down, or its budget or rate cap has no room): it does not
+     * count as an attempt, and the next candidate is tried at once. Returns {@code null} when none is left.
+     */
+    public Step skip(Step step, String reason) {
+        started--;
+        skipped.putIfAbsent(step.target().id(), reason);
+        if (step.target() != candidates.get(index)) {
+            return null;
+        }
+        return advance(null);
+    }
+
+    /** Moves to the next candidate (with a larger window than {@code smallerThan}'s, when given). */
+    private Step advance(Target smallerThan) {
         for (int i = index + 1; i < candidates.size(); i++) {
             Target next = candidates.get(i);
-            if (kind == FailureKind.CONTEXT_LENGTH && !largerWindow(next, current)) {
+            if (smallerThan != null && !largerWindow(next, smallerThan)) {
                 continue;
             }
             index = i;
             retriesOnCurrent = 0;
+            started++;
             return new Step(next, Duration.ZERO);
         }
         return null;
@@ -130,25 +172,40 @@ public final class FallbackSequence {
     }
 
     private boolean fitsDeadline(Duration delay) {
-        return deadline == null || clock.instant().plus(delay).isBefore(deadline);
+        return deadline == null || clock.instant().plus(delay).plus(MIN_ATTEMPT_TIME).isBefore(deadline);
+    }
+
+    /** True when the deadline passed, or so little is left that no attempt could finish. */
+    private boolean deadlinePassed() {
+        return deadline != null && !clock.instant().plus(MIN_ATTEMPT_TIME).isBefore(deadline);
     }
 
     /** The error for a request whose attempts are over. */
     public ChatRouterException failure() {
         ProviderException cause = last;
-        if (cause == null) {
-            java.util.Map<String, String> why = new java.util.LinkedHashMap<>();
-            skipped.forEach(d -> why.put(d.target(), d.reason()));
-            return ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE,
-                    "no target can take this request now: " + why).metadata("dropped", why).build();
-        }
         List<Attempt> all = attempts();
+        if (cause == null) {
+            ChatRouterException.Builder b = ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE,
+                    "no target can take this request now: " + skipped).attempts(all);
+            return b.metadata("dropped", new LinkedHashMap<>(skipped)).build();
+        }
         FailureKind kind = cause.kind();
         if (!kind.retryable() || kind == FailureKind.CONTENT_FILTER) {
             return ChatRouterException.builder(ErrorCode.UPSTREAM_REJECTED, cause.getMessage())
                     .failureKind(kind).upstream(cause.status(), cause.upstreamType().orElse(null),
                             cause.upstreamCode().orElse(null))
                     .attempts(all).cause(cause).build();
+        }
+        if (deadlineLeftNoRoom || deadlinePassed()) {
+            String why = deadlineLeftNoRoom && !deadlinePassed()
+                    ? "waiting " + backoffText(cause) + " to retry would pass the request's deadline"
+                    : "the request's deadline passed";
+            ChatRouterException.Builder b = ChatRouterException.builder(ErrorCode.TIMEOUT, why + " after "
+                            + all.size() + " attempt(s); last: " + cause.getMessage())
+                    .failureKind(kind).upstream(cause.status(), cause.upstreamType().orElse(null),
+                            cause.upstreamCode().orElse(null)).attempts(all).cause(cause);
+            cause.retryAfter().ifPresent(b::retryAfter);
+            return b.build();
         }
         boolean allRateLimited = all.stream().allMatch(a -> a.failure() == FailureKind.RATE_LIMIT);
         if (allRateLimited) {
@@ -159,14 +216,21 @@ public final class FallbackSequence {
             cause.retryAfter().ifPresent(b::retryAfter);
             return b.build();
         }
-        if (kind == FailureKind.TIMEOUT && deadline != null && !clock.instant().isBefore(deadline)) {
-            return ChatRouterException.builder(ErrorCode.TIMEOUT, "the request's deadline passed after "
-                    + all.size() + " attempt(s): " + cause.getMessage()).failureKind(kind).attempts(all)
-                    .cause(cause).build();
-        }
         return ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "every attempt failed; last: "
                         + cause.getMessage()).failureKind(kind)
                 .upstream(cause.status(), cause.upstreamType().orElse(null), cause.upstreamCode().orElse(null))
                 .attempts(all).cause(cause).build();
+    }
+
+    /** The error for a request whose deadline passed while attempts were under way. */
+    public ChatRouterException timeout() {
+        List<Attempt> all = attempts();
+        return ChatRouterException.builder(ErrorCode.TIMEOUT, "the request's deadline passed after " + all.size()
+                + " attempt(s)").failureKind(FailureKind.TIMEOUT).attempts(all).build();
+    }
+
+    private static String backoffText(ProviderException cause) {
+        return cause.retryAfter().map(d -> d.toMillis() + " ms (the upstream's retry delay)")
+                .orElse("the backoff");
     }
 }

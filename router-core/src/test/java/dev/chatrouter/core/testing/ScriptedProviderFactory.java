@@ -25,6 +25,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A provider plugin for router tests, of type {@code scripted}: each provider answers from a script of outcomes
@@ -47,6 +49,15 @@ public final class ScriptedProviderFactory implements ProviderFactory {
          */
         record StreamThenFail(String text, FailureKind kind) implements Outcome {
         }
+
+        /** Waits {@code delay} (on a timer, blocking no thread), then does {@code then}; cancellable meanwhile. */
+        record Delayed(Duration delay, Outcome then) implements Outcome {
+        }
+    }
+
+    /** Waits {@code delay}, then does {@code then}: a slow upstream, for hedging and deadlines. */
+    public static Outcome delayed(Duration delay, Outcome then) {
+        return new Outcome.Delayed(delay, then);
     }
 
     public static Outcome reply(String text) {
@@ -77,6 +88,7 @@ public final class ScriptedProviderFactory implements ProviderFactory {
 
     private final Map<String, ConcurrentLinkedQueue<Outcome>> scripts = new ConcurrentHashMap<>();
     private final Map<String, List<ProviderCall>> calls = new ConcurrentHashMap<>();
+    private final Map<String, AtomicInteger> cancellations = new ConcurrentHashMap<>();
 
     @Override
     public String type() {
@@ -87,6 +99,12 @@ public final class ScriptedProviderFactory implements ProviderFactory {
     public ScriptedProviderFactory script(String providerId, Outcome... outcomes) {
         scripts.computeIfAbsent(providerId, k -> new ConcurrentLinkedQueue<>()).addAll(List.of(outcomes));
         return this;
+    }
+
+    /** How many of a provider's calls were cancelled while delayed (chat futures and stream subscriptions). */
+    public int cancellations(String providerId) {
+        AtomicInteger count = cancellations.get(providerId);
+        return count == null ? 0 : count.get();
     }
 
     /** The calls a provider got, in order. */
@@ -106,7 +124,30 @@ public final class ScriptedProviderFactory implements ProviderFactory {
 
             @Override
             public CompletionStage<ChatResponse> chat(ProviderCall call) {
-                Outcome outcome = next(call);
+                return chat(call, next(call));
+            }
+
+            private CompletableFuture<ChatResponse> chat(ProviderCall call, Outcome outcome) {
+                if (outcome instanceof Outcome.Delayed d) {
+                    CompletableFuture<ChatResponse> later = new CompletableFuture<>();
+                    later.whenComplete((r, e) -> {
+                        if (later.isCancelled()) {
+                            cancelled(spec.id());
+                        }
+                    });
+                    CompletableFuture.delayedExecutor(d.delay().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+                        if (!later.isDone()) {
+                            chat(call, d.then()).whenComplete((r, e) -> {
+                                if (e == null) {
+                                    later.complete(r);
+                                } else {
+                                    later.completeExceptionally(e);
+                                }
+                            });
+                        }
+                    });
+                    return later;
+                }
                 if (outcome instanceof Outcome.Fail f) {
                     return CompletableFuture.failedFuture(failure(f.kind(), f.status(), f.retryAfter()));
                 }
@@ -119,7 +160,14 @@ public final class ScriptedProviderFactory implements ProviderFactory {
 
             @Override
             public Flow.Publisher<ChatChunk> stream(ProviderCall call) {
-                Outcome outcome = next(call);
+                return stream(call, next(call));
+            }
+
+            private Flow.Publisher<ChatChunk> stream(ProviderCall call, Outcome outcome) {
+                if (outcome instanceof Outcome.Delayed d) {
+                    return new DelayedPublisher<>(d.delay(), () -> stream(call, d.then()),
+                            () -> cancelled(spec.id()));
+                }
                 if (outcome instanceof Outcome.Fail f) {
                     return new ListPublisher<>(List.of(), failure(f.kind(), f.status(), f.retryAfter()));
                 }
@@ -145,6 +193,99 @@ public final class ScriptedProviderFactory implements ProviderFactory {
             public void close() {
             }
         };
+    }
+
+    private void cancelled(String providerId) {
+        cancellations.computeIfAbsent(providerId, k -> new AtomicInteger()).incrementAndGet();
+    }
+
+    /** Subscribes to a publisher only after a delay; demand and cancellation before then are kept. */
+    private static final class DelayedPublisher<T> implements Flow.Publisher<T> {
+        private final Duration delay;
+        private final java.util.function.Supplier<Flow.Publisher<T>> source;
+        private final Runnable onCancelWhileDelayed;
+
+        DelayedPublisher(Duration delay, java.util.function.Supplier<Flow.Publisher<T>> source,
+                         Runnable onCancelWhileDelayed) {
+            this.delay = delay;
+            this.source = source;
+            this.onCancelWhileDelayed = onCancelWhileDelayed;
+        }
+
+        @Override
+        public void subscribe(Flow.Subscriber<? super T> subscriber) {
+            Object lock = new Object();
+            long[] demand = new long[1];
+            boolean[] cancelled = new boolean[1];
+            Flow.Subscription[] inner = new Flow.Subscription[1];
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                    Flow.Subscription target;
+                    synchronized (lock) {
+                        target = inner[0];
+                        if (target == null) {
+                            demand[0] += n;
+                            return;
+                        }
+                    }
+                    target.request(n);
+                }
+
+                @Override
+                public void cancel() {
+                    Flow.Subscription target;
+                    synchronized (lock) {
+                        if (cancelled[0]) {
+                            return;
+                        }
+                        cancelled[0] = true;
+                        target = inner[0];
+                    }
+                    if (target == null) {
+                        onCancelWhileDelayed.run();
+                    } else {
+                        target.cancel();
+                    }
+                }
+            });
+            CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+                synchronized (lock) {
+                    if (cancelled[0]) {
+                        return;
+                    }
+                }
+                source.get().subscribe(new Flow.Subscriber<T>() {
+                    @Override
+                    public void onSubscribe(Flow.Subscription s) {
+                        long initial;
+                        synchronized (lock) {
+                            inner[0] = s;
+                            initial = demand[0];
+                            demand[0] = 0;
+                        }
+                        if (initial > 0) {
+                            s.request(initial);
+                        }
+                    }
+
+                    @Override
+                    public void onNext(T item) {
+                        subscriber.onNext(item);
+                    }
+
+                    @Override
+                    public void onError(Throwable throwable) {
+                        subscriber.onError(throwable);
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        subscriber.onComplete();
+                    }
+                });
+            });
+        }
     }
 
     private static ChatChunk chunk(ProviderCall call, Delta delta, String finish, Usage usage) {

@@ -106,7 +106,8 @@ public final class EmbeddedExample {
                 report.type().wireName(), report.rule(), report.effort().wireName(), report.route(), report.pool(),
                 report.policy(), report.target(), report.attempts().size(), report.costUsd());
         report.attempts().forEach(a -> out.println("        attempt " + a.target() + ": "
-                + (a.succeeded() ? "ok" : a.failure().wireName() + " (" + a.message() + ")")));
+                + (a.succeeded() ? "ok" : a.cancelled() ? a.message()
+                        : a.failure().wireName() + " (" + a.message() + ")")));
     }
 
     private static Path configFile() throws URISyntaxException {

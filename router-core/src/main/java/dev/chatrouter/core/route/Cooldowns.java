@@ -1,0 +1,282 @@
+package dev.chatrouter.core.route;
+
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.TargetHealth;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The cooldown of each target (SPEC section 7: "a target that fails repeatedly cools down, skipped for a while,
+ * then probed with one request"), a circuit breaker per target:
+ *
+ * <ul>
+ *   <li><b>healthy</b>: requests are sent. After {@code failures} consecutive failures of a health kind
+ *       ({@code rate_limit}, {@code server}, {@code timeout}, {@code connection}; default
+ *       {@value #DEFAULT_FAILURES}) it <b>cools down</b> for {@code cooldown} (default 30 s).</li>
+ *   <li><b>cooling down</b>: the planner drops it with reason {@value #REASON}, and an attempt about to start on it
+ *       (a retry after a backoff, say) is skipped.</li>
+ *   <li>When the cooldown ends, the first attempt to start on it is the <b>probe</b>; while the probe runs every
+ *       other request still skips it. A successful probe makes it healthy again; a probe failing with a health kind
+ *       cools it down again for twice the previous cooldown, up to {@code maxCooldown} (default 5 min).</li>
+ * </ul>
+ *
+ * Outcomes that say nothing about the target's health are neutral: {@code bad_request}, {@code auth},
+ * {@code context_length} and {@code content_filter} answers, attempts cancelled by the caller or by a winning hedge,
+ * and timeouts caused by the request's own deadline; a neutral probe frees the probe for the next request. Time is
+ * read from the router's clock. Thread-safe.
+ */
+public final class Cooldowns {
+
+    /** The reason a cooling target is dropped with, in routing reports. */
+    public static final String REASON = "cooling_down";
+    /** Consecutive health failures that start a cooldown, by default. */
+    public static final int DEFAULT_FAILURES = 3;
+    /** The first cooldown, by default; each failed probe doubles it. */
+    public static final Duration DEFAULT_COOLDOWN = Duration.ofSeconds(30);
+    /** The longest cooldown, by default. */
+    public static final Duration DEFAULT_MAX_COOLDOWN = Duration.ofMinutes(5);
+
+    private final Clock clock;
+    private final int failures;
+    private final Duration cooldown;
+    private final Duration maxCooldown;
+    private final Map<String, State> states;
+
+    /** Cooldowns with the defaults for the given targets; other target ids are always healthy. */
+    public Cooldowns(Clock clock, Collection<String> targets) {
+        this(clock, targets, DEFAULT_FAILURES, DEFAULT_COOLDOWN, DEFAULT_MAX_COOLDOWN);
+    }
+
+    /**
+     * @param failures    consecutive health failures that start a cooldown
+     * @param cooldown    the first cooldown
+     * @param maxCooldown the longest cooldown
+     * @throws IllegalArgumentException if {@code failures} is below 1, or a duration is not positive, or
+     *                                  {@code maxCooldown} is shorter than {@code cooldown}
+     */
+    public Cooldowns(Clock clock, Collection<String> targets, int failures, Duration cooldown, Duration maxCooldown) {
+        this.clock = Objects.requireNonNull(clock, "clock");
+        if (failures < 1) {
+            throw new IllegalArgumentException("failures must be at least 1 but was " + failures);
+        }
+        if (cooldown.isNegative() || cooldown.isZero()) {
+            throw new IllegalArgumentException("cooldown must be positive but was " + cooldown);
+        }
+        if (maxCooldown.compareTo(cooldown) < 0) {
+            throw new IllegalArgumentException("maxCooldown must be at least the cooldown (" + cooldown + ") but was "
+                    + maxCooldown);
+        }
+        this.failures = failures;
+        this.cooldown = cooldown;
+        this.maxCooldown = maxCooldown;
+        Map<String, State> map = new LinkedHashMap<>();
+        for (String target : targets) {
+            map.put(target, new State());
+        }
+        this.states = map;
+    }
+
+    /** True for the failure kinds that count towards a cooldown. */
+    public static boolean countsAgainstHealth(FailureKind kind) {
+        return kind == FailureKind.RATE_LIMIT || kind == FailureKind.SERVER || kind == FailureKind.TIMEOUT
+                || kind == FailureKind.CONNECTION;
+    }
+
+    /**
+     * For planning: whether requests may go to the target now, that is unless it is cooling down or being probed.
+     * A target whose cooldown ended is eligible: the first request to {@linkplain #start start} on it probes it.
+     */
+    public boolean eligible(String target) {
+        State state = states.get(target);
+        return state == null || state.eligible();
+    }
+
+    /**
+     * Claims the target for an attempt that is about to start.
+     *
+     * @return the lease to report the attempt's outcome to, or {@code null} when the attempt must be skipped: the
+     *         target is cooling down, or another request is probing it
+     */
+    public Lease start(String target) {
+        State state = states.get(target);
+        return state == null ? Lease.NONE : state.start(clock.instant());
+    }
+
+    /** The target's health; {@code latencyMillis} is passed through. */
+    public TargetHealth health(String target, double latencyMillis) {
+        State state = states.get(target);
+        return state == null ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0, null, latencyMillis)
+                : state.health(target, latencyMillis);
+    }
+
+    /** The targets these cooldowns track, in the order given. */
+    public Collection<String> targets() {
+        return states.keySet();
+    }
+
+    /**
+     * One attempt's claim on a target. Report the outcome once; later reports are ignored.
+     */
+    public interface Lease {
+        /** A lease on a target nobody tracks. */
+        Lease NONE = new Lease() {
+            @Override
+            public void succeeded() {
+            }
+
+            @Override
+            public void failed(FailureKind kind) {
+            }
+
+            @Override
+            public void released() {
+            }
+
+            @Override
+            public boolean probe() {
+                return false;
+            }
+        };
+
+        /** The attempt succeeded (for a stream: it produced content and ended, or the caller stopped reading). */
+        void succeeded();
+
+        /** The attempt failed; only the health kinds count, the others are neutral. */
+        void failed(FailureKind kind);
+
+        /** The attempt ended without saying anything about the target's health. */
+        void released();
+
+        /** True when this attempt is the target's probe. */
+        boolean probe();
+    }
+
+    /** One target's state. Transitions hold the monitor; {@link #eligible} reads volatile fields only. */
+    private final class State {
+        private volatile Instant coolingUntil;   // null: healthy
+        private volatile boolean probing;
+        private int consecutive;
+        private int opens;                       // cooldowns since last healthy; sets the next cooldown's length
+        private long generation;                 // changes on every open and close: stale leases are ignored
+
+        /** Reads the clock only when the target is cooling down: the healthy path stays allocation-free. */
+        boolean eligible() {
+            Instant until = coolingUntil;
+            return until == null || (!probing && !clock.instant().isBefore(until));
+        }
+
+        synchronized Lease start(Instant now) {
+            if (coolingUntil == null) {
+                return new StateLease(this, generation, false);
+            }
+            if (probing || now.isBefore(coolingUntil)) {
+                return null;
+            }
+            probing = true;
+            return new StateLease(this, generation, true);
+        }
+
+        synchronized void report(long leaseGeneration, boolean probe, Outcome outcome, Instant now) {
+            if (leaseGeneration != generation) {
+                return;
+            }
+            if (probe) {
+                probing = false;
+                switch (outcome) {
+                    case SUCCESS -> close();
+                    case HEALTH_FAILURE -> {
+                        consecutive++;
+                        open(now);
+                    }
+                    case NEUTRAL -> {
+                        // the next request probes again
+                    }
+                }
+                return;
+            }
+            if (coolingUntil != null) {
+                return; // an attempt that started before the cooldown: only the probe decides now
+            }
+            if (outcome == Outcome.SUCCESS) {
+                consecutive = 0;
+            } else if (outcome == Outcome.HEALTH_FAILURE && ++consecutive >= failures) {
+                open(now);
+            }
+        }
+
+        private void open(Instant now) {
+            long factor = 1L << Math.min(opens, 20);
+            Duration length = cooldown.multipliedBy(factor);
+            if (length.compareTo(maxCooldown) > 0) {
+                length = maxCooldown;
+            }
+            opens++;
+            generation++;
+            coolingUntil = now.plus(length);
+        }
+
+        private void close() {
+            consecutive = 0;
+            opens = 0;
+            generation++;
+            coolingUntil = null;
+        }
+
+        synchronized TargetHealth health(String target, double latencyMillis) {
+            TargetHealth.State state = coolingUntil == null ? TargetHealth.State.HEALTHY
+                    : probing ? TargetHealth.State.PROBING : TargetHealth.State.COOLING_DOWN;
+            return new TargetHealth(target, state, consecutive, coolingUntil, latencyMillis);
+        }
+    }
+
+    private enum Outcome { SUCCESS, HEALTH_FAILURE, NEUTRAL }
+
+    private final class StateLease implements Lease {
+        private final State state;
+        private final long generation;
+        private final boolean probe;
+        private boolean reported;
+
+        StateLease(State state, long generation, boolean probe) {
+            this.state = state;
+            this.generation = generation;
+            this.probe = probe;
+        }
+
+        @Override
+        public void succeeded() {
+            report(Outcome.SUCCESS);
+        }
+
+        @Override
+        public void failed(FailureKind kind) {
+            report(countsAgainstHealth(kind) ? Outcome.HEALTH_FAILURE : Outcome.NEUTRAL);
+        }
+
+        @Override
+        public void released() {
+            report(Outcome.NEUTRAL);
+        }
+
+        @Override
+        public boolean probe() {
+            return probe;
+        }
+
+        private void report(Outcome outcome) {
+            synchronized (state) {
+                if (reported) {
+                    return;
+                }
+                reported = true;
+                state.report(generation, probe, outcome, clock.instant());
+            }
+        }
+    }
+}
