@@ -4,8 +4,10 @@ import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.Window;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
@@ -27,7 +29,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * The whole in-process path of one chat request (SPEC 13): resolve the route and effort, classify, plan, look up
  * and record the sticky prefix, dispatch to a provider that answers at once, price the usage and build the result
- * and its routing report. The router is built with the default settings (sticky prefixes on).
+ * and its routing report. The router is built with the default settings (sticky prefixes on) and two budgets,
+ * so every request also reserves its worst case and settles to its usage.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -74,6 +77,9 @@ public class DecisionPathBenchmark {
                         .pool("*", PoolConfig.of("cost", "openai/gpt-4o", "anthropic/claude-haiku-4-5",
                                 "openai/gpt-4o-mini"))
                         .build())
+                // budgets on the path, as SPEC 13 counts them: each request reserves and settles on both
+                .budget(BudgetConfig.usd("global", Window.MONTH, 1e9))
+                .budget(BudgetConfig.usd("provider:openai", Window.DAY, 1e9))
                 .build();
     }
 

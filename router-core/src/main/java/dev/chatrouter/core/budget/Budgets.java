@@ -28,11 +28,13 @@ public final class Budgets {
     public static final double PICOS = 1e12;
 
     private final List<BudgetConfig> budgets;
+    private final List<BudgetConfig.Scope> scopes;
     private final BudgetStore store;
     private final Clock clock;
 
     public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock) {
         this.budgets = List.copyOf(budgets);
+        this.scopes = this.budgets.stream().map(b -> BudgetConfig.Scope.parse(b.scope())).toList();
         this.store = store;
         this.clock = clock;
     }
@@ -67,8 +69,9 @@ public final class Budgets {
         }
         Instant now = clock.instant();
         List<Applied> applied = new ArrayList<>(budgets.size());
-        for (BudgetConfig budget : budgets) {
-            BudgetConfig.Scope scope = BudgetConfig.Scope.parse(budget.scope());
+        for (int b = 0; b < budgets.size(); b++) {
+            BudgetConfig budget = budgets.get(b);
+            BudgetConfig.Scope scope = scopes.get(b);
             List<String> values = switch (scope.kind()) {
                 case "global" -> List.of("global");
                 case "key" -> context.key() == null ? List.of() : match(scope, context.key());
