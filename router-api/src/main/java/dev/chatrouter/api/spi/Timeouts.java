@@ -7,7 +7,8 @@ import java.util.Objects;
  * A provider's timeouts.
  *
  * @param connect    to open a connection (default 5s)
- * @param firstToken from sending the request to the response head, or a stream's first token (default 30s)
+ * @param firstToken from sending a streamed request to its first token (default 30s); a non-streamed answer
+ *                   arrives whole when generation ends, so only {@code total} bounds it
  * @param total      for the whole attempt (default 300s)
  */
 public record Timeouts(Duration connect, Duration firstToken, Duration total) {
