@@ -92,27 +92,13 @@ final class ChatDispatch<R, T> {
             return;
         }
         Target target = step.target();
-        Cooldowns.Lease lease = router.cooldowns().start(target.id());
-        String skipped = lease == null ? Cooldowns.REASON : null;
-        Budgets.Reservation reservation = null;
-        if (lease != null) {
-            Accounting.Start start;
-            try {
-                start = prepared.accounting().begin(target);
-            } catch (ChatRouterException refused) {
-                lease.released();
-                end(refused, null);
-                return;
-            }
-            if (start instanceof Accounting.Start.Skip skip) {
-                lease.released();
-                skipped = skip.reason();
-            } else {
-                reservation = ((Accounting.Start.Granted) start).reservation();
-            }
+        Admission admission = Admission.of(router, prepared, target);
+        if (admission instanceof Admission.Refused refused) {
+            end(refused.error(), null);
+            return;
         }
-        if (skipped != null) {
-            FallbackSequence.Step next = sequence.skip(step, skipped);
+        if (admission instanceof Admission.Skipped skipped) {
+            FallbackSequence.Step next = sequence.skip(step, skipped.reason());
             if (next != null) {
                 begin(next, hedged);
             } else if (running.isEmpty()) {
@@ -120,7 +106,9 @@ final class ChatDispatch<R, T> {
             }
             return;
         }
-        Running attempt = new Running(step, hedged, lease, reservation, router.clock().instant());
+        Admission.Admitted admitted = (Admission.Admitted) admission;
+        Running attempt = new Running(step, hedged, admitted.lease(), admitted.reservation(),
+                router.clock().instant());
         running.add(attempt);
         CompletableFuture<R> pending;
         try {

@@ -305,28 +305,14 @@ final class RoutedStream implements ChatStream {
                 return;
             }
             Target target = step.target();
-            Cooldowns.Lease lease = router.cooldowns().start(target.id());
-            String skipped = lease == null ? Cooldowns.REASON : null;
-            Budgets.Reservation reservation = null;
-            if (lease != null) {
-                Accounting.Start start;
-                try {
-                    start = prepared.accounting().begin(target);
-                } catch (ChatRouterException refused) {
-                    lease.released();
-                    cancelRunning("cancelled: " + refused.getMessage());
-                    error = refused;
-                    return;
-                }
-                if (start instanceof Accounting.Start.Skip skip) {
-                    lease.released();
-                    skipped = skip.reason();
-                } else {
-                    reservation = ((Accounting.Start.Granted) start).reservation();
-                }
+            Admission admission = Admission.of(router, prepared, target);
+            if (admission instanceof Admission.Refused refused) {
+                cancelRunning("cancelled: " + refused.error().getMessage());
+                error = refused.error();
+                return;
             }
-            if (skipped != null) {
-                FallbackSequence.Step next = sequence.skip(step, skipped);
+            if (admission instanceof Admission.Skipped skipped) {
+                FallbackSequence.Step next = sequence.skip(step, skipped.reason());
                 if (next != null) {
                     begin(next, hedged);
                 } else if (running.isEmpty()) {
@@ -334,7 +320,8 @@ final class RoutedStream implements ChatStream {
                 }
                 return;
             }
-            Upstream upstream = new Upstream(target, step.delay(), hedged, lease, reservation);
+            Admission.Admitted admitted = (Admission.Admitted) admission;
+            Upstream upstream = new Upstream(target, step.delay(), hedged, admitted.lease(), admitted.reservation());
             running.add(upstream);
             Duration hedgeAfter = prepared.route().hedgeAfter();
             if (!hedgeAfter.isZero() && !hedged) {

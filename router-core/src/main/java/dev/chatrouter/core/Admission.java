@@ -1,0 +1,44 @@
+package dev.chatrouter.core;
+
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.core.budget.Budgets;
+import dev.chatrouter.core.route.Cooldowns;
+import dev.chatrouter.core.route.Target;
+
+/**
+ * Whether an attempt at a target may start, asked the same way by the chat and stream paths: the target must
+ * not be cooling down (or must be this attempt's single probe), and its worst case must fit the budgets.
+ */
+sealed interface Admission {
+
+    /** Start the attempt; settle or release both afterwards. */
+    record Admitted(Cooldowns.Lease lease, Budgets.Reservation reservation) implements Admission {
+    }
+
+    /** Skip this target (cooling down, its own budget or caps full) and try the next. */
+    record Skipped(String reason) implements Admission {
+    }
+
+    /** The request itself may not go on: a key, user, tag or global budget refuses it. */
+    record Refused(ChatRouterException error) implements Admission {
+    }
+
+    static Admission of(DefaultChatRouter router, Prepared prepared, Target target) {
+        Cooldowns.Lease lease = router.cooldowns().start(target.id());
+        if (lease == null) {
+            return new Skipped(Cooldowns.REASON);
+        }
+        Accounting.Start start;
+        try {
+            start = prepared.accounting().begin(target);
+        } catch (ChatRouterException refused) {
+            lease.released();
+            return new Refused(refused);
+        }
+        if (start instanceof Accounting.Start.Skip skip) {
+            lease.released();
+            return new Skipped(skip.reason());
+        }
+        return new Admitted(lease, ((Accounting.Start.Granted) start).reservation());
+    }
+}
