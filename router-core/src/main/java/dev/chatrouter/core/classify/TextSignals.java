@@ -200,7 +200,13 @@ final class TextSignals {
                         key = (key << 5) | ((d | 0x20) - 'a' + 1);
                         end++;
                     }
-                    word(i, end, end - i <= MAX_WORD ? key : -1);
+                    int id = end - i <= MAX_WORD ? lookup(key) : W_OTHER;
+                    if (id == W_OTHER && !afterJson) {
+                        prev2 = prev1; // the common case, kept small enough to inline
+                        prev1 = W_OTHER;
+                    } else {
+                        word(i, end, id, key);
+                    }
                     i = end;
                 } else if (c == '\n') {
                     lineStart = true;
@@ -470,8 +476,7 @@ final class TextSignals {
 
         // ---- words and phrases
 
-        private void word(int start, int end, long key) {
-            int id = key < 0 ? W_OTHER : lookup(key);
+        private void word(int start, int end, int id, long key) {
             if (afterJson) {
                 afterJson = false;
                 if (id == W_JSON_NOUN || id == W_VERB && (key == FORMAT || key == OUTPUT)) {

@@ -25,6 +25,7 @@ public final class StickyPrefixes {
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
+    static final int HASHED_WINDOW = 8 * 1024;
 
     private final Cache<Long, String> served;
 
@@ -85,7 +86,7 @@ public final class StickyPrefixes {
                 h = mix(h, text.text());
             } else if (content instanceof Content.Parts parts) {
                 for (int j = 0; j < parts.parts().size() && j <= partLimit; j++) {
-                    h = mix(h, describe(parts.parts().get(j)));
+                    h = mix(h, parts.parts().get(j));
                 }
             }
         }
@@ -96,21 +97,38 @@ public final class StickyPrefixes {
         return message.role() == Role.SYSTEM || message.role() == Role.DEVELOPER;
     }
 
-    private static String describe(ContentPart part) {
+    private static long mix(long h, ContentPart part) {
+        h = mix(h, part.type());
         if (part instanceof ContentPart.Text t) {
-            return t.text();
+            return mix(h, t.text());
         }
         if (part instanceof ContentPart.Image i) {
-            return "image:" + i.url();
+            return mix(h, i.url());
         }
         if (part instanceof ContentPart.File f) {
-            return "file:" + f.fileId() + ":" + f.filename() + ":" + (f.fileData() == null ? 0 : f.fileData().hashCode());
+            h = mix(mix(h, String.valueOf(f.fileId())), String.valueOf(f.filename()));
+            return f.fileData() == null ? h : mix(h, f.fileData());
         }
-        return part.type() + ":" + part.extra();
+        return (h ^ part.extra().hashCode()) * FNV_PRIME;
     }
 
+    /**
+     * Mixes a text into the hash: its length and, for long texts, only its first and last
+     * {@value #HASHED_WINDOW} characters, so the key of a 10 MB prompt costs what a 16 KB one does. Two prefixes
+     * that differ only in the middle of a long message share a key; the worst that does is send a request to a
+     * target whose cache does not hold its prefix.
+     */
     private static long mix(long h, String text) {
-        for (int i = 0; i < text.length(); i++) {
+        int n = text.length();
+        h = (h ^ n) * FNV_PRIME;
+        if (n <= 2 * HASHED_WINDOW) {
+            return mixRange(h, text, 0, n);
+        }
+        return mixRange(mixRange(h, text, 0, HASHED_WINDOW), text, n - HASHED_WINDOW, n);
+    }
+
+    private static long mixRange(long h, String text, int from, int to) {
+        for (int i = from; i < to; i++) {
             h ^= text.charAt(i);
             h *= FNV_PRIME;
         }
