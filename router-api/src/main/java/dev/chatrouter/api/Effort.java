@@ -6,9 +6,11 @@ import java.util.Locale;
 public enum Effort {
     FAST, MINIMAL, LOW, MEDIUM, HIGH, XHIGH, MAX, AUTO;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case name used on the wire: {@code X-DI-Effort}, {@code reasoning_effort}, model suffixes. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

@@ -24,9 +24,11 @@ public enum FailureKind {
     /** Any other 4xx: the request itself is wrong. */
     BAD_REQUEST;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     /** The name used in configuration files and reports: {@code rate_limit}, {@code context_length}... */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

@@ -6,9 +6,11 @@ import java.util.Locale;
 public enum RequestType {
     DOCUMENT, VISION, LONG, CODE, JSON, REASON, FLASH, PRO, EMBEDDING;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     /** The lower-case name used in configuration and in the {@code X-DI-Request-Type} header. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

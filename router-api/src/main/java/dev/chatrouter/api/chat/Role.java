@@ -6,8 +6,10 @@ import java.util.Locale;
 public enum Role {
     SYSTEM, DEVELOPER, USER, ASSISTANT, TOOL, FUNCTION;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

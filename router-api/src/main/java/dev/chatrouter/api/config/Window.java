@@ -10,8 +10,10 @@ import java.util.Locale;
 public enum Window {
     MINUTE, HOUR, DAY, MONTH;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

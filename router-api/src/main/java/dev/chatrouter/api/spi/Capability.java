@@ -6,8 +6,10 @@ import java.util.Locale;
 public enum Capability {
     TOOLS, VISION, DOCUMENT, JSON_SCHEMA, STREAMING, PROMPT_CACHE, REASONING, EMBEDDINGS;
 
+    private final String wireName = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wireName;
     }
 
     /**

@@ -122,7 +122,8 @@ public final class StickyPrefixes {
         int n = text.length();
         h = (h ^ n) * FNV_PRIME;
         if (n <= 2 * HASHED_WINDOW) {
-            return mixRange(h, text, 0, n);
+            // String caches its hash: a prompt object seen again costs nothing
+            return (h ^ text.hashCode()) * FNV_PRIME;
         }
         return mixRange(mixRange(h, text, 0, HASHED_WINDOW), text, n - HASHED_WINDOW, n);
     }
