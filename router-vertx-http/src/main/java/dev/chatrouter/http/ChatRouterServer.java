@@ -9,6 +9,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -48,19 +52,40 @@ public final class ChatRouterServer {
         ApiHandler handler = new ApiHandler(router, settings, new Redactor(secrets), Clock.systemUTC());
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         CompletableFuture<ChatRouterServer> result = new CompletableFuture<>();
-        // The first server binds (a port of 0 picks a free one); the others then share that port.
-        vertx.deployVerticle(() -> new ServerVerticle(handler, settings, settings.port()), new DeploymentOptions())
-                .compose(first -> {
-                    int bound = ServerVerticle.lastBoundPort;
-                    Future<String> rest = count > 1
-                            ? vertx.deployVerticle(() -> new ServerVerticle(handler, settings, bound),
-                                    new DeploymentOptions().setInstances(count - 1))
-                            : Future.succeededFuture(first);
-                    return rest.map(id -> new ChatRouterServer(vertx, handler, settings, bound, first + "," + id));
-                })
-                .onSuccess(result::complete)
-                .onFailure(result::completeExceptionally);
+        deploy(vertx, handler, settings, count, 3, result);
         return result;
+    }
+
+    /**
+     * Deploys {@code count} servers on one port; Vert.x spreads the connections over them. Vert.x shares a port
+     * between servers only when it is named, so port 0 becomes a free port found first; should another process
+     * take it in between, the bind fails and another free port is tried.
+     */
+    private static void deploy(Vertx vertx, ApiHandler handler, ServerSettings settings, int count, int tries,
+                               CompletableFuture<ChatRouterServer> result) {
+        int port;
+        try {
+            port = settings.port() != 0 ? settings.port() : freePort(settings.host());
+        } catch (IOException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        vertx.deployVerticle(() -> new ServerVerticle(handler, settings, port), new DeploymentOptions()
+                        .setInstances(count))
+                .onSuccess(id -> result.complete(new ChatRouterServer(vertx, handler, settings, port, id)))
+                .onFailure(e -> {
+                    if (settings.port() == 0 && tries > 1 && e instanceof BindException) {
+                        deploy(vertx, handler, settings, count, tries - 1, result);
+                    } else {
+                        result.completeExceptionally(e);
+                    }
+                });
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
+            return socket.getLocalPort();
+        }
     }
 
     /** The port the server listens on. */
@@ -84,11 +109,7 @@ public final class ChatRouterServer {
         poll[0] = () -> {
             if (handler.inFlight.isEmpty() || System.nanoTime() >= deadline) {
                 handler.inFlight.forEach(Exchange::abortForShutdown);
-                Future<Void> undeployed = Future.succeededFuture();
-                for (String id : deploymentId.split(",")) {
-                    undeployed = undeployed.compose(v -> vertx.undeploy(id).recover(e -> Future.succeededFuture()));
-                }
-                undeployed.onComplete(ar -> done.complete(null));
+                vertx.undeploy(deploymentId).onComplete(ar -> done.complete(null));
             } else {
                 vertx.setTimer(20, id -> poll[0].run());
             }
@@ -99,7 +120,6 @@ public final class ChatRouterServer {
 
     /** One server on one event loop. */
     private static final class ServerVerticle extends VerticleBase {
-        static volatile int lastBoundPort;
         private final ApiHandler handler;
         private final ServerSettings settings;
         private final int port;
@@ -123,7 +143,7 @@ public final class ChatRouterServer {
                     .setCompressionSupported(false)
                     .setHandle100ContinueAutomatically(true);
             server = vertx.createHttpServer(options).requestHandler(handler);
-            return server.listen().onSuccess(s -> lastBoundPort = s.actualPort());
+            return server.listen();
         }
 
         @Override
