@@ -141,7 +141,7 @@ public final class ChatRouterServer {
                     .setReusePort(true)
                     .setIdleTimeout(300)
                     .setCompressionSupported(false)
-                    .setHandle100ContinueAutomatically(true);
+                    .setHandle100ContinueAutomatically(false); // ApiHandler answers 100 once the size fits
             server = vertx.createHttpServer(options).requestHandler(handler);
             return server.listen();
         }
