@@ -271,8 +271,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             return;
         }
         var future = router.chat(chat, context).toCompletableFuture();
-        exchange.onAbort(() -> future.cancel(false));
-        request.response().closeHandler(v -> future.cancel(false));
+        exchange.cancelOnAbort(future);
         future.whenComplete((result, error) -> {
             if (error != null) {
                 exchange.fail(Stages.unwrap(error));
@@ -288,8 +287,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         Exchange exchange = new Exchange(this, request, start);
         inFlight.add(exchange);
         var future = router.embed(embedding, context).toCompletableFuture();
-        exchange.onAbort(() -> future.cancel(false));
-        request.response().closeHandler(v -> future.cancel(false));
+        exchange.cancelOnAbort(future);
         future.whenComplete((result, error) -> {
             if (error != null) {
                 exchange.fail(Stages.unwrap(error));

@@ -44,6 +44,7 @@ class HttpSurfaceTest {
                 models:
                   m1: { upstream: up-model-1, price: { input: 1.0, output: 2.0 }, context_window: 128000,
                         capabilities: [tools, vision, json_schema, streaming, embeddings] }
+                  plain: { context_window: 128000, capabilities: [] }
             routes:
               di:
                 pools:
@@ -53,6 +54,9 @@ class HttpSurfaceTest {
                 match: [other-alias, "glob-*"]
                 pools:
                   "*": { targets: [up/m1] }
+              text-only:
+                pools:
+                  "*": { targets: [up/plain] }
             server:
               route_headers: ROUTE_HEADERS
               keys:
@@ -244,6 +248,37 @@ class HttpSurfaceTest {
                     "authorization", "Bearer " + HASHED_KEY);
             assertThat(stream.statusCode()).isEqualTo(200);
             assertThat(diHeaders(stream)).containsExactly("x-di-request-type");
+        }
+
+        /** An embeddings answer carries the routing headers too, with request type embedding. */
+        @Test
+        void embeddingsHaveRoutingHeaders() {
+            upstream.stubFor(post(urlEqualTo("/v1/embeddings")).willReturn(aResponse().withStatus(200)
+                    .withHeader("content-type", "application/json")
+                    .withBody(TestServer.fixture("embeddings/responses/deepinfra-bge-string-input.json"))));
+
+            HttpResponse<String> response = Http.post(server.baseUrl() + "/v1/embeddings",
+                    "{\"model\":\"di\",\"input\":\"hello\"}", "authorization", "Bearer " + HASHED_KEY);
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(header(response, "x-di-request-type")).isEqualTo("embedding");
+            assertThat(header(response, "x-di-model")).isEqualTo("m1");
+            assertThat(Double.parseDouble(header(response, "x-di-cost-usd"))).isCloseTo(12e-6, within(1e-9));
+            assertThat(Http.json(response).path("model").asText()).isEqualTo("di");
+        }
+
+        /** When every target is dropped, the answer is 503 no_target_available saying why, and nothing is sent. */
+        @Test
+        void noTargetAvailable() {
+            HttpResponse<String> response = chat("""
+                    {"model":"text-only","stream":true,"messages":[{"role":"user","content":"Hello"}]}""");
+
+            assertThat(response.statusCode()).isEqualTo(503);
+            JsonNode error = Http.error(response);
+            assertThat(error.path("type").asText()).isEqualTo("api_error");
+            assertThat(error.path("code").asText()).isEqualTo("no_target_available");
+            assertThat(error.at("/metadata/dropped").has("up/plain")).isTrue();
+            assertThat(upstream.getAllServeEvents()).isEmpty();
         }
 
         /** X-DI-Effort sets the effort the router reports. */
@@ -512,7 +547,7 @@ class HttpSurfaceTest {
                     assertThat(m.path("object").asText()).isEqualTo("model");
                     ids.add(m.path("id").asText());
                 });
-                assertThat(ids).containsExactly("di", "other", "other-alias");
+                assertThat(ids).containsExactly("di", "other", "other-alias", "text-only");
             }
             HttpResponse<String> one = Http.get(server.baseUrl() + "/di/v1/models/other-alias",
                     "authorization", "Bearer " + HASHED_KEY);
