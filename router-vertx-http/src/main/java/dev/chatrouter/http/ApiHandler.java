@@ -41,6 +41,7 @@ import java.util.regex.Pattern;
 final class ApiHandler implements Handler<HttpServerRequest> {
 
     private static final Buffer HEALTH = Buffer.buffer("{\"status\":\"ok\"}");
+    private static final int INITIAL_BODY_BUFFER = 64 * 1024;
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final ChatRouter router;
@@ -246,22 +247,30 @@ final class ApiHandler implements Handler<HttpServerRequest> {
 
     /**
      * Reads the body, enforcing the size limit while reading: a declared or actual size over the limit answers
-     * 413 at once and closes the connection, without buffering the rest.
+     * 413 at once and closes the connection, without buffering the rest. A client that expects 100-continue is
+     * told to continue only once its declared size fits.
      */
     private void readBody(HttpServerRequest request, java.util.function.Consumer<byte[]> then) {
         long max = settings.maxBodyBytes();
-        String declared = request.getHeader("content-length");
-        if (declared != null) {
+        long declared = -1;
+        String length = request.getHeader("content-length");
+        if (length != null) {
             try {
-                if (Long.parseLong(declared.trim()) > max) {
-                    tooLarge(request);
-                    return;
-                }
+                declared = Long.parseLong(length.trim());
             } catch (NumberFormatException ignored) {
-                // let the HTTP codec deal with it
+                // the HTTP codec refuses it before this runs
+            }
+            if (declared > max) {
+                tooLarge(request);
+                return;
             }
         }
-        Buffer body = Buffer.buffer(declared == null ? 1024 : (int) Math.min(max, Long.parseLong(declared.trim())));
+        if ("100-continue".equalsIgnoreCase(request.getHeader("expect"))) {
+            // only now that the declared size is known to fit: an oversized body is refused before it is sent
+            request.response().writeContinue();
+        }
+        // Sized for what is declared, but a declaration alone (no bytes sent yet) reserves at most 64 KiB.
+        Buffer body = Buffer.buffer((int) Math.min(INITIAL_BODY_BUFFER, declared < 0 ? 1024 : declared));
         AtomicBoolean refused = new AtomicBoolean();
         request.handler(chunk -> {
             if (refused.get()) {
@@ -307,8 +316,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             return;
         }
         var future = router.chat(chat, context).toCompletableFuture();
-        exchange.onAbort(() -> future.cancel(false));
-        request.response().closeHandler(v -> future.cancel(false));
+        exchange.cancelOnAbort(future);
         future.whenComplete((result, error) -> {
             if (error != null) {
                 exchange.fail(Stages.unwrap(error));
@@ -324,8 +332,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         Exchange exchange = new Exchange(this, request, start);
         inFlight.add(exchange);
         var future = router.embed(embedding, context).toCompletableFuture();
-        exchange.onAbort(() -> future.cancel(false));
-        request.response().closeHandler(v -> future.cancel(false));
+        exchange.cancelOnAbort(future);
         future.whenComplete((result, error) -> {
             if (error != null) {
                 exchange.fail(Stages.unwrap(error));

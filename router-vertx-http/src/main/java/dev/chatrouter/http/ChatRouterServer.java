@@ -9,6 +9,10 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Clock;
 import java.util.List;
 import java.util.Objects;
@@ -48,25 +52,38 @@ public final class ChatRouterServer {
         ApiHandler handler = new ApiHandler(router, settings, new Redactor(secrets), Clock.systemUTC());
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         CompletableFuture<ChatRouterServer> result = new CompletableFuture<>();
-        int port;
-        try {
-            port = settings.port() != 0 ? settings.port() : freePort(settings.host());
-        } catch (java.io.IOException e) {
-            result.completeExceptionally(e);
-            return result;
-        }
-        // every instance listens on the same host and port: Vert.x shares the socket among them
-        vertx.deployVerticle(() -> new ServerVerticle(handler, settings, port), new DeploymentOptions()
-                        .setInstances(count))
-                .map(id -> new ChatRouterServer(vertx, handler, settings, port, id))
-                .onSuccess(result::complete)
-                .onFailure(result::completeExceptionally);
+        deploy(vertx, handler, settings, count, 3, result);
         return result;
     }
 
-    /** A port free on {@code host} now, for a server configured with port 0. */
-    private static int freePort(String host) throws java.io.IOException {
-        try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+    /**
+     * Deploys {@code count} servers on one port; Vert.x spreads the connections over them. Vert.x shares a port
+     * between servers only when it is named, so port 0 becomes a free port found first; should another process
+     * take it in between, the bind fails and another free port is tried.
+     */
+    private static void deploy(Vertx vertx, ApiHandler handler, ServerSettings settings, int count, int tries,
+                               CompletableFuture<ChatRouterServer> result) {
+        int port;
+        try {
+            port = settings.port() != 0 ? settings.port() : freePort(settings.host());
+        } catch (IOException e) {
+            result.completeExceptionally(e);
+            return;
+        }
+        vertx.deployVerticle(() -> new ServerVerticle(handler, settings, port), new DeploymentOptions()
+                        .setInstances(count))
+                .onSuccess(id -> result.complete(new ChatRouterServer(vertx, handler, settings, port, id)))
+                .onFailure(e -> {
+                    if (settings.port() == 0 && tries > 1 && e instanceof BindException) {
+                        deploy(vertx, handler, settings, count, tries - 1, result);
+                    } else {
+                        result.completeExceptionally(e);
+                    }
+                });
+    }
+
+    private static int freePort(String host) throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return socket.getLocalPort();
         }
     }
@@ -101,7 +118,7 @@ public final class ChatRouterServer {
         return done;
     }
 
-    /** One server on one event loop; the instances of a deployment share the port. */
+    /** One server on one event loop. */
     private static final class ServerVerticle extends VerticleBase {
         private final ApiHandler handler;
         private final ServerSettings settings;
@@ -124,7 +141,7 @@ public final class ChatRouterServer {
                     .setReusePort(true)
                     .setIdleTimeout(300)
                     .setCompressionSupported(false)
-                    .setHandle100ContinueAutomatically(true);
+                    .setHandle100ContinueAutomatically(false); // ApiHandler answers 100 once the size fits
             server = vertx.createHttpServer(options).requestHandler(handler);
             return server.listen();
         }

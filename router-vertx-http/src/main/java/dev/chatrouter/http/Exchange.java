@@ -57,23 +57,47 @@ final class Exchange {
 
     /** Writes a JSON answer with the routing headers. */
     void json(RoutingReport report, byte[] body, boolean withCost) {
-        if (response.ended()) {
+        try {
+            if (!response.ended() && !response.closed()) {
+                response.putHeader("content-type", "application/json");
+                headers(report, withCost);
+                response.end(Buffer.buffer(body));
+            }
+        } finally {
             finish();
-            return;
         }
-        response.putHeader("content-type", "application/json");
-        headers(report, withCost);
-        response.end(Buffer.buffer(body));
-        finish();
     }
 
     void fail(Throwable error) {
-        ChatRouterException e = error instanceof ChatRouterException cre ? cre
-                : ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "internal error: " + error).cause(error).build();
-        if (!response.ended() && !response.headWritten()) {
-            ApiHandler.send(response, HttpErrors.of(e, handler.redactor()));
+        try {
+            if (!response.ended() && !response.headWritten() && !response.closed()) {
+                ChatRouterException e = error instanceof ChatRouterException cre ? cre
+                        : ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "internal error: " + error)
+                        .cause(error).build();
+                ApiHandler.send(response, HttpErrors.of(e, handler.redactor()));
+            }
+        } finally {
+            finish();
         }
-        finish();
+    }
+
+    /**
+     * Ties a pending answer to the exchange: a client that goes away cancels it, and a shutdown whose grace period
+     * is over answers 503 and cancels it.
+     */
+    void cancelOnAbort(java.util.concurrent.Future<?> pending) {
+        onAbort(() -> {
+            fail(shuttingDown());
+            pending.cancel(false);
+        });
+        response.closeHandler(v -> {
+            pending.cancel(false);
+            finish();
+        });
+    }
+
+    private static ChatRouterException shuttingDown() {
+        return ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the server is shutting down").build();
     }
 
     private void headers(RoutingReport report, boolean withCost) {
@@ -121,10 +145,9 @@ final class Exchange {
                 onAbort(() -> {
                     s.cancel();
                     if (headWritten && !response.ended()) {
-                        response.end(Buffer.buffer(sseError(ChatRouterException.builder(ErrorCode.ROUTER_CLOSED,
-                                "the server is shutting down").build())));
+                        response.end(Buffer.buffer(sseError(shuttingDown())));
                     } else {
-                        fail(ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the server is shutting down").build());
+                        fail(shuttingDown());
                     }
                     finish();
                 });

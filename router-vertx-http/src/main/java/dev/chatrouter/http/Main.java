@@ -4,7 +4,6 @@ import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.spi.ProviderFactory;
-import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.config.ConfigNode;
 import io.vertx.core.Vertx;
@@ -145,6 +144,7 @@ public final class Main {
             ChatRouter.Builder builder = ChatRouter.builder().service(Vertx.class, vertx).environment(env);
             ServerSettings settings;
             List<String> secrets = new ArrayList<>();
+            List<String> providers = new ArrayList<>();
             if (file != null) {
                 LOG.info("configuration: " + file);
                 builder.configFile(file);
@@ -154,6 +154,9 @@ public final class Main {
                     if (!key.isAbsent() && key.isString()) {
                         secrets.add(key.requiredString());
                     }
+                    ConfigNode models = node.field("models");
+                    providers.add(describe(id, node.field("type").isString() ? node.field("type").requiredString()
+                            : "?", models.isMap() ? models.entries("a map of models").keySet() : Set.of()));
                 });
             } else {
                 Set<String> types = new HashSet<>();
@@ -166,7 +169,8 @@ public final class Main {
                 settings = ServerSettings.DEFAULTS;
                 LOG.info("no configuration file: using the built-in default"
                         + (config.providers().containsKey("mock") ? " (the mock provider: no API key is set)" : ""));
-                logProviders(config);
+                config.providers().values().forEach(p -> providers.add(describe(p.id(), p.type(),
+                        p.models().keySet())));
             }
             if (options.host() != null) {
                 settings = settings.withHost(options.host());
@@ -175,6 +179,7 @@ public final class Main {
                 settings = settings.withPort(options.port());
             }
             ChatRouter router = builder.build();
+            providers.forEach(LOG::info);
             if (settings.keys().isEmpty()) {
                 LOG.warning("no virtual keys configured (server.keys): the API is open to anyone who can reach it");
             } else {
@@ -195,9 +200,7 @@ public final class Main {
         }
     }
 
-    private static void logProviders(RouterConfig config) {
-        for (ProviderSpec p : config.providers().values()) {
-            LOG.info("provider " + p.id() + " (" + p.type() + "): models " + p.models().keySet());
-        }
+    private static String describe(String id, String type, Set<String> models) {
+        return "provider " + id + " (" + type + "): models " + models;
     }
 }

@@ -1,0 +1,209 @@
+package dev.chatrouter.http;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.chatrouter.api.ConfigurationException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+/** The command line: argument parsing, the three ways to get a configuration, overrides, and what it logs. */
+class MainTest {
+
+    @Nested
+    class Parsing {
+
+        /** Every option is read, in any order. */
+        @Test
+        void readsEveryOption() {
+            Main.Options options = Main.parse(new String[] {"--port", "0", "--config", "my.yaml", "--host", "0.0.0.0"});
+
+            assertThat(options).isEqualTo(new Main.Options(Path.of("my.yaml"), "0.0.0.0", 0));
+            assertThat(Main.parse(new String[0])).isEqualTo(new Main.Options(null, null, null));
+            assertThat(Main.parse(new String[] {"--help"})).isNull();
+        }
+
+        /** Each mistake is reported with what was wrong. */
+        @Test
+        void reportsMistakes() {
+            assertThat(error("--port", "eighty")).contains("--port").contains("'eighty'");
+            assertThat(error("--port", "65536")).contains("0 to 65535");
+            assertThat(error("--port", "-1")).contains("0 to 65535");
+            assertThat(error("--config")).isEqualTo("--config needs a value");
+            assertThat(error("--host")).isEqualTo("--host needs a value");
+            assertThat(error("--verbose")).isEqualTo("unknown argument '--verbose'");
+        }
+
+        private String error(String... args) {
+            return catchThrowableOfType(IllegalArgumentException.class, () -> Main.parse(args)).getMessage();
+        }
+    }
+
+    @Nested
+    class Starting {
+
+        @TempDir
+        Path dir;
+        final List<String> log = new ArrayList<>();
+        final Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                synchronized (log) {
+                    log.add(record.getLevel() + " " + record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Main.Running running;
+
+        @BeforeEach
+        void captureLog() {
+            Logger.getLogger("chatrouter").addHandler(capture);
+        }
+
+        @AfterEach
+        void stop() {
+            Logger.getLogger("chatrouter").removeHandler(capture);
+            if (running != null) {
+                running.stop();
+            }
+        }
+
+        private String logText() {
+            synchronized (log) {
+                return String.join("\n", log);
+            }
+        }
+
+        private String url(String path) {
+            return "http://127.0.0.1:" + running.server().port() + path;
+        }
+
+        /** With no configuration and no provider key, the mock provider answers a first chat. */
+        @Test
+        void noConfigurationAndNoKeysUsesTheMockProvider() {
+            running = Main.start(new Main.Options(null, null, 0), Map.of(), dir);
+
+            HttpResponse<String> response = Http.post(url("/v1/chat/completions"),
+                    "{\"model\":\"gpt-4o-mini\",\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}]}");
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode body = Http.json(response);
+            assertThat(body.path("model").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(body.at("/choices/0/message/content").asText()).isEqualTo("Mock reply to: Hello there");
+            assertThat(response.headers().firstValue("x-di-provider")).hasValue("mock");
+            assertThat(logText()).contains("mock").contains("provider mock (mock)")
+                    .contains("routes: [default]")
+                    .contains("listening on http://127.0.0.1:" + running.server().port())
+                    .contains("no virtual keys configured");
+        }
+
+        /** Provider keys in the environment give their providers, and the log names them without the keys. */
+        @Test
+        void environmentKeysGiveProvidersAndStayOutOfTheLog() {
+            String openai = "sk-proj-environment-secret-1234";
+            String groq = "gsk_environment_secret_5678";
+            running = Main.start(new Main.Options(null, null, 0),
+                    Map.of("OPENAI_API_KEY", openai, "GROQ_API_KEY", groq), dir);
+
+            assertThat(logText()).contains("provider openai (openai)").contains("provider groq (openai)")
+                    .doesNotContain(openai).doesNotContain(groq).doesNotContain("provider mock");
+        }
+
+        /** chatrouter.yaml in the working directory is used; the log names it, its providers, routes and keys. */
+        @Test
+        void configurationInTheWorkingDirectoryIsUsed() throws Exception {
+            String providerSecret = "sk-file-provider-secret-9999";
+            String virtualKey = "vk-file-virtual-key-0000";
+            Files.writeString(dir.resolve("chatrouter.yaml"), """
+                    providers:
+                      local:
+                        type: mock
+                        api_key: ${PROVIDER_SECRET}
+                        reply: "from the yaml file"
+                        models:
+                          echo: { capabilities: [streaming] }
+                    routes:
+                      yaml-route:
+                        pools:
+                          "*": { targets: [local/echo] }
+                    server:
+                      port: 0
+                      keys:
+                        ops: { key: "${OPS_KEY}" }
+                    """);
+
+            running = Main.start(new Main.Options(null, null, null),
+                    Map.of("PROVIDER_SECRET", providerSecret, "OPS_KEY", virtualKey), dir);
+
+            HttpResponse<String> response = Http.post(url("/v1/chat/completions"),
+                    "{\"model\":\"yaml-route\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}",
+                    "authorization", "Bearer " + virtualKey);
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(Http.json(response).at("/choices/0/message/content").asText()).isEqualTo("from the yaml file");
+            assertThat(Http.post(url("/v1/chat/completions"), "{}").statusCode()).isEqualTo(401);
+            assertThat(logText()).contains("chatrouter.yaml").contains("provider local (mock)")
+                    .contains("routes: [yaml-route]").contains("virtual keys: [ops]")
+                    .contains("listening on http://127.0.0.1:" + running.server().port())
+                    .doesNotContain(providerSecret).doesNotContain(virtualKey);
+        }
+
+        /** --host and --port override the file's server section. */
+        @Test
+        void hostAndPortOverrideTheFile() throws Exception {
+            Path file = dir.resolve("custom.yaml");
+            Files.writeString(file, """
+                    providers:
+                      mock: { type: mock, models: { m: {} } }
+                    routes:
+                      di: { pools: { "*": { targets: [mock/m] } } }
+                    server: { host: 192.0.2.1, port: 1 }
+                    """);
+
+            running = Main.start(new Main.Options(file, "127.0.0.1", 0), Map.of(), dir);
+
+            assertThat(running.server().settings().host()).isEqualTo("127.0.0.1");
+            assertThat(running.server().port()).isNotIn(0, 1);
+            assertThat(Http.get(url("/health")).statusCode()).isEqualTo(200);
+            assertThat(logText()).contains("listening on http://127.0.0.1:" + running.server().port());
+        }
+
+        /** A configuration file with a mistake stops the start with an error naming the file and the path. */
+        @Test
+        void badConfigurationIsReported() throws Exception {
+            Path file = dir.resolve("broken.yaml");
+            Files.writeString(file, """
+                    providers:
+                      mock: { type: mock, models: { m: {} } }
+                    routes:
+                      di: { pools: { "*": { targets: [mock/nope] } } }
+                    """);
+
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
+                    () -> running = Main.start(new Main.Options(file, null, 0), Map.of(), dir));
+
+            assertThat(e.getMessage()).contains("broken.yaml").contains("routes.di");
+        }
+    }
+}
