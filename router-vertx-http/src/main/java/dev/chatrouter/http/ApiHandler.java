@@ -1,7 +1,9 @@
 package dev.chatrouter.http;
 
 import dev.chatrouter.api.BudgetStatus;
+import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.EmbeddingResult;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.ErrorCode;
@@ -9,7 +11,6 @@ import dev.chatrouter.api.ModelInfo;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.embed.EmbeddingRequest;
-import dev.chatrouter.core.upstream.Stages;
 import dev.chatrouter.core.wire.Json;
 import dev.chatrouter.core.wire.WireCodec;
 import io.vertx.core.Handler;
@@ -309,37 +310,26 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private void chat(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         ChatRequest chat = WireCodec.readChatRequest(body);
-        Exchange exchange = new Exchange(this, request, start);
-        inFlight.add(exchange);
+        Exchange exchange = exchange(request, start);
         if (chat.isStream()) {
             exchange.stream(router.stream(chat, context));
-            return;
+        } else {
+            exchange.answer(router.chat(chat, context), ChatResult::report,
+                    result -> WireCodec.writeChatResponse(result.response()));
         }
-        var future = router.chat(chat, context).toCompletableFuture();
-        exchange.cancelOnAbort(future);
-        future.whenComplete((result, error) -> {
-            if (error != null) {
-                exchange.fail(Stages.unwrap(error));
-                return;
-            }
-            exchange.json(result.report(), WireCodec.writeChatResponse(result.response()), true);
-        });
     }
 
     private void embed(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         EmbeddingRequest embedding = WireCodec.readEmbeddingRequest(body);
+        exchange(request, start).answer(router.embed(embedding, context), EmbeddingResult::report,
+                result -> WireCodec.writeEmbeddingResponse(result.response()));
+    }
+
+    private Exchange exchange(HttpServerRequest request, long start) {
         Exchange exchange = new Exchange(this, request, start);
         inFlight.add(exchange);
-        var future = router.embed(embedding, context).toCompletableFuture();
-        exchange.cancelOnAbort(future);
-        future.whenComplete((result, error) -> {
-            if (error != null) {
-                exchange.fail(Stages.unwrap(error));
-                return;
-            }
-            exchange.json(result.report(), WireCodec.writeEmbeddingResponse(result.response()), true);
-        });
+        return exchange;
     }
 
     ServerSettings settings() {

@@ -85,6 +85,23 @@ final class Exchange {
      * Ties a pending answer to the exchange: a client that goes away cancels it, and a shutdown whose grace period
      * is over answers 503 and cancels it.
      */
+    /**
+     * Answers with what a routed call gives: its JSON with the routing headers, or the error. Cancels the call when
+     * the client goes away or a shutdown's grace period ends.
+     */
+    <T> void answer(java.util.concurrent.CompletionStage<T> call, java.util.function.Function<T, RoutingReport> report,
+                    java.util.function.Function<T, byte[]> body) {
+        var future = call.toCompletableFuture();
+        cancelOnAbort(future);
+        future.whenComplete((result, error) -> {
+            if (error != null) {
+                fail(dev.chatrouter.core.upstream.Stages.unwrap(error));
+            } else {
+                json(report.apply(result), body.apply(result), true);
+            }
+        });
+    }
+
     void cancelOnAbort(java.util.concurrent.Future<?> pending) {
         onAbort(() -> {
             fail(shuttingDown());
