@@ -36,6 +36,16 @@ final class TextSignals {
             "\\b(summari[sz]e|summary|tl;?dr|classify|categori[sz]e|label|translate|translation|rewrite|rephrase"
                     + "|paraphrase|proofread|fix (the )?grammar)\\b");
 
+    private static final String[] FENCE_HINTS = {"```", "~~~"};
+    private static final String[] DIFF_HINTS = {"@@ -", "--- a/", "+++ b/", "diff --git "};
+    private static final String[] STACK_TRACE_HINTS = {"Traceback (most recent call last)", "Exception in thread \"",
+            "panic: ", "goroutine ", "File \"", "Exception: ", "Error: "};
+    private static final String[] REASONING_HINTS = {"step", "prove", "proof", "deriv", "show that", "think", "reason",
+            "chain of thought"};
+    private static final String[] MATH_HINTS = {"integral", "derivative", "equation", "solve for"};
+    private static final String[] SIMPLE_TASK_HINTS = {"summar", "tl;dr", "tldr", "classify", "categori", "label",
+            "translat", "rewrite", "rephrase", "paraphrase", "proofread", "grammar"};
+
     private TextSignals() {
     }
 
@@ -48,8 +58,14 @@ final class TextSignals {
     }
 
     static boolean looksLikeCode(String window) {
-        return FENCE.matcher(window).find() || DIFF.matcher(window).find() || STACK_TRACE.matcher(window).find()
-                || REPO_PATH.matcher(window).find();
+        return containsAny(window, FENCE_HINTS) && FENCE.matcher(window).find()
+                || containsAny(window, DIFF_HINTS) && DIFF.matcher(window).find()
+                || mayHaveStackTrace(window) && STACK_TRACE.matcher(window).find()
+                || window.indexOf('/') >= 0 && REPO_PATH.matcher(window).find();
+    }
+
+    private static boolean mayHaveStackTrace(String window) {
+        return window.contains("at ") && window.indexOf('(') >= 0 || containsAny(window, STACK_TRACE_HINTS);
     }
 
     static boolean asksForJson(String lowered) {
@@ -57,15 +73,40 @@ final class TextSignals {
     }
 
     static boolean asksForReasoning(String lowered) {
-        if (REASONING.matcher(lowered).find()) {
+        if (containsAny(lowered, REASONING_HINTS) && REASONING.matcher(lowered).find()) {
             return true;
         }
         // multi-part math: numbered or lettered parts, and some mathematics in them
-        return MATH.matcher(lowered).find() && PARTS.matcher(lowered).results().limit(2).count() >= 2;
+        return mayHaveMath(lowered) && MATH.matcher(lowered).find()
+                && PARTS.matcher(lowered).results().limit(2).count() >= 2;
+    }
+
+    private static boolean mayHaveMath(String lowered) {
+        for (int i = 0; i < lowered.length(); i++) {
+            char c = lowered.charAt(i);
+            if (c >= '0' && c <= '9' || c == '\\') {
+                return true;
+            }
+        }
+        return containsAny(lowered, MATH_HINTS);
     }
 
     static boolean asksForSimpleTask(String lowered) {
-        return SIMPLE_TASK.matcher(lowered).find();
+        return containsAny(lowered, SIMPLE_TASK_HINTS) && SIMPLE_TASK.matcher(lowered).find();
+    }
+
+    /**
+     * Whether {@code text} contains one of {@code needles}. The hints below are literal strings that every match
+     * of the pattern they guard contains: a text without any of them cannot match, so the (much slower) regular
+     * expression runs only on texts that might.
+     */
+    private static boolean containsAny(String text, String[] needles) {
+        for (String needle : needles) {
+            if (text.contains(needle)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static String lower(String window) {
