@@ -7,6 +7,8 @@ import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.core.wire.WireCodec;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,6 +35,8 @@ final class Exchange {
     private final long startNanos;
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile Runnable abort = () -> { };
+    /** The event loop the request arrived on, which writes its answer. */
+    private final Context context = Vertx.currentContext();
 
     Exchange(ApiHandler handler, HttpServerRequest request, long startNanos) {
         this.handler = handler;
@@ -45,9 +49,13 @@ final class Exchange {
         this.abort = abort;
     }
 
-    /** Ends the exchange for a shutdown whose grace period is over. */
+    /** Ends the exchange for a shutdown whose grace period is over, on the exchange's own event loop. */
     void abortForShutdown() {
-        abort.run();
+        if (context == null || Vertx.currentContext() == context) {
+            abort.run();
+        } else {
+            context.runOnContext(v -> abort.run());
+        }
     }
 
     private void finish() {
