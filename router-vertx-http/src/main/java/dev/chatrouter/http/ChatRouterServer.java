@@ -141,6 +141,9 @@ public final class ChatRouterServer {
                     .setReusePort(true)
                     .setIdleTimeout(300)
                     .setCompressionSupported(false)
+                    // no WebSockets are served: keep their extension handler out of every response's path
+                    .setPerMessageWebSocketCompressionSupported(false)
+                    .setPerFrameWebSocketCompressionSupported(false)
                     .setHandle100ContinueAutomatically(false); // ApiHandler answers 100 once the size fits
             server = vertx.createHttpServer(options).requestHandler(handler);
             return server.listen();

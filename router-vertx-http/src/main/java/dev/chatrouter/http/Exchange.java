@@ -7,7 +7,10 @@ import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.core.wire.WireCodec;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -32,6 +35,8 @@ final class Exchange {
     private final long startNanos;
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile Runnable abort = () -> { };
+    /** The event loop the request arrived on, which writes its answer. */
+    private final Context context = Vertx.currentContext();
 
     Exchange(ApiHandler handler, HttpServerRequest request, long startNanos) {
         this.handler = handler;
@@ -44,9 +49,13 @@ final class Exchange {
         this.abort = abort;
     }
 
-    /** Ends the exchange for a shutdown whose grace period is over. */
+    /** Ends the exchange for a shutdown whose grace period is over, on the exchange's own event loop. */
     void abortForShutdown() {
-        abort.run();
+        if (context == null || Vertx.currentContext() == context) {
+            abort.run();
+        } else {
+            context.runOnContext(v -> abort.run());
+        }
     }
 
     private void finish() {
@@ -59,7 +68,7 @@ final class Exchange {
     void json(RoutingReport report, byte[] body, boolean withCost) {
         try {
             if (!response.ended() && !response.closed()) {
-                response.putHeader("content-type", "application/json");
+                response.putHeader(CONTENT_TYPE, JSON);
                 headers(report, withCost);
                 response.end(Buffer.buffer(body));
             }
@@ -117,26 +126,40 @@ final class Exchange {
         return ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the server is shutting down").build();
     }
 
+    private static final CharSequence REQUEST_TYPE = HttpHeaders.createOptimized("x-di-request-type");
+    private static final CharSequence REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+    private static final CharSequence EFFORT = HttpHeaders.createOptimized("x-di-effort");
+    private static final CharSequence PROVIDER = HttpHeaders.createOptimized("x-di-provider");
+    private static final CharSequence MODEL = HttpHeaders.createOptimized("x-di-model");
+    private static final CharSequence ATTEMPTS = HttpHeaders.createOptimized("x-di-attempts");
+    private static final CharSequence COST = HttpHeaders.createOptimized("x-di-cost-usd");
+    private static final CharSequence CACHE = HttpHeaders.createOptimized("x-di-cache");
+    private static final CharSequence OVERHEAD = HttpHeaders.createOptimized("x-di-overhead-ms");
+    private static final CharSequence HIT = HttpHeaders.createOptimized("hit");
+    private static final CharSequence MISS = HttpHeaders.createOptimized("miss");
+    private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("content-type");
+    private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
+
     private void headers(RoutingReport report, boolean withCost) {
         if (report == null) {
             return;
         }
-        response.putHeader("x-di-request-type", report.type().wireName());
-        response.putHeader("x-request-id", report.requestId());
+        response.putHeader(REQUEST_TYPE, report.type().wireName());
+        response.putHeader(REQUEST_ID, report.requestId());
         if (!handler.settings().routeHeaders()) {
             return;
         }
-        response.putHeader("x-di-effort", report.effort().wireName());
+        response.putHeader(EFFORT, report.effort().wireName());
         if (report.target() != null) {
             int slash = report.target().indexOf('/');
-            response.putHeader("x-di-provider", report.target().substring(0, slash));
-            response.putHeader("x-di-model", report.target().substring(slash + 1));
+            response.putHeader(PROVIDER, report.target().substring(0, slash));
+            response.putHeader(MODEL, report.target().substring(slash + 1));
         }
-        response.putHeader("x-di-attempts", Integer.toString(report.attempts().size()));
+        response.putHeader(ATTEMPTS, Integer.toString(report.attempts().size()));
         if (withCost) {
-            response.putHeader("x-di-cost-usd", String.format(Locale.ROOT, "%.8f", report.costUsd()));
+            response.putHeader(COST, decimal(report.costUsd(), 8));
         }
-        response.putHeader("x-di-cache", report.cacheHit() ? "hit" : "miss");
+        response.putHeader(CACHE, report.cacheHit() ? HIT : MISS);
         long upstreamNanos = 0;
         for (Attempt attempt : report.attempts()) {
             if (attempt.firstToken() != null && !withCost) {
@@ -146,7 +169,28 @@ final class Exchange {
             }
         }
         long overhead = Math.max(0, System.nanoTime() - startNanos - upstreamNanos);
-        response.putHeader("x-di-overhead-ms", String.format(Locale.ROOT, "%.3f", overhead / 1e6));
+        response.putHeader(OVERHEAD, decimal(overhead / 1e6, 3));
+    }
+
+    private static final long[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
+            100_000_000};
+
+    /**
+     * {@code value} with {@code decimals} digits after the point, as {@code String.format("%.Nf")} writes it but
+     * without its cost (it parses the format with a regular expression on every call).
+     */
+    static String decimal(double value, int decimals) {
+        long scale = POWERS_OF_TEN[decimals];
+        if (!(value >= 0 && value < 1e9)) {
+            return String.format(Locale.ROOT, "%." + decimals + "f", value);
+        }
+        long scaled = Math.round(value * scale);
+        String fraction = Long.toString(scaled % scale);
+        StringBuilder text = new StringBuilder(24).append(scaled / scale).append('.');
+        for (int i = fraction.length(); i < decimals; i++) {
+            text.append('0');
+        }
+        return text.append(fraction).toString();
     }
 
     /** Relays a stream as Server-Sent Events. */

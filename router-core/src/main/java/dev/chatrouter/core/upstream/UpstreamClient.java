@@ -84,7 +84,9 @@ public final class UpstreamClient implements AutoCloseable {
             return result;
         }
         Context context = vertx.getOrCreateContext();
-        context.runOnContext(v -> {
+        // On an event loop already (an HTTP front's request): send from here, without queueing a task behind the
+        // loop's other work; from elsewhere, hop onto the context.
+        onContext(context, () -> {
             long timer = vertx.setTimer(budgetMs, id -> result.completeExceptionally(new ProviderException(
                     FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
             result.whenComplete((r, e) -> vertx.cancelTimer(timer));
@@ -112,6 +114,14 @@ public final class UpstreamClient implements AutoCloseable {
             });
         });
         return result;
+    }
+
+    private static void onContext(Context context, Runnable task) {
+        if (Vertx.currentContext() == context) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
     }
 
     private void readWhole(HttpClientResponse response, CompletableFuture<UpstreamResponse> result) {
