@@ -71,7 +71,9 @@ class StreamRelayTest {
             c.event(RawSseUpstream.finishChunk());
             c.done();
         });
-        try (RawClient client = new RawClient(server.port(), 16 * 1024)) {
+        // A small receive buffer, but not below the loopback MSS (64 KiB): a window smaller than one segment is
+        // never reopened by the kernel except through zero-window probes, and reading again would crawl.
+        try (RawClient client = new RawClient(server.port(), 128 * 1024)) {
             client.post("/v1/chat/completions", STREAM);
             assertThat(client.readHead()).isEqualTo(200);
             StringBuilder read = new StringBuilder(client.readBodyUntil("<10>"));
