@@ -145,10 +145,10 @@ final class Exchange {
             return;
         }
         response.putHeader(REQUEST_TYPE, report.type().wireName());
-        response.putHeader(REQUEST_ID, report.requestId());
         if (!handler.settings().routeHeaders()) {
-            return;
+            return; // SPEC 10: X-Request-Id is one of the route headers
         }
+        response.putHeader(REQUEST_ID, report.requestId());
         response.putHeader(EFFORT, report.effort().wireName());
         if (report.target() != null) {
             int slash = report.target().indexOf('/');

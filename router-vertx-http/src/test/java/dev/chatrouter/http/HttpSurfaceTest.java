@@ -231,7 +231,7 @@ class HttpSurfaceTest {
             assertThat(sent.at("/stream_options/include_usage").asBoolean()).isTrue();
         }
 
-        /** With route_headers false only X-DI-Request-Type (and X-Request-Id) are sent, streamed or not. */
+        /** With route_headers false only X-DI-Request-Type is sent (X-Request-Id is a route header), streamed or not. */
         @Test
         void routeHeadersFalseSendsOnlyTheRequestType() {
             answerJson("responses/di-chat-system-prompt.json");
@@ -239,6 +239,7 @@ class HttpSurfaceTest {
                     "authorization", "Bearer " + HASHED_KEY);
             assertThat(json.statusCode()).isEqualTo(200);
             assertThat(diHeaders(json)).containsExactly("x-di-request-type");
+            assertThat(json.headers().firstValue("x-request-id")).isEmpty();
             assertThat(Http.json(json).at("/usage/cost").isNumber()).isTrue();
 
             upstream.resetAll();
