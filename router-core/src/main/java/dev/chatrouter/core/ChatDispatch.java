@@ -12,7 +12,7 @@ import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.dispatch.SerialExecutor;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.Target;
-import dev.chatrouter.core.upstream.Stages;
+import dev.chatrouter.kit.upstream.Stages;
 
 import java.time.Duration;
 import java.time.Instant;

@@ -6,7 +6,7 @@ import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
-import dev.chatrouter.core.wire.WireCodec;
+import dev.chatrouter.kit.wire.WireCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -104,7 +104,7 @@ final class Exchange {
         cancelOnAbort(future);
         future.whenComplete((result, error) -> {
             if (error != null) {
-                fail(dev.chatrouter.core.upstream.Stages.unwrap(error));
+                fail(dev.chatrouter.kit.upstream.Stages.unwrap(error));
             } else {
                 json(report.apply(result), body.apply(result), true);
             }

@@ -3,7 +3,7 @@ package dev.chatrouter.http;
 import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
-import dev.chatrouter.core.wire.WireCodec;
+import dev.chatrouter.kit.wire.WireCodec;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

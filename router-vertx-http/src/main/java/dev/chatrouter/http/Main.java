@@ -4,8 +4,8 @@ import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.spi.ProviderFactory;
-import dev.chatrouter.core.config.ConfigLoader;
-import dev.chatrouter.core.config.ConfigNode;
+import dev.chatrouter.kit.config.ConfigFiles;
+import dev.chatrouter.kit.config.ConfigNode;
 import io.vertx.core.Vertx;
 
 import java.nio.file.Files;
@@ -148,8 +148,8 @@ public final class Main {
             if (file != null) {
                 LOG.info("configuration: " + file);
                 builder.configFile(file);
-                settings = ServerSettings.read(ConfigLoader.section(file, "server", env));
-                ConfigLoader.section(file, "providers", env).entries("a map of providers").forEach((id, node) -> {
+                settings = ServerSettings.read(ConfigFiles.section(file, "server", env));
+                ConfigFiles.section(file, "providers", env).entries("a map of providers").forEach((id, node) -> {
                     ConfigNode key = node.field("api_key").secret();
                     if (!key.isAbsent() && key.isString()) {
                         secrets.add(key.requiredString());

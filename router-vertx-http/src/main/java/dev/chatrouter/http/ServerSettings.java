@@ -1,7 +1,7 @@
 package dev.chatrouter.http;
 
-import dev.chatrouter.core.config.ConfigNode;
-import dev.chatrouter.core.config.Durations;
+import dev.chatrouter.kit.config.ConfigNode;
+import dev.chatrouter.kit.config.Durations;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -1,8 +1,8 @@
 package dev.chatrouter.http;
 
 import dev.chatrouter.api.ChatRouter;
-import dev.chatrouter.core.config.ConfigLoader;
-import dev.chatrouter.core.config.ConfigNode;
+import dev.chatrouter.kit.config.ConfigFiles;
+import dev.chatrouter.kit.config.ConfigNode;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;
@@ -46,9 +46,9 @@ final class TestServer implements AutoCloseable {
         try {
             ChatRouter router = ChatRouter.builder().configFile(file).environment(env).service(Vertx.class, vertx)
                     .build();
-            ServerSettings settings = ServerSettings.read(ConfigLoader.section(file, "server", env)).withPort(0);
+            ServerSettings settings = ServerSettings.read(ConfigFiles.section(file, "server", env)).withPort(0);
             List<String> secrets = new ArrayList<>();
-            ConfigLoader.section(file, "providers", env).entries("providers").forEach((id, node) -> {
+            ConfigFiles.section(file, "providers", env).entries("providers").forEach((id, node) -> {
                 ConfigNode key = node.field("api_key");
                 if (!key.isAbsent()) {
                     secrets.add(key.requiredString());

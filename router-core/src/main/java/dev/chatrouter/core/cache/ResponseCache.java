@@ -6,7 +6,7 @@ import com.github.benmanes.caffeine.cache.Ticker;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.config.ResponseCacheConfig;
-import dev.chatrouter.core.wire.WireCodec;
+import dev.chatrouter.kit.wire.WireCodec;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

@@ -1,7 +1,8 @@
 package dev.chatrouter.core.config;
 
+import dev.chatrouter.kit.config.ConfigFiles;
+import dev.chatrouter.kit.config.ConfigNode;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.config.RouterConfig;
 
@@ -111,30 +112,6 @@ public final class ConfigLoader {
     }
 
     /**
-     * One top-level section of a file, with {@code ${VAR}} substituted, for modules that read their own section
-     * (the HTTP module reads {@code server}). Its readers' errors name the file and the path as the loader's do.
-     * An absent section is an absent node.
-     *
-     * @throws ConfigurationException if the file cannot be read or parsed, or a variable is missing
-     */
-    public static ConfigNode section(Path file, String name, Map<String, String> environment) {
-        String source = file.toString();
-        String text;
-        try {
-            text = Files.readString(file, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new ConfigurationException(source, null, "cannot be read (" + e.getClass().getSimpleName() + ")", e);
-        }
-        JsonNode tree = TreeParser.parse(source, text);
-        JsonNode section = tree == null ? null : tree.get(name);
-        Set<String> substituted = new HashSet<>();
-        if (section != null) {
-            section = new Substitution(source, environment, substituted).apply(section, name);
-        }
-        return ConfigNode.root(source, tree, substituted).withChild(name, section);
-    }
-
-    /**
      * Reads, checks and {@linkplain #validate validates} YAML or JSON text (told apart by content).
      *
      * @param sourceName  what messages call the text, usually its file name
@@ -153,13 +130,9 @@ public final class ConfigLoader {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(environment, "environment");
         Objects.requireNonNull(plugins, "plugins");
-        JsonNode tree = TreeParser.parse(sourceName, text);
-        if (tree instanceof ObjectNode) {
-            // the HTTP module reads the server section, and substitutes its references, itself
-            ((ObjectNode) tree).remove("server");
-        }
         Set<String> substituted = new HashSet<>();
-        tree = new Substitution(sourceName, environment, substituted).apply(tree, "");
+        // the HTTP server reads the server section, and substitutes its references, itself
+        JsonNode tree = ConfigFiles.parse(sourceName, text, environment, substituted, "server");
         RouterConfig config = new ConfigReader(plugins).read(ConfigNode.root(sourceName, tree, substituted));
         if (validate) {
             new ConfigValidator(sourceName, plugins, substituted).validate(config);

@@ -1,5 +1,7 @@
 package dev.chatrouter.core.config;
 
+import dev.chatrouter.kit.config.Durations;
+import dev.chatrouter.kit.config.ConfigNode;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.config.BudgetConfig;

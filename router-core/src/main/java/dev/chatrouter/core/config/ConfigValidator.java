@@ -1,5 +1,6 @@
 package dev.chatrouter.core.config;
 
+import dev.chatrouter.kit.config.ConfigNode;
 import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.config.PoolConfig;

@@ -2,9 +2,9 @@ package dev.chatrouter.plugin.anthropic;
 
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.spi.ProviderException;
-import dev.chatrouter.core.upstream.HttpFailures;
-import dev.chatrouter.core.wire.UpstreamError;
-import dev.chatrouter.core.wire.WireCodec;
+import dev.chatrouter.kit.upstream.HttpFailures;
+import dev.chatrouter.kit.wire.UpstreamError;
+import dev.chatrouter.kit.wire.WireCodec;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

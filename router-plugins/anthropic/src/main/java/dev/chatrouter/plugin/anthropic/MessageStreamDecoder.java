@@ -8,9 +8,9 @@ import dev.chatrouter.api.chat.FunctionCall;
 import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.ToolCall;
 import dev.chatrouter.api.spi.ProviderException;
-import dev.chatrouter.core.upstream.SseDecoder;
-import dev.chatrouter.core.wire.Json;
-import dev.chatrouter.core.wire.SseEvent;
+import dev.chatrouter.kit.upstream.SseDecoder;
+import dev.chatrouter.kit.wire.Json;
+import dev.chatrouter.kit.wire.SseEvent;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -14,13 +14,13 @@ import dev.chatrouter.api.chat.ToolChoice;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.ProviderException;
-import dev.chatrouter.core.classify.EffortResolver;
-import dev.chatrouter.core.wire.Json;
+import dev.chatrouter.kit.wire.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -69,16 +69,14 @@ final class MessagesRequest {
 
     /** The thinking budget for a {@code reasoning_effort}: low 1024, medium 8192, high 24576; 0 for none. */
     static int budgetFor(String reasoningEffort) {
-        Effort effort = EffortResolver.parse(reasoningEffort);
-        String value = effort == null ? null : EffortResolver.upstreamValue(effort);
-        if (value == null) {
+        if (reasoningEffort == null) {
             return 0;
         }
-        return switch (value) {
+        return switch (reasoningEffort.strip().toLowerCase(Locale.ROOT)) {
             case "low" -> 1024;
             case "medium" -> 8192;
-            case "high" -> 24576;
-            default -> 0; // minimal: no thinking
+            case "high", "xhigh", "max" -> 24576;
+            default -> 0; // minimal, fast, auto: no thinking
         };
     }
 

@@ -8,7 +8,7 @@ import dev.chatrouter.api.chat.PromptTokensDetails;
 import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.ToolCall;
 import dev.chatrouter.api.chat.Usage;
-import dev.chatrouter.core.wire.Json;
+import dev.chatrouter.kit.wire.Json;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;

@@ -7,7 +7,7 @@ import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.Timeouts;
 import dev.chatrouter.core.testing.TestSubscriber;
-import dev.chatrouter.core.wire.WireCodec;
+import dev.chatrouter.kit.wire.WireCodec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -10,7 +10,7 @@ import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
-import dev.chatrouter.core.wire.WireCodec;
+import dev.chatrouter.kit.wire.WireCodec;
 import io.vertx.core.Vertx;
 
 import java.io.IOException;

@@ -15,10 +15,10 @@ import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
-import dev.chatrouter.core.upstream.HttpFailures;
-import dev.chatrouter.core.upstream.Stages;
-import dev.chatrouter.core.upstream.UpstreamClient;
-import dev.chatrouter.core.wire.Json;
+import dev.chatrouter.kit.upstream.HttpFailures;
+import dev.chatrouter.kit.upstream.Stages;
+import dev.chatrouter.kit.upstream.UpstreamClient;
+import dev.chatrouter.kit.wire.Json;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;

@@ -1,0 +1,208 @@
+package dev.chatrouter.kit.upstream;
+
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.spi.ProviderContext;
+import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.api.spi.ProviderSpec;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+
+/**
+ * A provider's pooled HTTP client: posts JSON and reads the answer whole, or streams Server-Sent Events with
+ * backpressure. It applies the provider's timeouts and the call's deadline, classifies every failure into a
+ * {@link ProviderException}, and resets the upstream request when the caller cancels, so no connection is left
+ * half-read. The plumbing every HTTP plugin needs, so plugins write none.
+ */
+public final class UpstreamClient implements AutoCloseable {
+
+    /** The largest non-streamed body read (embeddings of many inputs are the largest answers). */
+    static final int MAX_BODY_BYTES = 256 * 1024 * 1024;
+
+    private final Vertx vertx;
+    private final HttpClientAgent http;
+    private final ProviderSpec spec;
+    private final Clock clock;
+    private final HttpFailures.StatusClassifier classifier;
+
+    private UpstreamClient(Vertx vertx, ProviderSpec spec, Clock clock, HttpFailures.StatusClassifier classifier) {
+        this.vertx = vertx;
+        this.spec = spec;
+        this.clock = clock;
+        this.classifier = classifier;
+        HttpClientOptions options = new HttpClientOptions()
+                .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
+                .setKeepAlive(true)
+                .setDecompressionSupported(true)
+                .setTcpNoDelay(true);
+        PoolOptions pool = new PoolOptions().setHttp1MaxSize(spec.maxConnections()).setHttp2MaxSize(spec.maxConnections());
+        this.http = vertx.createHttpClient(options, pool);
+    }
+
+    /**
+     * Creates a client for a provider, on the router's Vert.x instance.
+     *
+     * @throws IllegalStateException if the context offers no Vert.x instance
+     */
+    public static UpstreamClient create(ProviderSpec spec, ProviderContext context,
+                                        HttpFailures.StatusClassifier classifier) {
+        Vertx vertx = context.service(Vertx.class)
+                .orElseThrow(() -> new IllegalStateException("the router offers no Vert.x instance"));
+        return new UpstreamClient(vertx, spec, context.clock(), classifier);
+    }
+
+    /**
+     * Posts a body and reads the answer whole. The stage completes with a 2xx answer or fails with a
+     * {@link ProviderException}; cancelling its future resets the upstream request.
+     *
+     * @param deadline when the call must end at the latest, or {@code null} for the provider's total timeout
+     */
+    public CompletableFuture<UpstreamResponse> post(String url, Map<String, String> headers, byte[] body,
+                                                    Instant deadline) {
+        CompletableFuture<UpstreamResponse> result = new CompletableFuture<>();
+        long budgetMs = budgetMillis(deadline);
+        if (budgetMs <= 0) {
+            result.completeExceptionally(deadlinePassed());
+            return result;
+        }
+        Context context = vertx.getOrCreateContext();
+        // On an event loop already (an HTTP front's request): send from here, without queueing a task behind the
+        // loop's other work; from elsewhere, hop onto the context.
+        onContext(context, () -> {
+            long timer = vertx.setTimer(budgetMs, id -> result.completeExceptionally(new ProviderException(
+                    FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
+            result.whenComplete((r, e) -> vertx.cancelTimer(timer));
+            http.request(requestOptions(url, headers)).onComplete(ar -> {
+                if (ar.failed()) {
+                    result.completeExceptionally(HttpFailures.ofTransport(ar.cause()));
+                    return;
+                }
+                HttpClientRequest request = ar.result();
+                result.whenComplete((r, e) -> {
+                    if (e != null) {
+                        request.reset();
+                    }
+                });
+                if (result.isDone()) {
+                    return;
+                }
+                request.send(Buffer.buffer(body)).onComplete(sent -> {
+                    if (sent.failed()) {
+                        result.completeExceptionally(HttpFailures.ofTransport(sent.cause()));
+                        return;
+                    }
+                    readWhole(sent.result(), result);
+                });
+            });
+        });
+        return result;
+    }
+
+    private static void onContext(Context context, Runnable task) {
+        if (Vertx.currentContext() == context) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
+    }
+
+    private void readWhole(HttpClientResponse response, CompletableFuture<UpstreamResponse> result) {
+        Buffer body = Buffer.buffer();
+        response.exceptionHandler(e -> result.completeExceptionally(HttpFailures.ofTransport(e)));
+        response.handler(chunk -> {
+            if (body.length() + chunk.length() > MAX_BODY_BYTES) {
+                result.completeExceptionally(new ProviderException(FailureKind.SERVER,
+                        "upstream answer larger than " + MAX_BODY_BYTES + " bytes", null));
+                return;
+            }
+            body.appendBuffer(chunk);
+        });
+        response.endHandler(v -> {
+            int status = response.statusCode();
+            byte[] bytes = body.getBytes();
+            if (status >= 200 && status < 300) {
+                result.complete(new UpstreamResponse(status, lowerCase(response.headers()), bytes));
+            } else {
+                result.completeExceptionally(classifier.classify(status, response::getHeader, bytes));
+            }
+        });
+    }
+
+    /**
+     * Posts a body and streams the Server-Sent Events of the answer through a decoder. Nothing is sent until the
+     * subscriber requests; the upstream is read only as fast as the subscriber requests; a stream that shows no
+     * item within the first-token timeout, or is not done within the total timeout or the deadline, fails with
+     * {@link FailureKind#TIMEOUT}; cancelling resets the upstream request.
+     *
+     * @param decoder a new decoder for this stream (decoders may keep state)
+     */
+    public <T> Flow.Publisher<T> postStream(String url, Map<String, String> headers, byte[] body, Instant deadline,
+                                            SseDecoder<T> decoder) {
+        return new SseStream<>(this, url, headers, body, deadline, decoder);
+    }
+
+    long budgetMillis(Instant deadline) {
+        long total = spec.timeouts().total().toMillis();
+        if (deadline == null) {
+            return total;
+        }
+        return Math.min(total, Duration.between(clock.instant(), deadline).toMillis());
+    }
+
+    long firstTokenMillis() {
+        return spec.timeouts().firstToken().toMillis();
+    }
+
+    static ProviderException deadlinePassed() {
+        return new ProviderException(FailureKind.TIMEOUT, "the request's deadline passed before the attempt", null);
+    }
+
+    RequestOptions requestOptions(String url, Map<String, String> headers) {
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+                .setConnectTimeout(spec.timeouts().connect().toMillis());
+        headers.forEach(options::putHeader);
+        return options;
+    }
+
+    Vertx vertx() {
+        return vertx;
+    }
+
+    HttpClientAgent http() {
+        return http;
+    }
+
+    HttpFailures.StatusClassifier classifier() {
+        return classifier;
+    }
+
+    static Map<String, String> lowerCase(MultiMap headers) {
+        Map<String, String> map = new HashMap<>();
+        headers.forEach(e -> map.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
+        return map;
+    }
+
+    /** Closes the connection pool. */
+    @Override
+    public void close() {
+        http.close();
+    }
+}
