@@ -55,6 +55,7 @@ final class HttpErrors {
             case UPSTREAM_ERROR -> 502;
             case NO_TARGET_AVAILABLE, ROUTER_CLOSED -> 503;
             case TIMEOUT -> 504;
+            case INTERNAL_ERROR -> 500;
         };
     }
 
@@ -66,7 +67,7 @@ final class HttpErrors {
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
-            case 502, 503, 504 -> "api_error";
+            case 500, 502, 503, 504 -> "api_error";
             default -> "invalid_request_error";
         };
     }
