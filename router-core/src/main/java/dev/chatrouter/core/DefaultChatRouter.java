@@ -326,7 +326,7 @@ final class DefaultChatRouter implements ChatRouter {
     /**
      * The request as a target gets it: its upstream model name, {@code reasoning_effort} only when the target has
      * the {@code reasoning} capability, and {@code cache_control} on content parts only when it has
-     * {@code prompt_cache} (SPEC section 9).
+     * {@code prompt_cache} (see docs/configuration.md).
      */
     ChatRequest upstreamRequest(ChatRequest request, Prepared prepared, Target target) {
         ChatRequest.Builder builder = request.toBuilder().model(target.model().upstream())

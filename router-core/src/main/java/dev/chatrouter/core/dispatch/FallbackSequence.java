@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
- * Decides, failure by failure, what a request tries next (SPEC section 7): the same target again after a
+ * Decides, failure by failure, what a request tries next (see docs/architecture.md): the same target again after a
  * jittered exponential backoff that honours the upstream's retry delay within the deadline and
  * {@code max_retry_wait} (a longer delay moves on to the next candidate at once), up to
  * {@code retries_per_target} times; then the next candidate; at most {@code max_attempts} attempts in all (hedges
