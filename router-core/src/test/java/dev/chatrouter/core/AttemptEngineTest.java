@@ -296,4 +296,43 @@ class AttemptEngineTest {
             assertThat(error.requestId()).contains("req-404");
         }
     }
+
+    /** Proves a bug during dispatch (here a subscriber that throws) ends the request as internal_error, held nothing. */
+    @Test
+    void aBugDuringDispatchEndsTheRequestAsAnInternalErrorAndLetsGoOfItsClaims() throws Exception {
+        // given a budget that records reservations, and a subscriber whose onNext throws
+        router = builder(NO_RETRIES, Duration.ZERO).budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        scripted.script("a", delayed(Duration.ofMillis(20), reply("an answer")));
+        ChatStream stream = router.stream(hello(), RequestContext.empty().withRequestId("req-crash"));
+        CompletableFuture<Throwable> error = new CompletableFuture<>();
+        stream.subscribe(new Flow.Subscriber<>() {
+            @Override
+            public void onSubscribe(Flow.Subscription s) {
+                s.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(ChatChunk item) {
+                throw new IllegalStateException("subscriber bug");
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                error.complete(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                error.complete(null);
+            }
+        });
+        // when the first chunk reaches it
+        Throwable failure = error.get(5, TimeUnit.SECONDS);
+        // then the stream fails as an internal error naming the request, and no reservation is left behind
+        assertThat(failure).isInstanceOfSatisfying(ChatRouterException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.INTERNAL_ERROR);
+            assertThat(e.requestId()).contains("req-crash");
+        });
+        assertThat(global().reservedUsd()).isZero();
+    }
 }

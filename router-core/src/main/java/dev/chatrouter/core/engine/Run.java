@@ -340,25 +340,36 @@ final class Run<C extends Sink.Call> {
         return Duration.between(leg.start, context.clock().instant());
     }
 
-    /** A bug in an event (the engine's, a sink's or a plugin's): the request ends as an internal error. */
+    /**
+     * A bug in an event (the engine's, a sink's, a plugin's or the subscriber's): the request ends as an internal
+     * error, even when it had ended otherwise (the sink ignores an outcome after the first). The winner is charged
+ * what it delivered; the other attempts' claims are let go.
+     */
     private void crashed(Throwable bug) {
         LOG.log(Level.SEVERE, "request " + prepared.requestId() + " failed with an internal error", bug);
-        if (over) {
-            return;
-        }
         over = true;
         deadlineTimer.cancel();
         for (Leg<C> leg : running) {
             try {
                 stop(leg);
             } catch (RuntimeException ignored) {
-                // releasing the claims matters more
+                // letting go of the claims matters more
             }
             leg.lease.released();
-            release(leg);
+            if (leg == winner) {
+                settle(leg, leg.charge(prepared.shape().estimatedInputTokens())); // its content was delivered
+            } else {
+                release(leg);
+            }
         }
         running.clear();
-        sink.failed(ChatRouterException.internal(bug).withRequest(prepared.requestId(), prepared.type()), null, true);
+        try {
+            sink.failed(ChatRouterException.internal(bug).withRequest(prepared.requestId(), prepared.type()), null,
+                    true);
+        } catch (RuntimeException again) {
+            LOG.log(Level.SEVERE, "request " + prepared.requestId() + " could not be told of its internal error",
+                    again);
+        }
     }
 
     /** A provider failure as the fallback logic sees it; anything else a plugin throws counts as a server error. */
