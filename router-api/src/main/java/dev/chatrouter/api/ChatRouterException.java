@@ -23,9 +23,13 @@ public final class ChatRouterException extends RuntimeException {
     private final Duration retryAfter;
     private final List<Attempt> attempts;
     private final Map<String, Object> metadata;
+    private final String requestId;
+    private final RequestType requestType;
 
     private ChatRouterException(Builder b) {
         super(b.message, b.cause);
+        this.requestId = b.requestId;
+        this.requestType = b.requestType;
         this.code = b.code;
         this.param = b.param;
         this.failureKind = b.failureKind;
@@ -40,6 +44,15 @@ public final class ChatRouterException extends RuntimeException {
     /** A malformed request: {@code code} is one of the invalid-request codes and {@code param} names the field. */
     public static ChatRouterException invalid(ErrorCode code, String param, String message) {
         return builder(code, message).param(param).build();
+    }
+
+    /**
+     * A bug in the router or in a plugin it runs: {@link ErrorCode#INTERNAL_ERROR}, with the bug as the cause. The
+     * message names the exception's class only; what the bug said stays in the cause, for the logs.
+     */
+    public static ChatRouterException internal(Throwable bug) {
+        return builder(ErrorCode.INTERNAL_ERROR, "internal error (" + bug.getClass().getSimpleName()
+                + "); the request id finds it in the router's log").cause(bug).build();
     }
 
     /** Starts an exception with the given code and message. */
@@ -91,6 +104,33 @@ public final class ChatRouterException extends RuntimeException {
         return metadata;
     }
 
+    /** The id of the request that failed, once the router knew it. */
+    public Optional<String> requestId() {
+        return Optional.ofNullable(requestId);
+    }
+
+    /** The type the request was classified as, when it failed after classification. */
+    public Optional<RequestType> requestType() {
+        return Optional.ofNullable(requestType);
+    }
+
+    /**
+     * This error naming the request it ended: a copy with the id and type set where they were not (this one when
+     * it names them already). The copy keeps the cause and the stack trace.
+     */
+    public ChatRouterException withRequest(String id, RequestType type) {
+        if ((id == null || requestId != null) && (type == null || requestType != null)) {
+            return this;
+        }
+        Builder b = builder(code, getMessage()).cause(getCause()).param(param).failureKind(failureKind)
+                .upstream(upstreamStatus, upstreamType, upstreamCode).retryAfter(retryAfter).attempts(attempts)
+                .request(requestId != null ? requestId : id, requestType != null ? requestType : type);
+        metadata.forEach(b::metadata);
+        ChatRouterException copy = b.build();
+        copy.setStackTrace(getStackTrace());
+        return copy;
+    }
+
     /** Builds a {@link ChatRouterException}. */
     public static final class Builder {
         private final ErrorCode code;
@@ -104,6 +144,8 @@ public final class ChatRouterException extends RuntimeException {
         private Duration retryAfter;
         private List<Attempt> attempts = List.of();
         private final Map<String, Object> metadata = new LinkedHashMap<>();
+        private String requestId;
+        private RequestType requestType;
 
         private Builder(ErrorCode code, String message) {
             this.code = Objects.requireNonNull(code, "code");
@@ -144,6 +186,13 @@ public final class ChatRouterException extends RuntimeException {
 
         public Builder metadata(String key, Object value) {
             this.metadata.put(key, value);
+            return this;
+        }
+
+        /** The request the error ends: its id and, once classified, its type (either may be null). */
+        public Builder request(String id, RequestType type) {
+            this.requestId = id;
+            this.requestType = type;
             return this;
         }
 

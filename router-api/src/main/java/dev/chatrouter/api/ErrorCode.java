@@ -34,7 +34,9 @@ public enum ErrorCode {
     /** The operation is not supported by the provider or router (for example embeddings on a chat-only provider). */
     UNSUPPORTED("unsupported"),
     /** The router was closed. */
-    ROUTER_CLOSED("router_closed");
+    ROUTER_CLOSED("router_closed"),
+    /** A bug in the router or in a plugin it runs (a classifier that throws, say); logged with the request id. */
+    INTERNAL_ERROR("internal_error");
 
     private final String wireName;
 

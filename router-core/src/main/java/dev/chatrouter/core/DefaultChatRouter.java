@@ -8,7 +8,6 @@ import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.EmbeddingResult;
 import dev.chatrouter.api.ErrorCode;
-import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.ModelInfo;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.RequestType;
@@ -17,7 +16,6 @@ import dev.chatrouter.api.TargetHealth;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.Message;
-import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.embed.EmbeddingResponse;
@@ -25,7 +23,6 @@ import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.EmbeddingCall;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderCall;
-import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.budget.RateLimits;
@@ -33,8 +30,11 @@ import dev.chatrouter.core.cache.ChunkAssembler;
 import dev.chatrouter.core.cache.ReplayStream;
 import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.EffortResolver;
-import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.engine.Accounting;
+import dev.chatrouter.core.engine.AttemptEngine;
+import dev.chatrouter.core.engine.EngineContext;
+import dev.chatrouter.core.engine.Prepared;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
 import dev.chatrouter.core.route.Plan;
@@ -45,7 +45,6 @@ import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
 
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -56,18 +55,19 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.function.BiFunction;
 import java.util.function.DoubleSupplier;
-import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * The default {@link ChatRouter}. The path of a request reads top to bottom: prepare (resolve the route,
- * classify, plan) then dispatch attempts along the plan, then report.
+ * classify, plan: a {@link Preparation}), then hand the plan to the {@link AttemptEngine}, which runs the attempts
+ * and reports, whether the answer comes whole or streamed.
  */
 final class DefaultChatRouter implements ChatRouter {
 
-    /** How close to the deadline a timeout counts as the deadline's rather than the target's. */
-    static final Duration DEADLINE_MARGIN = Duration.ofMillis(20);
+    private static final Logger LOG = Logger.getLogger("chatrouter");
 
     private final RouteTable routes;
     private final RequestClassifier classifier;
@@ -80,8 +80,7 @@ final class DefaultChatRouter implements ChatRouter {
     private final Cooldowns cooldowns;
     private final List<Provider> providers;
     private final Clock clock;
-    private final Scheduler scheduler;
-    private final DoubleSupplier random;
+    private final AttemptEngine engine;
     private final Runnable onClose;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -100,78 +99,64 @@ final class DefaultChatRouter implements ChatRouter {
         this.latency = latency;
         this.providers = List.copyOf(providers);
         this.clock = clock;
-        this.scheduler = scheduler;
-        this.random = random;
+        this.engine = new AttemptEngine(new EngineContext(clock, scheduler, random, latency, cooldowns,
+                sticky == null ? EngineContext.Served.NONE : sticky::record,
+                responses == null ? EngineContext.Answers.NONE
+                        : (key, response, target) -> responses.put(key, new ResponseCache.Entry(response, target))));
         this.onClose = onClose;
     }
 
     @Override
     public CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context) {
-        Prepared prepared;
-        try {
-            requireMessages(request);
-            prepared = prepare(request.model(), context, request, request.user(), RequestShape.of(request.isStream()
-                    ? request.toBuilder().stream(null).build() : request));
-        } catch (CacheHit hit) {
-            ChatResponse cached = hit.entry.response();
-            return CompletableFuture.completedFuture(new ChatResult(
-                    cached.usage() == null ? cached : cached.withUsage(cached.usage().withCost(0.0)), hit.report));
-        } catch (ChatRouterException e) {
-            return CompletableFuture.failedFuture(e);
+        Preparation preparation = prepare(request.model(), context, request, request.user(),
+                () -> RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request));
+        if (preparation instanceof Preparation.Failed failed) {
+            return CompletableFuture.failedFuture(failed.error());
         }
-        CompletableFuture<ChatResult> outcome = dispatch(prepared,
+        if (preparation instanceof Preparation.Cached hit) {
+            ChatResponse cached = hit.entry().response();
+            return CompletableFuture.completedFuture(new ChatResult(
+                    cached.usage() == null ? cached : cached.withUsage(cached.usage().withCost(0.0)), hit.report()));
+        }
+        Prepared prepared = ((Preparation.Planned) preparation).prepared();
+        CompletableFuture<ChatResult> outcome = engine.answer(prepared,
                 target -> target.provider().chat(new ProviderCall(prepared.requestId(), target.model(),
                         upstreamRequest(request, prepared, target), prepared.deadline())),
                 ChatResponse::usage,
                 (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
                 ChatResult::new);
         if (prepared.cacheKey() != null) {
-            outcome.thenAccept(result -> remember(prepared, result.response(), result.report().target()));
+            outcome.thenAccept(result -> responses.put(prepared.cacheKey(),
+                    new ResponseCache.Entry(result.response(), result.report().target())));
         }
         return outcome;
     }
 
     @Override
     public ChatStream stream(ChatRequest request, RequestContext context) {
-        try {
-            requireMessages(request);
-            ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
-            return new RoutedStream(this, streamed, prepare(request.model(), context, streamed, request.user(),
-                    RequestShape.of(streamed)), null);
-        } catch (CacheHit hit) {
-            boolean includeUsage = request.streamOptions() != null
-                    && Boolean.TRUE.equals(request.streamOptions().includeUsage());
-            ChatResponse cached = hit.entry.response();
+        ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
+        boolean includeUsage = request.streamOptions() != null
+                && Boolean.TRUE.equals(request.streamOptions().includeUsage());
+        Preparation preparation = prepare(request.model(), context, streamed, request.user(),
+                () -> RequestShape.of(streamed));
+        if (preparation instanceof Preparation.Failed failed) {
+            return AttemptEngine.failedStream(failed.error());
+        }
+        if (preparation instanceof Preparation.Cached hit) {
+            ChatResponse cached = hit.entry().response();
             if (cached.usage() != null) {
                 cached = cached.withUsage(cached.usage().withCost(0.0));
             }
-            return new ReplayStream(ChunkAssembler.chunks(cached, includeUsage), hit.report);
-        } catch (ChatRouterException e) {
-            return new RoutedStream(this, request, null, e);
+            return new ReplayStream(ChunkAssembler.chunks(cached, includeUsage), hit.report());
         }
-    }
-
-    /** Keeps an answer in the response cache. */
-    void remember(Prepared prepared, ChatResponse response, String target) {
-        responses.put(prepared.cacheKey(), new ResponseCache.Entry(response, target));
-    }
-
-    /** Thrown by {@link #prepare} when the response cache holds the answer: nothing is dispatched or charged. */
-    private static final class CacheHit extends RuntimeException {
-        final ResponseCache.Entry entry;
-        final RoutingReport report;
-
-        CacheHit(ResponseCache.Entry entry, RoutingReport report) {
-            super(null, null, false, false);
-            this.entry = entry;
-            this.report = report;
-        }
+        Prepared prepared = ((Preparation.Planned) preparation).prepared();
+        return engine.stream(prepared, target -> target.provider().stream(new ProviderCall(prepared.requestId(),
+                target.model(), upstreamRequest(streamed, prepared, target), prepared.deadline())), includeUsage);
     }
 
     @Override
     public CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context) {
-        Prepared prepared;
-        try {
+        Preparation preparation = prepare(request.model(), context, null, request.user(), () -> {
             if (request.input().isEmpty()) {
                 throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "input", "input must not be empty");
             }
@@ -179,12 +164,13 @@ final class DefaultChatRouter implements ChatRouter {
             for (String text : request.input()) {
                 chars += text.length();
             }
-            prepared = prepare(request.model(), context, null, request.user(),
-                    new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0));
-        } catch (ChatRouterException e) {
-            return CompletableFuture.failedFuture(e);
+            return new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0);
+        });
+        if (!(preparation instanceof Preparation.Planned planned)) {
+            return CompletableFuture.failedFuture(((Preparation.Failed) preparation).error());
         }
-        return dispatch(prepared,
+        Prepared prepared = planned.prepared();
+        return engine.answer(prepared,
                 target -> target.provider().embed(new EmbeddingCall(prepared.requestId(), target.model(),
                         request.withModel(target.model().upstream()), prepared.deadline())),
                 EmbeddingResponse::usage,
@@ -225,24 +211,41 @@ final class DefaultChatRouter implements ChatRouter {
         }
     }
 
-    private static void requireMessages(ChatRequest request) {
-        if (request.messages().isEmpty()) {
-            throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "messages",
-                    "messages must hold at least one message");
-        }
-    }
-
     /**
-     * Resolves the effort and the route, classifies and plans; fails with the error the caller should see.
+     * Resolves the effort and the route, classifies and plans. Never throws: what goes wrong is the value
+     * {@link Preparation.Failed}, naming the request; a bug (a classifier plugin that throws, say) is an
+     * {@code internal_error}, logged with the request id.
      *
      * @param chat        the chat request, or {@code null} for embeddings
      * @param requestUser the request's {@code user} field, used when the context names no user
+     * @param shapeOf     what the request needs and its size; may throw a {@link ChatRouterException} for bad input
      */
-    private Prepared prepare(String model, RequestContext context, ChatRequest chat, String requestUser,
-                             RequestShape shape) {
+    private Preparation prepare(String model, RequestContext context, ChatRequest chat, String requestUser,
+                                Supplier<RequestShape> shapeOf) {
+        String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
+        RequestType[] type = new RequestType[1];
+        try {
+            return plan(model, context, chat, requestUser, shapeOf, requestId, type);
+        } catch (ChatRouterException e) {
+            return new Preparation.Failed(e.withRequest(requestId, type[0]));
+        } catch (RuntimeException bug) {
+            LOG.log(Level.SEVERE, "request " + requestId + " failed with an internal error while being prepared",
+                    bug);
+            return new Preparation.Failed(ChatRouterException.internal(bug).withRequest(requestId, type[0]));
+        }
+    }
+
+    /** {@link #prepare}'s work; throws what the caller should see. {@code typeOut} gets the type once known. */
+    private Preparation plan(String model, RequestContext context, ChatRequest chat, String requestUser,
+                             Supplier<RequestShape> shapeOf, String requestId, RequestType[] typeOut) {
         if (closed.get()) {
             throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
         }
+        if (chat != null && chat.messages().isEmpty()) {
+            throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "messages",
+                    "messages must hold at least one message");
+        }
+        RequestShape shape = shapeOf.get();
         if (model == null || model.isBlank()) {
             throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "model", "model is required");
         }
@@ -259,14 +262,15 @@ final class DefaultChatRouter implements ChatRouter {
                 : classifier.classify(chat, new RequestClassifier.Input(route.baseType(), effort.effort(),
                         shape.estimatedInputTokens()));
         RequestType type = classification.type();
-        String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
+        typeOut[0] = type;
         String cacheKey = responses != null && chat != null ? responses.key(context.key(), chat) : null;
         if (cacheKey != null) {
             ResponseCache.Entry entry = responses.get(cacheKey);
             if (entry != null) {
                 // a hit costs nothing and touches no budget or rate limit
-                throw new CacheHit(entry, new RoutingReport(requestId, model, route.id(), type, classification.rule(),
-                        effort.effort(), null, null, List.of(), List.of(), entry.target(), List.of(), 0, true));
+                return new Preparation.Cached(entry, new RoutingReport(requestId, model, route.id(), type,
+                        classification.rule(), effort.effort(), null, null, List.of(), List.of(), entry.target(),
+                        List.of(), 0, true));
             }
         }
         String user = context.user() != null ? context.user() : requestUser;
@@ -304,8 +308,8 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.TIMEOUT, "the request's deadline passed before dispatch")
                     .build();
         }
-        return new Prepared(requestId, model, route, type, classification.rule(), effort.effort(),
-                upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting, cacheKey);
+        return new Preparation.Planned(new Prepared(requestId, model, route, type, classification.rule(),
+                effort.effort(), upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting, cacheKey));
     }
 
     /**
@@ -322,7 +326,7 @@ final class DefaultChatRouter implements ChatRouter {
     /**
      * The request as a target gets it: its upstream model name, {@code reasoning_effort} only when the target has
      * the {@code reasoning} capability, and {@code cache_control} on content parts only when it has
-     * {@code prompt_cache} (SPEC section 9).
+     * {@code prompt_cache} (see docs/configuration.md).
      */
     ChatRequest upstreamRequest(ChatRequest request, Prepared prepared, Target target) {
         ChatRequest.Builder builder = request.toBuilder().model(target.model().upstream())
@@ -334,69 +338,6 @@ final class DefaultChatRouter implements ChatRouter {
             }
         }
         return builder.build();
-    }
-
-    /** Notes which target served a request, for sticky prefixes. */
-    void served(Prepared prepared, Target target) {
-        if (sticky != null) {
-            sticky.record(prepared.stickyKey(), target.id());
-        }
-    }
-
-    FallbackSequence newSequence(Prepared prepared) {
-        return new FallbackSequence(prepared.plan().candidates(), prepared.route().fallback(), clock,
-                prepared.deadline(), random);
-    }
-
-    /**
-     * Runs attempts along the plan until one succeeds or the fallback sequence ends (see {@link ChatDispatch}).
-     * Cancelling the returned future cancels the attempts under way.
-     */
-    private <R, T> CompletableFuture<T> dispatch(Prepared prepared,
-                                                 Function<Target, CompletionStage<R>> call,
-                                                 Function<R, Usage> usageOf,
-                                                 BiFunction<R, Usage, R> finish,
-                                                 BiFunction<R, RoutingReport, T> result) {
-        return new ChatDispatch<>(this, prepared, call, usageOf, finish, result).start();
-    }
-
-    /**
-     * Feeds a failed attempt to its target's cooldown. A timeout that came when the request's deadline had (all but)
-     * passed is the deadline's doing, not the target's: it is neutral. The margin covers the millisecond rounding of
-     * the attempt's time budget and timer lateness.
-     */
-    void settleFailure(Cooldowns.Lease lease, ProviderException failure, Prepared prepared) {
-        Instant deadline = prepared.deadline();
-        if (failure.kind() == FailureKind.TIMEOUT && deadline != null
-                && !clock.instant().plus(DEADLINE_MARGIN).isBefore(deadline)) {
-            lease.released();
-        } else {
-            lease.failed(failure.kind());
-        }
-    }
-
-    /** A provider failure as the fallback logic sees it; anything else a plugin throws counts as a server error. */
-    static ProviderException asProviderException(Throwable error) {
-        if (error instanceof ProviderException pe) {
-            return pe;
-        }
-        return new ProviderException(FailureKind.SERVER, "provider failed: " + error, error);
-    }
-
-    Clock clock() {
-        return clock;
-    }
-
-    Scheduler scheduler() {
-        return scheduler;
-    }
-
-    LatencyTracker latency() {
-        return latency;
-    }
-
-    Cooldowns cooldowns() {
-        return cooldowns;
     }
 
     /** Request ids: a prefix and 16 random hex digits. */

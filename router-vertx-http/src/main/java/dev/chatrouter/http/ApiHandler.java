@@ -30,7 +30,10 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +46,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
 
     private static final Buffer HEALTH = Buffer.buffer("{\"status\":\"ok\"}");
     private static final int INITIAL_BODY_BUFFER = 64 * 1024;
+    private static final Logger LOG = Logger.getLogger("chatrouter");
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final ChatRouter router;
@@ -290,10 +294,27 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 try {
                     then.accept(body.getBytes());
                 } catch (ChatRouterException e) {
-                    send(request.response(), HttpErrors.of(e, redactor));
+                    send(request.response(), HttpErrors.of(e.withRequest(requestId(request), null), redactor));
+                } catch (RuntimeException bug) {
+                    String id = requestId(request);
+                    LOG.log(Level.SEVERE, "request " + id + " failed with an internal error", bug);
+                    send(request.response(), HttpErrors.of(ChatRouterException.internal(bug).withRequest(id, null),
+                            redactor));
                 }
             }
         });
+    }
+
+    /**
+     * The id of a request the router did not take: the caller's {@code X-Request-Id} when well formed, else a new
+     * one, so that every error answer can be found in the logs.
+     */
+    static String requestId(HttpServerRequest request) {
+        String given = request.getHeader("x-request-id");
+        if (given != null && REQUEST_ID.matcher(given).matches()) {
+            return given;
+        }
+        return "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     }
 
     private void tooLarge(HttpServerRequest request) {
@@ -345,6 +366,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             return;
         }
         response.setStatusCode(error.status()).putHeader("content-type", "application/json");
+        if (error.requestId() != null) {
+            // on every error, whatever route_headers says: a failed call must be found in the logs
+            response.putHeader("x-request-id", error.requestId());
+        }
+        if (error.requestType() != null) {
+            response.putHeader("x-di-request-type", error.requestType());
+        }
         if (error.retryAfterSeconds() > 0) {
             response.putHeader("retry-after", Long.toString(error.retryAfterSeconds()));
         }

@@ -17,6 +17,8 @@ import io.vertx.core.http.HttpServerResponse;
 import java.util.Locale;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * One routed request in flight: writes the answer with its {@code X-DI-*} headers, relays a stream as
@@ -25,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Exchange {
 
+    private static final Logger LOG = Logger.getLogger("chatrouter");
     /** Chunks requested ahead of the client. */
     private static final int WINDOW = 16;
     private static final Buffer DONE = Buffer.buffer(WireCodec.SSE_DONE);
@@ -80,9 +83,14 @@ final class Exchange {
     void fail(Throwable error) {
         try {
             if (!response.ended() && !response.headWritten() && !response.closed()) {
-                ChatRouterException e = error instanceof ChatRouterException cre ? cre
-                        : ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "internal error: " + error)
-                        .cause(error).build();
+                ChatRouterException e;
+                if (error instanceof ChatRouterException cre) {
+                    e = cre.withRequest(ApiHandler.requestId(request), null);
+                } else {
+                    String id = ApiHandler.requestId(request);
+                    LOG.log(Level.SEVERE, "request " + id + " failed with an internal error", error);
+                    e = ChatRouterException.internal(error).withRequest(id, null);
+                }
                 ApiHandler.send(response, HttpErrors.of(e, handler.redactor()));
             }
         } finally {

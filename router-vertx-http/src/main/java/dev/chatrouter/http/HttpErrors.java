@@ -19,8 +19,16 @@ final class HttpErrors {
     private HttpErrors() {
     }
 
-    /** An error ready to write. */
-    record HttpError(int status, byte[] body, long retryAfterSeconds) {
+    /**
+     * An error ready to write.
+     *
+     * @param requestId   the request's id for {@code X-Request-Id}, or {@code null}
+     * @param requestType the request's type for {@code X-DI-Request-Type}, or {@code null} when not classified
+     */
+    record HttpError(int status, byte[] body, long retryAfterSeconds, String requestId, String requestType) {
+        HttpError(int status, byte[] body, long retryAfterSeconds) {
+            this(status, body, retryAfterSeconds, null, null);
+        }
     }
 
     static HttpError of(ChatRouterException e, Redactor redactor) {
@@ -35,7 +43,8 @@ final class HttpErrors {
         long retryAfter = e.retryAfter().map(d -> Math.max(1, (d.toMillis() + 999) / 1000)).orElse(0L);
         byte[] body = WireCodec.writeError(redactor.redact(e.getMessage()), type, e.param().orElse(null), wireCode,
                 metadata);
-        return new HttpError(status, body, retryAfter);
+        return new HttpError(status, body, retryAfter, e.requestId().orElse(null),
+                e.requestType().map(t -> t.wireName()).orElse(null));
     }
 
     static HttpError of(int status, String type, String code, String param, String message) {
@@ -55,6 +64,7 @@ final class HttpErrors {
             case UPSTREAM_ERROR -> 502;
             case NO_TARGET_AVAILABLE, ROUTER_CLOSED -> 503;
             case TIMEOUT -> 504;
+            case INTERNAL_ERROR -> 500;
         };
     }
 
@@ -66,7 +76,7 @@ final class HttpErrors {
             case 401 -> "authentication_error";
             case 403 -> "permission_error";
             case 429 -> "rate_limit_error";
-            case 502, 503, 504 -> "api_error";
+            case 500, 502, 503, 504 -> "api_error";
             default -> "invalid_request_error";
         };
     }

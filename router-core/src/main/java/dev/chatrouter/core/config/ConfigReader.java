@@ -61,7 +61,8 @@ final class ConfigReader {
             "hedge_after_ms");
     private static final List<String> POOL_KEYS = List.of("policy", "targets");
     private static final List<String> TARGET_KEYS = List.of("target", "weight");
-    private static final List<String> FALLBACK_KEYS = List.of("max_attempts", "retries_per_target", "on");
+    private static final List<String> FALLBACK_KEYS = List.of("max_attempts", "retries_per_target", "on",
+            "max_retry_wait");
     private static final String CAPABILITY_NAMES = Arrays.stream(Capability.values()).map(Capability::wireName)
             .collect(Collectors.joining(", "));
     private static final String RETRYABLE_KINDS = Arrays.stream(FailureKind.values()).filter(FailureKind::retryable)
@@ -384,7 +385,8 @@ final class ConfigReader {
             }
         }
         return new FallbackConfig(node.field("max_attempts").integer(1, defaults.maxAttempts()),
-                node.field("retries_per_target").integer(0, defaults.retriesPerTarget()), on);
+                node.field("retries_per_target").integer(0, defaults.retriesPerTarget()), on,
+                duration(node.field("max_retry_wait"), defaults.maxRetryWait()));
     }
 
     private static FailureKind failureKind(ConfigNode node) {

@@ -162,6 +162,10 @@ final class ConfigValidator {
             throw error(ConfigNode.child(path, "hedge_after_ms"), "expected a non-negative integer but found "
                     + route.hedgeAfter().toMillis());
         }
+        if (route.fallback().maxRetryWait().isZero()) {
+            throw error(ConfigNode.child(ConfigNode.child(path, "fallback"), "max_retry_wait"),
+                    "expected a positive duration (such as 10s) but found 0");
+        }
     }
 
     private void pool(String path, String type, PoolConfig pool, RouterConfig config) {

@@ -19,8 +19,9 @@ import java.util.Map;
 import java.util.function.DoubleSupplier;
 
 /**
- * Decides, failure by failure, what a request tries next (SPEC section 7): the same target again after a
- * jittered exponential backoff that honours the upstream's retry delay within the deadline, up to
+ * Decides, failure by failure, what a request tries next (see docs/architecture.md): the same target again after a
+ * jittered exponential backoff that honours the upstream's retry delay within the deadline and
+ * {@code max_retry_wait} (a longer delay moves on to the next candidate at once), up to
  * {@code retries_per_target} times; then the next candidate; at most {@code max_attempts} attempts in all (hedges
  * count). A failure kind not in {@code fallback.on} ends the request; {@code context_length} skips to a target with
  * a larger window. When the deadline leaves no room for the wait a retry needs and no other candidate is left, the
@@ -102,7 +103,7 @@ public final class FallbackSequence {
         Target current = candidates.get(index);
         boolean retryRefusedByDeadline = false;
         if (failed == current && kind != FailureKind.CONTEXT_LENGTH
-                && retriesOnCurrent < fallback.retriesPerTarget()) {
+                && retriesOnCurrent < fallback.retriesPerTarget() && !asksTooLong(failure)) {
             Duration delay = backoff(failure);
             if (fitsDeadline(delay)) {
                 retriesOnCurrent++;
@@ -142,6 +143,15 @@ public final class FallbackSequence {
         return advance(null);
     }
 
+    /**
+     * The step's target was not started beside the attempt under way (a hedge the request's budget has no room
+     * for): it does not count as an attempt, it is reported as skipped with {@code reason}, and nothing else starts.
+     */
+    public void drop(Step step, String reason) {
+        started--;
+        skipped.putIfAbsent(step.target().id(), reason);
+    }
+
     /** Moves to the next candidate (with a larger window than {@code smallerThan}'s, when given). */
     private Step advance(Target smallerThan) {
         for (int i = index + 1; i < candidates.size(); i++) {
@@ -160,6 +170,11 @@ public final class FallbackSequence {
     private static boolean largerWindow(Target next, Target current) {
         int window = current.model().contextWindow();
         return window == 0 || next.model().contextWindow() == 0 || next.model().contextWindow() > window;
+    }
+
+    /** True when the upstream's retry delay is longer than the route waits for: move on instead of holding the request. */
+    private boolean asksTooLong(ProviderException failure) {
+        return failure.retryAfter().map(wait -> wait.compareTo(fallback.maxRetryWait()) > 0).orElse(false);
     }
 
     private Duration backoff(ProviderException failure) {

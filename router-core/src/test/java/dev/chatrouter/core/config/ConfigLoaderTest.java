@@ -286,6 +286,49 @@ class ConfigLoaderTest {
                     .contains("providers, routes, default_route, classification, budgets, rate_limits, cache, server");
         }
 
+        /** Proves fallback.max_retry_wait is read as a duration, and 10 s is its default. */
+        @Test
+        void maxRetryWaitIsReadAsADuration() {
+            // given a route that sets it and one that does not
+            RouterConfig config = parse("wait.yaml", MINIMAL + """
+                      slow:
+                        pools:
+                          "*": { targets: [openai/gpt-4o-mini] }
+                        fallback: { max_retry_wait: 30s }
+                    """);
+            // then each gets its value
+            assertThat(config.routes().get("slow").fallback().maxRetryWait()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(config.routes().get("di").fallback().maxRetryWait()).isEqualTo(Duration.ofSeconds(10));
+        }
+
+        /** Proves a max_retry_wait of zero is refused, naming its path. */
+        @Test
+        void aZeroMaxRetryWaitIsRefused() {
+            // given a route whose max_retry_wait is 0
+            ConfigurationException e = failure("wait.yaml", MINIMAL + """
+                        fallback: { max_retry_wait: "0s" }
+                    """);
+            // then the error names the field
+            assertError(e, "wait.yaml", "routes.di.fallback.max_retry_wait");
+            assertThat(e.getMessage()).contains("positive duration");
+        }
+
+        /** Proves a configuration built in code with a zero max_retry_wait is refused the same way. */
+        @Test
+        void aZeroMaxRetryWaitFromCodeIsRefused() {
+            // given a parsed configuration whose route is rebuilt with a zero max_retry_wait
+            RouterConfig parsed = parse("code.yaml", MINIMAL);
+            RouteConfig di = parsed.routes().get("di");
+            RouteConfig zero = new RouteConfig(di.id(), di.match(), di.baseType(), di.pools(),
+                    new FallbackConfig(3, 1, FallbackConfig.DEFAULTS.on(), Duration.ZERO), di.hedgeAfter());
+            RouterConfig config = new RouterConfig(parsed.providers(), Map.of("di", zero), parsed.defaultRoute(),
+                    parsed.classification(), parsed.cache(), parsed.budgets(), parsed.rateLimits());
+            // when it is validated, then the error names the field
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
+                    () -> ConfigLoader.validate(config, "builder", FakePlugins.INSTANCE));
+            assertError(e, "builder", "routes.di.fallback.max_retry_wait");
+        }
+
         /** A provider key no plugin option explains is named with the keys the provider accepts. */
         @Test
         void providerLevel() {

@@ -132,4 +132,40 @@ class FallbackSequenceTest {
         sequence.first();
         assertThat(sequence.next(failure(FailureKind.CONTEXT_LENGTH, null)).target()).isEqualTo(large);
     }
+
+    /** Proves a Retry-After over max_retry_wait moves on to the next target, and a shorter one is waited for. */
+    @Test
+    void aRetryAfterOverTheMaxRetryWaitMovesOnAndAShorterOneIsWaitedFor() {
+        // given a route that waits at most 10 s for an upstream's retry delay, and no deadline
+        FallbackSequence sequence = new FallbackSequence(List.of(a, b, c), new FallbackConfig(5, 1,
+                FallbackConfig.DEFAULTS.on(), Duration.ofSeconds(10)), clock, null, () -> 0.5);
+        sequence.first();
+        // when the first target asks for two minutes
+        FallbackSequence.Step next = sequence.next(failure(FailureKind.RATE_LIMIT, Duration.ofSeconds(120)), a);
+        // then the next target starts at once
+        assertThat(next.target()).isEqualTo(b);
+        assertThat(next.delay()).isZero();
+        // and when that one asks for two seconds, it is retried after them
+        FallbackSequence.Step retry = sequence.next(failure(FailureKind.RATE_LIMIT, Duration.ofSeconds(2)), b);
+        assertThat(retry.target()).isEqualTo(b);
+        assertThat(retry.delay()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    /** Proves that when the last target asks for too long a wait, the request ends as rate limited at once. */
+    @Test
+    void aRetryAfterOverTheMaxRetryWaitOnTheLastTargetEndsAsRateLimited() {
+        // given one target and a 10 s max_retry_wait
+        FallbackSequence sequence = new FallbackSequence(List.of(a), new FallbackConfig(3, 1,
+                FallbackConfig.DEFAULTS.on(), Duration.ofSeconds(10)), clock, null, () -> 0.5);
+        sequence.first();
+        ProviderException limited = failure(FailureKind.RATE_LIMIT, Duration.ofSeconds(120));
+        sequence.record(new dev.chatrouter.api.Attempt("a/m", FailureKind.RATE_LIMIT, 429, "scripted", Duration.ZERO,
+                null, Duration.ZERO, false));
+        // when it asks for two minutes
+        assertThat(sequence.next(limited, a)).isNull();
+        // then the request fails as rate limited, passing the upstream's delay on to the caller
+        ChatRouterException e = sequence.failure();
+        assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
+        assertThat(e.retryAfter()).contains(Duration.ofSeconds(120));
+    }
 }

@@ -1,6 +1,7 @@
 package dev.chatrouter.kit.upstream;
 
 import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.kit.wire.SseEvent;
 
@@ -19,6 +20,14 @@ public interface SseDecoder<T> {
      * @throws ProviderException when the event is an error or cannot be read
      */
     boolean decode(SseEvent event, Consumer<T> emit);
+
+    /**
+     * Whether {@code item} is the first token that {@code first_token_ms} waits for. By default a chat chunk counts
+     * when it carries content or a tool-call delta (not a role-only or empty chunk); any other item counts.
+     */
+    default boolean isFirstToken(T item) {
+        return !(item instanceof ChatChunk chunk) || chunk.hasContent();
+    }
 
     /** The failure to report when the body ends before {@link #decode} returned true. */
     default ProviderException truncated() {

@@ -77,7 +77,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
         private ProviderException pendingError;
         private boolean draining;
         private boolean drainAgain;
-        private boolean sawItem;
+        private boolean sawItem;         // a first token (see SseDecoder#isFirstToken) arrived
         private HttpClientRequest request;
         private HttpClientResponse response;
         private long firstTokenTimer = -1;
@@ -210,7 +210,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
         }
 
         private void enqueue(T item) {
-            if (!sawItem) {
+            if (!sawItem && decoder.isFirstToken(item)) {
                 sawItem = true;
                 if (firstTokenTimer >= 0) {
                     client.vertx().cancelTimer(firstTokenTimer);

@@ -224,6 +224,35 @@ class OpenAiStreamingTest {
         }
     }
 
+    /** Proves a role-only first chunk does not count as the first token: first_token_ms still fires. */
+    @Test
+    void aStreamThatSendsOnlyARoleChunkTimesOutAtTheFirstTokenTimeout() throws Exception {
+        // given a first_token_ms far below the total timeout
+        Provider tight = Upstreams.provider(spec(upstream.baseUrl()).timeouts(
+                new Timeouts(Duration.ofSeconds(1), Duration.ofMillis(300), Duration.ofSeconds(30))).build(), context);
+        try {
+            TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+            long start = System.nanoTime();
+            tight.stream(call(hello().build())).subscribe(subscriber);
+            try (RawUpstream.Exchange exchange = upstream.accept()) {
+                // when the upstream sends the assistant's role, then stalls
+                exchange.startEventStream().event("{\"id\":\"c1\",\"object\":\"chat.completion.chunk\","
+                        + "\"created\":1,\"model\":\"m\",\"choices\":[{\"index\":0,"
+                        + "\"delta\":{\"role\":\"assistant\",\"content\":\"\"},\"finish_reason\":null}]}");
+                subscriber.awaitDone(WAIT);
+                // then the stream fails as a first-token timeout, long before the total timeout
+                assertThat(subscriber.error()).isInstanceOfSatisfying(ProviderException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT);
+                    assertThat(e.getMessage()).contains("no first token");
+                });
+                assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(3));
+                assertThat(exchange.closedByClientWithin(CLOSE_WITHIN)).isTrue();
+            }
+        } finally {
+            tight.close();
+        }
+    }
+
     @Test
     void aChatThatTimesOutClosesTheUpstreamConnection() throws Exception {
         Provider tight = Upstreams.provider(spec(upstream.baseUrl()).timeouts(

@@ -1,5 +1,6 @@
-package dev.chatrouter.core;
+package dev.chatrouter.core.engine;
 
+import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.DroppedTarget;
 import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.RequestType;
@@ -31,19 +32,25 @@ import java.util.List;
  * @param accounting the request's budgets and caps
  * @param cacheKey  the response-cache key, or {@code null} when the answer is not cached
  */
-record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
+public record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
                 String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline,
                 Accounting accounting, String cacheKey) {
 
-    RoutingReport report(Target served, FallbackSequence sequence, double cost) {
+    /** The report of the request so far: the attempts the sequence recorded, and {@code extra} when not null. */
+    RoutingReport report(Target served, FallbackSequence sequence, double cost, Attempt extra) {
         List<DroppedTarget> dropped = plan.dropped();
         List<DroppedTarget> skipped = sequence.skipped();
         if (!skipped.isEmpty()) {
             dropped = new ArrayList<>(dropped);
             dropped.addAll(skipped);
         }
+        List<Attempt> attempts = sequence.attempts();
+        if (extra != null) {
+            attempts = new ArrayList<>(attempts);
+            attempts.add(extra);
+        }
         return new RoutingReport(requestId, intent, route.id(), type, rule, effort, plan.pool(), plan.policy(),
                 plan.candidates().stream().map(Target::id).toList(), dropped,
-                served == null ? null : served.id(), sequence.attempts(), cost, false);
+                served == null ? null : served.id(), List.copyOf(attempts), cost, false);
     }
 }

@@ -1,4 +1,4 @@
-package dev.chatrouter.core;
+package dev.chatrouter.core.engine;
 
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.RequestContext;
@@ -12,9 +12,10 @@ import dev.chatrouter.core.route.Target;
 
 /**
  * One request's side of budgets and provider caps: before each attempt, reserve its worst case; after it, settle
- * to the actual usage or release. Shared by the chat and stream paths.
+ * to the actual usage or release. The attempt engine asks it for every attempt, whatever the answer's shape;
+ * planning asks it which targets have no room.
  */
-final class Accounting {
+public final class Accounting {
 
     /** The output assumed for the worst case when neither the request nor the model bounds it. */
     static final long DEFAULT_WORST_OUTPUT = 4_096;
@@ -31,7 +32,7 @@ final class Accounting {
     private final String user;
     private final RequestShape shape;
 
-    Accounting(Budgets budgets, RateLimits rateLimits, RequestContext context, String user, RequestShape shape) {
+    public Accounting(Budgets budgets, RateLimits rateLimits, RequestContext context, String user, RequestShape shape) {
         this.budgets = budgets;
         this.rateLimits = rateLimits;
         this.context = context;
@@ -72,7 +73,7 @@ final class Accounting {
     }
 
     /** Why a target's own budget or caps rule it out now (for planning), or null. */
-    String unavailable(Target target) {
+    public String unavailable(Target target) {
         if (!rateLimits.providerHasRoom(target.providerId(), worstTokens(target.model()))) {
             return "provider_rate_limited";
         }

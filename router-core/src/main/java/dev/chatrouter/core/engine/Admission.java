@@ -1,4 +1,4 @@
-package dev.chatrouter.core;
+package dev.chatrouter.core.engine;
 
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.core.budget.Budgets;
@@ -6,7 +6,7 @@ import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.Target;
 
 /**
- * Whether an attempt at a target may start, asked the same way by the chat and stream paths: the target must
+ * Whether an attempt at a target may start, asked once by the attempt engine for every shape of answer: the target must
  * not be cooling down (or must be this attempt's single probe), and its worst case must fit the budgets.
  */
 sealed interface Admission {
@@ -23,8 +23,8 @@ sealed interface Admission {
     record Refused(ChatRouterException error) implements Admission {
     }
 
-    static Admission of(DefaultChatRouter router, Prepared prepared, Target target) {
-        Cooldowns.Lease lease = router.cooldowns().start(target.id());
+    static Admission of(Cooldowns cooldowns, Prepared prepared, Target target) {
+        Cooldowns.Lease lease = cooldowns.start(target.id());
         if (lease == null) {
             return new Skipped(Cooldowns.REASON);
         }

@@ -1,0 +1,63 @@
+package dev.chatrouter.core.engine;
+
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ChatStream;
+import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.chat.ChatChunk;
+import dev.chatrouter.api.chat.Usage;
+import dev.chatrouter.core.route.Target;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Flow;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * The one place a prepared request's attempts are run: admission, launch, retries, hedging, fallback, the
+ * deadline, cancellation and settlement happen in one run per request (package-private), whatever the answer's
+ * shape; only where the answer goes differs, a whole answer or a stream. What it needs from the router comes
+ * through its {@link EngineContext}.
+ */
+public final class AttemptEngine {
+
+    private final EngineContext context;
+
+    public AttemptEngine(EngineContext context) {
+        this.context = context;
+    }
+
+    /**
+     * Runs a request whose answer comes whole (a chat completion, embeddings). Cancelling the returned future
+     * cancels the attempts under way.
+     *
+     * @param call    starts the call at a target
+     * @param usageOf the usage an answer reports, or {@code null}
+     * @param finish  the answer as the caller gets it, given the usage it was charged (with its cost)
+     * @param result  the answer with its report
+     */
+    public <R, T> CompletableFuture<T> answer(Prepared prepared, Function<Target, CompletionStage<R>> call,
+                                              Function<R, Usage> usageOf, BiFunction<R, Usage, R> finish,
+                                              BiFunction<R, RoutingReport, T> result) {
+        AnswerSink<R, T> sink = new AnswerSink<>(call, usageOf, finish, result);
+        return sink.run(new Run<>(context, prepared, sink));
+    }
+
+    /**
+     * Runs a streamed request; the attempts start when the subscriber first asks for chunks.
+     *
+     * @param call         opens the stream at a target
+     * @param includeUsage whether the caller asked for the usage chunk
+     */
+    public ChatStream stream(Prepared prepared, Function<Target, Flow.Publisher<ChatChunk>> call,
+                             boolean includeUsage) {
+        StreamSink sink = new StreamSink(context, call, includeUsage);
+        sink.attach(new Run<>(context, prepared, sink));
+        return sink;
+    }
+
+    /** A stream that fails with {@code error} as soon as it is subscribed to. */
+    public static ChatStream failedStream(ChatRouterException error) {
+        return new FailedStream(error);
+    }
+}

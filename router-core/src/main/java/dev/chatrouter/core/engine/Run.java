@@ -1,0 +1,382 @@
+package dev.chatrouter.core.engine;
+
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.chat.Usage;
+import dev.chatrouter.api.spi.ProviderException;
+import dev.chatrouter.core.dispatch.FallbackSequence;
+import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.dispatch.SerialExecutor;
+import dev.chatrouter.kit.upstream.Stages;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * One request's attempts, whatever the answer's shape: admission (cooldown lease and budget reservation) before
+ * each, then launch, retries and fallback along the {@link FallbackSequence}, a hedge beside a slow first attempt,
+ * the request's deadline over all, cancellation, and settlement after each. The first attempt to show content
+ * wins (for a whole answer: the first to answer); the others stop. Settlement, once for every attempt:
+ * <ul>
+ *   <li>the winner, ended or cut short: charged its usage (reported, or counted);</li>
+ *   <li>an attempt that lost to another (a hedge): charged what it used (the answer it had, or its counted
+ *       tokens), since the upstream read the prompt;</li>
+ *   <li>a failed attempt, or one stopped by the caller, the deadline or a failure beside it: released.</li>
+ * </ul>
+ * Every event runs on one {@link SerialExecutor}, so the state below needs no lock.
+ *
+ * @param <C> the sink's call
+ */
+final class Run<C extends Sink.Call> {
+
+    private static final Logger LOG = Logger.getLogger("chatrouter");
+
+    /** How close to the deadline a timeout counts as the deadline's rather than the target's. */
+    static final Duration DEADLINE_MARGIN = Duration.ofMillis(20);
+
+    private final EngineContext context;
+    private final Prepared prepared;
+    private final Sink<C> sink;
+    private final FallbackSequence sequence;
+    private final SerialExecutor serial = new SerialExecutor(this::crashed);
+
+    // Touched on the serial executor only.
+    private final List<Leg<C>> running = new ArrayList<>(2);
+    private Leg<C> winner;
+    private boolean started;
+    private boolean over;
+    private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
+
+    Run(EngineContext context, Prepared prepared, Sink<C> sink) {
+        this.context = context;
+        this.prepared = prepared;
+        this.sink = sink;
+        this.sequence = new FallbackSequence(prepared.plan().candidates(), prepared.route().fallback(),
+                context.clock(), prepared.deadline(), context.random());
+    }
+
+    Prepared prepared() {
+        return prepared;
+    }
+
+    /** Runs {@code event} on the serial executor, then lets the sink deliver. */
+    void execute(Runnable event) {
+        serial.execute(() -> {
+            event.run();
+            sink.afterEvent();
+        });
+    }
+
+    /** Starts the first attempt (once) and the deadline timer. */
+    void start() {
+        execute(() -> {
+            if (started || over) {
+                return;
+            }
+            started = true;
+            Instant deadline = prepared.deadline();
+            if (deadline != null) {
+                deadlineTimer = context.scheduler().schedule(Duration.between(context.clock().instant(), deadline),
+                        () -> execute(this::deadlinePassed));
+            }
+            launch(sequence.first(), false);
+        });
+    }
+
+    /** The caller gave up: every attempt stops. */
+    void cancel(String why) {
+        execute(() -> {
+            if (over) {
+                return;
+            }
+            over = true;
+            deadlineTimer.cancel();
+            stopRunning(why, false);
+            sink.cancelled(report(0));
+        });
+    }
+
+    /** The winner, once an attempt showed content. */
+    Leg<C> winner() {
+        return winner;
+    }
+
+    private void launch(FallbackSequence.Step step, boolean hedged) {
+        if (step.delay().isZero()) {
+            begin(step, hedged);
+        } else {
+            context.scheduler().schedule(step.delay(), () -> execute(() -> begin(step, hedged)));
+        }
+    }
+
+    private void begin(FallbackSequence.Step step, boolean hedged) {
+        if (over) {
+            return;
+        }
+        Admission admission = Admission.of(context.cooldowns(), prepared, step.target());
+        if (admission instanceof Admission.Refused refused) {
+            if (!running.isEmpty()) {
+                // a hedge the request's budget has no room for: the attempt under way goes on alone
+                sequence.drop(step, refused.error().code().wireName());
+                return;
+            }
+            end(refused.error(), true);
+            return;
+        }
+        if (admission instanceof Admission.Skipped skipped) {
+            FallbackSequence.Step next = sequence.skip(step, skipped.reason());
+            if (next != null) {
+                begin(next, hedged);
+            } else if (running.isEmpty()) {
+                end(sequence.failure(), true);
+            }
+            return;
+        }
+        Admission.Admitted admitted = (Admission.Admitted) admission;
+        Leg<C> leg = new Leg<>(step, hedged, admitted.lease(), admitted.reservation(), context.clock().instant());
+        running.add(leg);
+        Duration hedgeAfter = prepared.route().hedgeAfter();
+        if (!hedgeAfter.isZero() && !hedged) {
+            leg.hedgeTimer = context.scheduler().schedule(hedgeAfter, () -> execute(() -> hedge(leg)));
+        }
+        try {
+            leg.call = sink.start(leg, this);
+        } catch (RuntimeException e) {
+            leg.call = null;
+            execute(() -> failed(leg, e));
+        }
+    }
+
+    /** The hedge timer of {@code alone} fired: start the next candidate beside it if it has shown nothing. */
+    private void hedge(Leg<C> alone) {
+        if (over || winner != null || alone.over || running.size() != 1) {
+            return;
+        }
+        FallbackSequence.Step step = sequence.hedge();
+        if (step != null) {
+            begin(step, true);
+        }
+    }
+
+    /** {@code leg} showed content: the first to do so wins, and the attempts beside it stop. */
+    void content(Leg<C> leg) {
+        if (over || leg.over || winner != null) {
+            return;
+        }
+        winner = leg;
+        leg.firstToken = elapsed(leg);
+        leg.hedgeTimer.cancel();
+        context.latency().observe(leg.target().id(), leg.firstToken.toMillis());
+        context.served().served(prepared.stickyKey(), leg.target().id());
+        running.remove(leg);
+        stopRunning("cancelled: " + leg.target().id() + " answered first", true);
+        running.add(leg);
+        sink.committed(leg, prepared.report(leg.target(), sequence, 0,
+                leg.attempt(null, 200, null, leg.firstToken)));
+    }
+
+    /** {@code leg}'s call ended well (having reported its usage, if any, to the leg). */
+    void completed(Leg<C> leg) {
+        if (over || leg.over) {
+            return;
+        }
+        content(leg);
+        leg.over = true;
+        leg.hedgeTimer.cancel();
+        running.remove(leg);
+        leg.lease.succeeded();
+        Usage usage = leg.charge(prepared.shape().estimatedInputTokens());
+        double cost = settle(leg, usage);
+        sequence.record(leg.attempt(null, 200, null, elapsed(leg)));
+        over = true;
+        deadlineTimer.cancel();
+        sink.succeeded(leg, usage, cost, report(cost));
+    }
+
+    /** {@code leg}'s call failed. */
+    void failed(Leg<C> leg, Throwable error) {
+        if (over || leg.over) {
+            return;
+        }
+        leg.over = true;
+        leg.hedgeTimer.cancel();
+        running.remove(leg);
+        ProviderException failure = asProviderException(Stages.unwrap(error));
+        settleFailure(leg, failure);
+        sequence.record(leg.attempt(failure.kind(), failure.status(), failure.getMessage(), elapsed(leg)));
+        if (leg == winner) {
+            double cost = settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+            end(ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR,
+                            "the stream failed after content was sent: " + failure.getMessage())
+                    .failureKind(failure.kind()).upstream(failure.status(), failure.upstreamType().orElse(null),
+                            failure.upstreamCode().orElse(null)).attempts(sequence.attempts()).cause(failure).build(),
+                    false, cost);
+            return;
+        }
+        release(leg);
+        if (!running.isEmpty()) {
+            if (prepared.route().fallback().on().contains(failure.kind())) {
+                return; // the attempt beside it may still answer
+            }
+            stopRunning("cancelled: " + leg.target().id() + " failed with " + failure.kind().wireName(), false);
+        }
+        FallbackSequence.Step next = sequence.next(failure, leg.target());
+        if (next == null) {
+            end(sequence.failure(), true);
+        } else {
+            launch(next, false);
+        }
+    }
+
+    private void deadlinePassed() {
+        if (over) {
+            return;
+        }
+        double cost = 0;
+        for (Leg<C> leg : List.copyOf(running)) {
+            stop(leg);
+            leg.lease.released();
+            if (leg == winner) {
+                cost = settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+            } else {
+                release(leg);
+            }
+            sequence.record(leg.attempt(FailureKind.TIMEOUT, 0, "the request's deadline passed", elapsed(leg)));
+        }
+        running.clear();
+        end(sequence.timeout(), true, cost);
+    }
+
+    private void end(ChatRouterException error, boolean now) {
+        end(error, now, 0);
+    }
+
+    /** Ends the request with {@code error}, stopping what still runs. */
+    private void end(ChatRouterException error, boolean now, double cost) {
+        if (over) {
+            return;
+        }
+        over = true;
+        deadlineTimer.cancel();
+        stopRunning("cancelled: the request failed", false);
+        sink.failed(error.withRequest(prepared.requestId(), prepared.type()), report(cost), now);
+    }
+
+    /**
+     * Stops every attempt under way, recording each as cancelled with {@code why}. The winner is settled to what it
+     * delivered; the others are charged what they used when {@code lostToAnother}, else released.
+     */
+    private void stopRunning(String why, boolean lostToAnother) {
+        for (Leg<C> leg : List.copyOf(running)) {
+            stop(leg);
+            if (leg == winner) {
+                leg.lease.succeeded(); // it produced content: the target works
+                settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+            } else {
+                leg.lease.released();
+                if (lostToAnother) {
+                    Usage answered = leg.call == null ? null : leg.call.answeredUsage();
+                    leg.reported(answered);
+                    settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                } else {
+                    release(leg);
+                }
+            }
+            sequence.record(leg.attempt(null, 0, why, elapsed(leg)));
+        }
+        running.clear();
+    }
+
+    private void stop(Leg<C> leg) {
+        leg.over = true;
+        leg.hedgeTimer.cancel();
+        if (leg.call != null) {
+            leg.call.cancel();
+        }
+    }
+
+    private double settle(Leg<C> leg, Usage usage) {
+        if (leg.reservation == null) {
+            return 0;
+        }
+        double cost = prepared.accounting().settle(leg.reservation, leg.target().model(), usage);
+        leg.reservation = null;
+        return cost;
+    }
+
+    private void release(Leg<C> leg) {
+        if (leg.reservation != null) {
+            prepared.accounting().release(leg.reservation);
+            leg.reservation = null;
+        }
+    }
+
+    /**
+     * Feeds a failed attempt to its target's cooldown. A timeout that came when the request's deadline had (all but)
+     * passed is the deadline's doing, not the target's: it is neutral. The margin covers the millisecond rounding of
+     * the attempt's time budget and timer lateness.
+     */
+    private void settleFailure(Leg<C> leg, ProviderException failure) {
+        Instant deadline = prepared.deadline();
+        if (failure.kind() == FailureKind.TIMEOUT && deadline != null
+                && !context.clock().instant().plus(DEADLINE_MARGIN).isBefore(deadline)) {
+            leg.lease.released();
+        } else {
+            leg.lease.failed(failure.kind());
+        }
+    }
+
+    private RoutingReport report(double cost) {
+        return prepared.report(winner == null ? null : winner.target(), sequence, cost, null);
+    }
+
+    private Duration elapsed(Leg<C> leg) {
+        return Duration.between(leg.start, context.clock().instant());
+    }
+
+    /**
+     * A bug in an event (the engine's, a sink's, a plugin's or the subscriber's): the request ends as an internal
+     * error, even when it had ended otherwise (the sink ignores an outcome after the first). The winner is charged
+ * what it delivered; the other attempts' claims are let go.
+     */
+    private void crashed(Throwable bug) {
+        LOG.log(Level.SEVERE, "request " + prepared.requestId() + " failed with an internal error", bug);
+        over = true;
+        deadlineTimer.cancel();
+        for (Leg<C> leg : running) {
+            try {
+                stop(leg);
+            } catch (RuntimeException ignored) {
+                // letting go of the claims matters more
+            }
+            leg.lease.released();
+            if (leg == winner) {
+                settle(leg, leg.charge(prepared.shape().estimatedInputTokens())); // its content was delivered
+            } else {
+                release(leg);
+            }
+        }
+        running.clear();
+        try {
+            sink.failed(ChatRouterException.internal(bug).withRequest(prepared.requestId(), prepared.type()), null,
+                    true);
+        } catch (RuntimeException again) {
+            LOG.log(Level.SEVERE, "request " + prepared.requestId() + " could not be told of its internal error",
+                    again);
+        }
+    }
+
+    /** A provider failure as the fallback logic sees it; anything else a plugin throws counts as a server error. */
+    static ProviderException asProviderException(Throwable error) {
+        if (error instanceof ProviderException pe) {
+            return pe;
+        }
+        return new ProviderException(FailureKind.SERVER, "provider failed: " + error, error);
+    }
+}
