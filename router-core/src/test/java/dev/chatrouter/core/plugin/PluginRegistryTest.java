@@ -25,7 +25,7 @@ class PluginRegistryTest {
     @Test
     void describesThePlugins() {
         PluginRegistry registry = PluginRegistry.discover(getClass().getClassLoader(),
-                List.of(new Stub("openai", Set.of()), new Stub("mock", Set.of("fail", "fail_first"))));
+                List.of(new Stub("openai", Set.of()), new Stub("mock", Set.of("fail", "fail_first"))), List.of());
         assertThat(registry.types()).contains("mock", "openai");
         assertThat(registry.hasType("mock")).isTrue();
         assertThat(registry.hasType("gemini")).isFalse();
@@ -38,7 +38,7 @@ class PluginRegistryTest {
     @Test
     void duplicateTypeIsReportedWithBothClasses() {
         ConfigurationException e = catchThrowableOfType(ConfigurationException.class, () -> PluginRegistry.discover(
-                getClass().getClassLoader(), List.of(new Stub("openai", Set.of()), new Other())));
+                getClass().getClassLoader(), List.of(new Stub("openai", Set.of()), new Other()), List.of()));
         assertThat(e.getMessage()).contains("'openai'").contains(Stub.class.getName()).contains(Other.class.getName());
     }
 
@@ -50,7 +50,7 @@ class PluginRegistryTest {
         Files.writeString(services.resolve(ProviderFactory.class.getName()), "com.example.MissingFactory\n");
         try (URLClassLoader loader = new URLClassLoader(new URL[]{dir.toUri().toURL()}, getClass().getClassLoader())) {
             ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
-                    () -> PluginRegistry.discover(loader, List.of()));
+                    () -> PluginRegistry.discover(loader, List.of(), List.of()));
             assertThat(e.getMessage()).contains("com.example.MissingFactory");
         }
     }
