@@ -30,9 +30,9 @@ public interface RoutingPolicy {
      *
      * @param candidates the eligible targets in the pool's listed order; unmodifiable
      * @param shape      what is known of the request's size
-     * @return the same candidates, each exactly once, in the order to try them. Anything else makes the router
-     *         throw an {@link IllegalStateException} naming the policy; that, like any exception the policy throws,
-     *         fails the request before any target is tried
+     * @return the same candidates, each exactly once, in the order to try them. Anything else makes
+     *         {@code ChatRouter.chat} or {@code stream} throw an {@link IllegalStateException} naming the policy,
+     *         before any target is tried; an exception {@code order} throws reaches the caller the same way
      */
     List<Candidate> order(List<Candidate> candidates, Shape shape);
 
