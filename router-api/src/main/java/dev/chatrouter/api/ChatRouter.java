@@ -12,6 +12,7 @@ import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
+import dev.chatrouter.api.spi.RoutingPolicy;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -93,7 +94,7 @@ public interface ChatRouter extends AutoCloseable {
 
     /**
      * Builds a {@link ChatRouter} from a configuration file, from code, or both (code adds to the file).
-     * Provider plugins are found with {@link ServiceLoader}; more can be added here.
+     * Provider plugins and routing policies are found with {@link ServiceLoader}; more can be added here.
      */
     final class Builder {
         private Path configFile;
@@ -106,6 +107,7 @@ public interface ChatRouter extends AutoCloseable {
         private final List<RateLimitConfig> rateLimits = new ArrayList<>();
         private final List<ProviderFactory> factories = new ArrayList<>();
         private final List<RequestClassifier.Plugin> classifierPlugins = new ArrayList<>();
+        private final List<RoutingPolicy.Factory> policyFactories = new ArrayList<>();
         private final Map<Class<?>, Object> services = new LinkedHashMap<>();
         private Clock clock = Clock.systemUTC();
         private Map<String, String> environment = System.getenv();
@@ -210,6 +212,17 @@ public interface ChatRouter extends AutoCloseable {
         }
 
         /**
+         * Adds a routing policy beside the built-in ones ({@code priority}, {@code cost}, {@code latency},
+         * {@code weighted}) and those {@link ServiceLoader} finds: pools may then name it in {@code policy:}.
+         * Use {@link RoutingPolicy.Factory#of(RoutingPolicy)} for a policy that needs nothing from the router.
+         * A name claimed twice fails {@link #build()} with a {@link ConfigurationException}.
+         */
+        public Builder routingPolicy(RoutingPolicy.Factory factory) {
+            policyFactories.add(Objects.requireNonNull(factory, "factory"));
+            return this;
+        }
+
+        /**
          * Hands the router a shared service: pass {@code io.vertx.core.Vertx.class} and your instance to have the
          * router and its plugins use your event loop (the router then does not close it); pass
          * {@link dev.chatrouter.api.spi.BudgetStore} to keep budgets somewhere other than in memory.
@@ -246,7 +259,7 @@ public interface ChatRouter extends AutoCloseable {
                     new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits),
                     classification != null,
                     cache != null,
-                    factories, classifierPlugins, services, clock, environment));
+                    factories, classifierPlugins, policyFactories, services, clock, environment));
         }
     }
 }

@@ -24,6 +24,7 @@ import dev.chatrouter.api.spi.EmbeddingCall;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.api.spi.RoutingPolicy;
 import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.budget.RateLimits;
 import dev.chatrouter.core.cache.ChunkAssembler;
@@ -41,6 +42,7 @@ import dev.chatrouter.core.route.Plan;
 import dev.chatrouter.core.route.Planner;
 import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.route.RouteTable;
+import dev.chatrouter.core.route.RoutingPolicies;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
 
@@ -276,10 +278,10 @@ final class DefaultChatRouter implements ChatRouter {
         String user = context.user() != null ? context.user() : requestUser;
         rateLimits.acquire(context, user, shape.estimatedInputTokens() + shape.requestedOutputTokens());
         String poolName = Planner.poolName(route, type);
-        String policyOverride = null;
+        RoutingPolicy policyOverride = null;
         if (type != RequestType.EMBEDDING && route.pools().containsKey("flash") && budgets.softLimited(context, user)) {
             poolName = "flash";
-            policyOverride = "cost";
+            policyOverride = RoutingPolicies.cost();
         }
         if (poolName == null) {
             throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()

@@ -15,6 +15,7 @@ import dev.chatrouter.api.spi.ProviderLimits;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
+import dev.chatrouter.api.spi.RoutingPolicy;
 import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.budget.InMemoryBudgetStore;
 import dev.chatrouter.core.budget.RateLimits;
@@ -41,10 +42,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.DoubleSupplier;
 
 /**
- * Builds the default router: finds the plugins, loads and validates the configuration, creates the providers on
- * a shared Vert.x instance (the embedder's, or one the router owns and closes), and wires the routing tables.
+ * Builds the default router: finds the plugins and routing policies, loads and validates the configuration,
+ * creates the policies, then the providers on a shared Vert.x instance (the embedder's, or one the router owns and
+ * closes), and wires the routing tables.
  * Registered for {@link java.util.ServiceLoader} so that {@link ChatRouter#builder()} finds it.
  */
 public final class DefaultRouterImplementation implements RouterImplementation {
@@ -53,7 +56,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
     public ChatRouter create(Settings settings) {
         ClassLoader loader = Optional.ofNullable(Thread.currentThread().getContextClassLoader())
                 .orElse(DefaultRouterImplementation.class.getClassLoader());
-        PluginRegistry plugins = PluginRegistry.discover(loader, settings.factories());
+        PluginRegistry plugins = PluginRegistry.discover(loader, settings.factories(), settings.policyFactories());
         String source = settings.configFile() == null ? "builder" : settings.configFile().toString();
         RouterConfig config;
         RouterConfig code = settings.config();
@@ -86,6 +89,10 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         services.put(Vertx.class, vertx);
         ProviderContext context = new Context(settings.clock(), services);
 
+        DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
+        Map<String, RoutingPolicy> policies = plugins.createPolicies(new RoutingPolicy.Context(settings.clock(),
+                random));
+
         List<Provider> created = new ArrayList<>();
         Map<String, Target> targets = new LinkedHashMap<>();
         try {
@@ -117,7 +124,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         Cooldowns cooldowns = new Cooldowns(settings.clock(), targets.keySet());
         RouteTable routes = new RouteTable(config.routes(), config.defaultRoute(),
                 settings.clock().instant().getEpochSecond());
-        Planner planner = new Planner(targets, latency, () -> ThreadLocalRandom.current().nextDouble());
+        Planner planner = new Planner(targets, latency, policies);
         Runnable onClose = ownsVertx ? shared::close : () -> { };
         CacheConfig cache = settings.cacheSet() ? code.cache() : config.cache();
         StickyPrefixes sticky = cache.stickyPrefix().enabled()
@@ -131,8 +138,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                cooldowns, created, settings.clock(), scheduler, () -> ThreadLocalRandom.current().nextDouble(),
-                onClose);
+                cooldowns, created, settings.clock(), scheduler, random, onClose);
     }
 
     private static long nanos(Clock clock) {

@@ -7,7 +7,8 @@ import java.util.Objects;
 /**
  * For one route and one request type: the candidate targets and the policy that orders them.
  *
- * @param policy  {@code priority}, {@code cost}, {@code latency} or {@code weighted}
+ * @param policy  the name of the {@link dev.chatrouter.api.spi.RoutingPolicy} that orders it: {@code priority},
+ *                {@code cost}, {@code latency}, {@code weighted}, or one a plugin adds
  * @param targets the candidates, in listed order
  */
 public record PoolConfig(String policy, List<PoolTarget> targets) {

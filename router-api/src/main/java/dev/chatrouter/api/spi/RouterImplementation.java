@@ -30,17 +30,19 @@ public interface RouterImplementation {
      * @param cacheSet    whether the code set the caches (then they override the file's)
      * @param factories   plugins given in code, beside those ServiceLoader finds
      * @param classifierPlugins classifier plugins given in code, applied after those ServiceLoader finds
+     * @param policyFactories routing policies given in code, beside the built-in ones and those ServiceLoader finds
      * @param services    shared services by type
      * @param clock       the clock
      * @param environment where {@code ${VAR}} is looked up
      */
     record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
                     List<ProviderFactory> factories,
-                    List<RequestClassifier.Plugin> classifierPlugins, Map<Class<?>, Object> services, Clock clock,
-                    Map<String, String> environment) {
+                    List<RequestClassifier.Plugin> classifierPlugins, List<RoutingPolicy.Factory> policyFactories,
+                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment) {
         public Settings {
             factories = List.copyOf(factories);
             classifierPlugins = List.copyOf(classifierPlugins);
+            policyFactories = List.copyOf(policyFactories);
             services = Map.copyOf(services);
             environment = Map.copyOf(environment);
         }

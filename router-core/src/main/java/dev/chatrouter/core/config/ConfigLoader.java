@@ -37,8 +37,8 @@ import java.util.Set;
  *       {@code capabilities}; an empty model entry takes every default.</li>
  *   <li>{@code routes}: by intent id, each with {@code match}, {@code base_type} ({@code flash} or {@code pro},
  *       default {@code pro}), {@code pools} (required; keyed by request type or {@code *}; each with
- *       {@code policy}, default {@code priority}, and {@code targets}, each {@code provider/model} or
- *       <code>{ target: provider/model, weight: N }</code>), {@code fallback} (each key defaults as in
+ *       {@code policy}, the name of an installed routing policy, default {@code priority}, and {@code targets},
+ *       each {@code provider/model} or <code>{ target: provider/model, weight: N }</code>), {@code fallback} (each key defaults as in
  *       {@link dev.chatrouter.api.config.FallbackConfig#DEFAULTS}) and {@code hedge_after_ms} (default 0).</li>
  *   <li>{@code default_route}: the id of a route.</li>
  *   <li>{@code server}: accepted and <em>ignored here</em>: the HTTP module ({@code router-vertx-http}) reads
@@ -144,11 +144,12 @@ public final class ConfigLoader {
      * Checks what a whole configuration must satisfy, wherever it came from: at least one provider and one route;
      * provider ids without {@code /}; plugin types that an installed plugin provides, with only the option keys
      * it declares; positive timeouts and non-negative limits and sizes; pools keyed by a request type or
-     * {@code *}, with a known policy and targets naming a defined provider and one of its models, each once; no
-     * match id (not a glob) that is another route's id or match id; and a defined {@code default_route}. Paths
-     * are written as in a file ({@code routes.di.pools.code.targets[1]}).
+     * {@code *}, with an installed routing policy and targets naming a defined provider and one of its models,
+     * each once; no match id (not a glob) that is another route's id or match id; and a defined
+     * {@code default_route}. Paths are written as in a file ({@code routes.di.pools.code.targets[1]}).
      *
      * @param sourceName what messages call the configuration: the file name, or {@code builder}
+     * @param plugins    the installed plugins and routing policies
      * @throws ConfigurationException at the first problem found
      */
     public static void validate(RouterConfig config, String sourceName, PluginCatalog plugins) {

@@ -22,12 +22,11 @@ import java.util.stream.Collectors;
 /**
  * The checks a whole configuration must pass, whether it came from a file or from code: at least one provider
  * and one route, known plugin types and option keys, targets naming configured providers and models, known pool
- * types and policies, match ids that no two routes claim, and a defined default route. Paths use the file's keys,
+ * types and installed routing policies, match ids that no two routes claim, and a defined default route. Paths use the file's keys,
  * so that a builder's configuration is reported as the equivalent file would be.
  */
 final class ConfigValidator {
 
-    static final List<String> POLICIES = List.of("priority", "cost", "latency", "weighted");
     static final List<String> POOL_TYPES;
 
     static {
@@ -174,9 +173,9 @@ final class ConfigValidator {
                     + String.join(", ", POOL_TYPES));
         }
         String policyPath = ConfigNode.child(path, "policy");
-        if (!POLICIES.contains(pool.policy())) {
-            throw error(policyPath, "unknown policy " + shown(policyPath, pool.policy()) + "; expected one of: "
-                    + String.join(", ", POLICIES));
+        if (!plugins.policies().contains(pool.policy())) {
+            throw error(policyPath, "unknown policy " + shown(policyPath, pool.policy()) + "; expected one of the"
+                    + " installed policies: " + String.join(", ", plugins.policies()));
         }
         Map<String, Integer> seen = new HashMap<>();
         String targets = ConfigNode.child(path, "targets");

@@ -3,8 +3,9 @@ package dev.chatrouter.core.config;
 import java.util.Set;
 
 /**
- * What the configuration loader needs to know about the installed provider plugins: which {@code type:} values
- * exist, and which plugin-specific keys a provider entry of each type may carry. The router's is
+ * What the configuration loader needs to know about the installed plugins: which {@code type:} values exist,
+ * which plugin-specific keys a provider entry of each type may carry, and which routing policies a pool's
+ * {@code policy:} may name. The router's is
  * {@link dev.chatrouter.core.plugin.PluginRegistry}.
  */
 public interface PluginCatalog {
@@ -20,4 +21,10 @@ public interface PluginCatalog {
 
     /** Every type provided, for error messages that list what is available. */
     Set<String> types();
+
+    /**
+     * The names of the installed routing policies, built-in and added, in the order error messages list them
+     * (the built-in ones first).
+     */
+    Set<String> policies();
 }

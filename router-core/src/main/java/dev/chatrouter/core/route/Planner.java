@@ -7,37 +7,46 @@ import dev.chatrouter.api.config.PoolTarget;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
-import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.RoutingPolicy;
 
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.function.DoubleSupplier;
 
 /**
- * Picks the pool for a route and request type, drops the targets that cannot serve the request, and orders the
- * rest by the pool's policy: {@code priority} (listed order), {@code cost} (cheapest estimated cost first),
- * {@code latency} (lowest decaying average first, unmeasured targets first so they get measured) or
- * {@code weighted} (random in proportion to weight, without replacement).
+ * Picks the pool for a route and request type, drops the targets that cannot serve the request, and has the
+ * pool's {@link RoutingPolicy} order the rest (see {@link RoutingPolicies} for the built-in ones).
  */
 public final class Planner {
 
-    /** The output size assumed for cost ordering when the caller set no limit. */
-    static final long EXPECTED_OUTPUT_TOKENS = 256;
+    /** The output size the {@code cost} policy assumes when the caller set no limit. */
+    static final long EXPECTED_OUTPUT_TOKENS = CostPolicy.EXPECTED_OUTPUT_TOKENS;
 
     private final Map<String, Target> targets;
     private final LatencyTracker latency;
-    private final DoubleSupplier random;
+    private final Map<String, RoutingPolicy> policies;
 
     /**
+     * @param targets  every configured target by {@code provider/model}
+     * @param policies the installed policies by name; every pool's {@code policy} must be one of them
+     */
+    public Planner(Map<String, Target> targets, LatencyTracker latency, Map<String, RoutingPolicy> policies) {
+        this.targets = Map.copyOf(targets);
+        this.latency = latency;
+        this.policies = Map.copyOf(policies);
+    }
+
+    /**
+     * A planner with the built-in policies only.
+     *
      * @param targets every configured target by {@code provider/model}
      * @param random  uniform draws in [0, 1) for the weighted policy
      */
     public Planner(Map<String, Target> targets, LatencyTracker latency, DoubleSupplier random) {
-        this.targets = Map.copyOf(targets);
-        this.latency = latency;
-        this.random = random;
+        this(targets, latency, RoutingPolicies.builtIn(random));
     }
 
     /** The pool a request of this type uses on this route: its own, else {@code *}, else none. */
@@ -58,11 +67,13 @@ public final class Planner {
      *
      * @param policyOverride a policy to use instead of the pool's (under a soft budget: {@code cost}), or null
      * @param filter         further reasons to drop a target (budgets, caps, cooldowns): a reason, or null to keep
+     * @throws IllegalStateException if the pool names a policy that is not installed (configuration validation
+     *                               rules that out), or the policy's order is not a reordering of the candidates
      */
-    public Plan plan(RouteConfig route, String poolName, RequestShape shape, String policyOverride,
+    public Plan plan(RouteConfig route, String poolName, RequestShape shape, RoutingPolicy policyOverride,
                      java.util.function.Function<Target, String> filter) {
         PoolConfig pool = route.pools().get(poolName);
-        String policy = policyOverride != null ? policyOverride : pool.policy();
+        RoutingPolicy policy = policyOverride != null ? policyOverride : policy(pool.policy());
         List<Target> eligible = new ArrayList<>(pool.targets().size());
         List<Double> weights = new ArrayList<>(pool.targets().size());
         List<DroppedTarget> dropped = new ArrayList<>(0);
@@ -79,7 +90,16 @@ public final class Planner {
                 weights.add(entry.weight());
             }
         }
-        return new Plan(poolName, policy, order(policy, eligible, weights, shape), dropped);
+        return new Plan(poolName, policy.name(), order(policy, eligible, weights, shape), dropped);
+    }
+
+    private RoutingPolicy policy(String name) {
+        RoutingPolicy policy = policies.get(name);
+        if (policy == null) {
+            throw new IllegalStateException("no routing policy named '" + name + "' is installed; installed: "
+                    + String.join(", ", policies.keySet()));
+        }
+        return policy;
     }
 
     static String dropReason(ModelSpec model, RequestShape shape) {
@@ -95,61 +115,55 @@ public final class Planner {
         return null;
     }
 
-    private List<Target> order(String policy, List<Target> eligible, List<Double> weights, RequestShape shape) {
+    /** The eligible targets in the policy's order; fewer than two are not handed to the policy. */
+    private List<Target> order(RoutingPolicy policy, List<Target> eligible, List<Double> weights,
+                               RequestShape shape) {
         if (eligible.size() < 2) {
             return eligible;
         }
-        switch (policy) {
-            case "cost" -> eligible.sort(Comparator.comparingDouble(t -> estimatedCost(t.model(), shape)));
-            case "latency" -> eligible.sort(Comparator.comparingDouble(t -> {
-                double avg = latency.averageMillis(t.id());
-                return Double.isNaN(avg) ? -1 : avg;
-            }));
-            case "weighted" -> {
-                return weightedOrder(eligible, weights);
-            }
-            default -> {
-                // priority: the listed order
-            }
+        List<RoutingPolicy.Candidate> candidates = new ArrayList<>(eligible.size());
+        for (int i = 0; i < eligible.size(); i++) {
+            Target target = eligible.get(i);
+            double average = latency.averageMillis(target.id());
+            candidates.add(new RoutingPolicy.Candidate(target.id(), target.providerId(), target.model(),
+                    weights.get(i), Double.isNaN(average) ? OptionalDouble.empty() : OptionalDouble.of(average)));
         }
-        return eligible;
+        List<RoutingPolicy.Candidate> ordered = policy.order(Collections.unmodifiableList(candidates),
+                policyShape(shape));
+        return targetsIn(policy, ordered, candidates, eligible);
     }
 
-    /**
-     * Estimated cost in USD: the estimated input at the input price, except that a target with
-     * {@code prompt_cache} is expected to read the prompt up to its last {@code cache_control} breakpoint at its
-     * cached-input price; plus the requested output (or {@value #EXPECTED_OUTPUT_TOKENS} tokens) at the output
-     * price.
-     */
+    private static RoutingPolicy.Shape policyShape(RequestShape shape) {
+        return new RoutingPolicy.Shape(shape.estimatedInputTokens(), shape.requestedOutputTokens(),
+                shape.cacheableInputTokens(), shape.needs().contains(Capability.STREAMING));
+    }
+
+    /** Maps the policy's order back to targets, checking that it holds every candidate once. */
+    private static List<Target> targetsIn(RoutingPolicy policy, List<RoutingPolicy.Candidate> ordered,
+                                          List<RoutingPolicy.Candidate> candidates, List<Target> eligible) {
+        boolean valid = ordered != null && ordered.size() == candidates.size();
+        List<Target> result = new ArrayList<>(eligible.size());
+        boolean[] taken = new boolean[candidates.size()];
+        for (int i = 0; valid && i < ordered.size(); i++) {
+            int index = candidates.indexOf(ordered.get(i));
+            valid = index >= 0 && !taken[index];
+            if (valid) {
+                taken[index] = true;
+                result.add(eligible.get(index));
+            }
+        }
+        if (!valid) {
+            throw new IllegalStateException("routing policy '" + policy.name() + "' ("
+                    + policy.getClass().getName() + ") must return each of its candidates "
+                    + candidates.stream().map(RoutingPolicy.Candidate::target).toList()
+                    + " exactly once, but returned " + (ordered == null ? "null"
+                    : ordered.stream().map(c -> c == null ? "null" : c.target()).toList()));
+        }
+        return result;
+    }
+
+    /** The {@code cost} policy's estimate in USD for this model and request. */
     static double estimatedCost(ModelSpec model, RequestShape shape) {
-        Price price = model.price();
-        long output = shape.requestedOutputTokens() > 0 ? shape.requestedOutputTokens() : EXPECTED_OUTPUT_TOKENS;
-        long cached = model.has(Capability.PROMPT_CACHE) ? shape.cacheableInputTokens() : 0;
-        long uncached = shape.estimatedInputTokens() - cached;
-        return (uncached * price.input() + cached * price.cachedInput() + output * price.output()) / 1_000_000.0;
-    }
-
-    private List<Target> weightedOrder(List<Target> eligible, List<Double> weights) {
-        List<Target> remaining = new ArrayList<>(eligible);
-        List<Double> remainingWeights = new ArrayList<>(weights);
-        List<Target> ordered = new ArrayList<>(eligible.size());
-        while (!remaining.isEmpty()) {
-            double total = 0;
-            for (double w : remainingWeights) {
-                total += w;
-            }
-            double draw = random.getAsDouble() * total;
-            int pick = remaining.size() - 1;
-            for (int i = 0; i < remaining.size(); i++) {
-                draw -= remainingWeights.get(i);
-                if (draw < 0) {
-                    pick = i;
-                    break;
-                }
-            }
-            ordered.add(remaining.remove(pick));
-            remainingWeights.remove(pick);
-        }
-        return ordered;
+        return CostPolicy.estimatedCost(model, policyShape(shape));
     }
 }

@@ -1,9 +1,16 @@
 package dev.chatrouter.core.config;
 
+import dev.chatrouter.api.spi.RoutingPolicy;
+import dev.chatrouter.core.route.RoutingPolicies;
+
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** The plugins the tests pretend are installed: openai, anthropic, and mock with its options. */
+/**
+ * The plugins the tests pretend are installed: openai, anthropic, and mock with its options; and the built-in
+ * routing policies.
+ */
 final class FakePlugins implements PluginCatalog {
 
     static final FakePlugins INSTANCE = new FakePlugins();
@@ -26,5 +33,12 @@ final class FakePlugins implements PluginCatalog {
     @Override
     public Set<String> types() {
         return OPTIONS.keySet();
+    }
+
+    @Override
+    public Set<String> policies() {
+        Set<String> names = new LinkedHashSet<>();
+        RoutingPolicies.builtIns().stream().map(RoutingPolicy.Factory::name).forEach(names::add);
+        return names;
     }
 }
