@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Idle streams (SPEC 13): opens N streaming requests through chatrouter-server.jar with a 512 MB heap against a
-# loopback upstream that sends one chunk per stream and then idles; prints the heap used after a full GC.
+# Idle streams (docs/benchmarks.md#idle-streams): opens N streaming requests through chatrouter-server.jar with a
+# 512 MB heap against a loopback upstream that sends one chunk per stream and then idles; prints the heap used
+# after a full GC.
 # Usage (from the project root, after `mvn -B -ntp -DskipTests package`): router-bench/idle-streams/run.sh [N=9000]
 set -u
 here=$(cd "$(dirname "$0")" && pwd)

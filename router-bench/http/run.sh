@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Side-by-side HTTP load benchmark on loopback: the mock upstream directly, through nginx (one plain proxy hop:
+# the floor any gateway pays), through Portkey's Node gateway, and through ChatRouter's HTTP server, with the
+# same wrk load, in one run. Prints requests/s and latency percentiles for each, then ChatRouter's ratios.
+# Stops everything it started. Every address is on loopback.
+#
+# Usage: router-bench/http/run.sh [DURATION]      DURATION: how long each server is measured (wrk -d, default 10s)
+#        Build the server jar first, from the project root: mvn -B -ntp -DskipTests package
+#        The script finds its files and the jar from its own folder, so it runs from any directory.
+# Env:   CONNS (32) connections; THREADS (2, never more than CONNS) wrk threads
+#        STREAM=1 Server-Sent Events instead of JSON answers; MOCK_DELAY_MS (0) the upstream's added latency
+#        WARMUP (30s) each server is loaded this long before it is measured: the JVM's JIT needs it
+#        COLD=1 also measures ChatRouter's first DURATION after its start, before any warm-up, as 'chatrouter-cold'
+#        SKIP_PORTKEY=1 leaves Portkey out (else it is installed with npm into BENCH_DIR on the first run)
+#        SKIP_NGINX=1 leaves nginx out (it is also left out when it is not installed and cannot be)
+#        CHATROUTER_CMD the command that starts ChatRouter on 127.0.0.1:8080 with chatrouter-bench.yaml
+#                       (default: java -jar router-vertx-http/target/chatrouter-server.jar --config ...)
+#        BENCH_DIR (/tmp/chatrouter-bench) where logs, nginx's files and Portkey's install go
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+dur=${1:-10s}; conns=${CONNS:-32}; threads=${THREADS:-2}; warm=${WARMUP:-30s}
+[ "$threads" -gt "$conns" ] && threads=$conns    # wrk refuses fewer connections than threads
+work=${BENCH_DIR:-/tmp/chatrouter-bench}; mkdir -p "$work"
+jar="$root/router-vertx-http/target/chatrouter-server.jar"
+cmd=${CHATROUTER_CMD:-java -jar $jar --config $here/chatrouter-bench.yaml}
+if [ -z "${CHATROUTER_CMD:-}" ] && [ ! -f "$jar" ]; then
+  echo "no $jar: build it first (cd $root && mvn -B -ntp -DskipTests package)"; exit 2
+fi
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+  [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
+  wait 2>/dev/null
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { apt-get update -qq >/dev/null && apt-get install -y -qq wrk >/dev/null; } || { echo "wrk is needed (apt-get install wrk)"; exit 2; }
+if [ -z "${SKIP_NGINX:-}" ] && ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  { apt-get update -qq >/dev/null && apt-get install -y -qq nginx-light >/dev/null 2>&1; } || SKIP_NGINX=1
+  [ -n "${SKIP_NGINX:-}" ] && echo "# nginx is not installed and could not be: its row is left out"
+fi
+if [ -z "${SKIP_PORTKEY:-}" ] && [ ! -d "$work/portkey/node_modules/@portkey-ai/gateway" ]; then
+  mkdir -p "$work/portkey" && cp "$here/portkey/package.json" "$here/portkey/bind-loopback.mjs" "$work/portkey/"
+  (cd "$work/portkey" && npm install --no-audit --no-fund --loglevel=error >/dev/null) || { echo "npm install of the Portkey gateway failed (SKIP_PORTKEY=1 leaves it out)"; exit 2; }
+fi
+
+listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() { for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.2; done; echo "nothing listens on port $1"; return 1; }
+ports="9999 8080"
+[ -z "${SKIP_NGINX:-}" ] && ports="$ports 9998"
+[ -z "${SKIP_PORTKEY:-}" ] && ports="$ports 8787"
+for port in $ports; do
+  if listening "$port"; then echo "port $port is already in use: stop what listens there first"; exit 2; fi
+done
+
+MOCK_PORT=9999 node "$here/mock-openai.mjs" >"$work/mock.log" 2>&1 & pids+=($!)
+wait_port 9999 || exit 1
+if [ -z "${SKIP_NGINX:-}" ]; then
+  mkdir -p "$work/nginx"
+  sed "s|@WORK@|$work/nginx|g" "$here/nginx.conf" >"$work/nginx/nginx.conf"
+  "$(command -v nginx || echo /usr/sbin/nginx)" -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>"$work/nginx/start.log" || { cat "$work/nginx/start.log"; exit 1; }
+  wait_port 9998 || exit 1
+fi
+if [ -z "${SKIP_PORTKEY:-}" ]; then
+  (cd "$work/portkey" && PORT=8787 NODE_ENV=production exec node --import ./bind-loopback.mjs \
+      node_modules/@portkey-ai/gateway/build/start-server.js --port=8787 --headless) >"$work/portkey.log" 2>&1 & pids+=($!)
+  wait_port 8787 || exit 1
+fi
+$cmd >"$work/chatrouter.log" 2>&1 & pids+=($!)
+wait_port 8080 || { tail -20 "$work/chatrouter.log"; exit 1; }
+
+# chat-post.lua ends with one line: RESULT rps=N p50_us=N p90_us=N p99_us=N errors=N non2xx=N
+measure() { # name url duration [env...]
+  local name=$1 url=$2 d=$3; shift 3
+  env "$@" wrk -t"$threads" -c"$conns" -d"$d" -s "$here/chat-post.lua" "$url" >"$work/wrk-$name.log" 2>&1
+  local line; line=$(grep '^RESULT' "$work/wrk-$name.log")
+  if [ -z "$line" ]; then
+    printf '%-15s %s\n' "$name" "no result (see $work/wrk-$name.log)"
+  else
+    printf '%-15s %s\n' "$name" "${line#RESULT }"
+  fi
+  eval "r_${name//-/_}='$line'"
+}
+load() { # name url [env...]: warm up, then measure
+  local name=$1 url=$2; shift 2
+  env "$@" wrk -t"$threads" -c"$conns" -d"$warm" -s "$here/chat-post.lua" "$url" >/dev/null 2>&1
+  measure "$name" "$url" "$dur" "$@"
+}
+r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_portkey=''; r_chatrouter=''
+echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0}, upstream delay ${MOCK_DELAY_MS:-0} ms"
+[ -n "${COLD:-}" ] && measure chatrouter-cold http://127.0.0.1:8080/v1/chat/completions "$dur"
+load direct http://127.0.0.1:9999/v1/chat/completions
+[ -z "${SKIP_NGINX:-}" ] && load nginx http://127.0.0.1:9998/v1/chat/completions
+[ -z "${SKIP_PORTKEY:-}" ] && load portkey http://127.0.0.1:8787/v1/chat/completions PORTKEY=1
+load chatrouter http://127.0.0.1:8080/v1/chat/completions
+
+val() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+ratio() { # label a b: a / b, when both were measured
+  [ -n "$2" ] && [ -n "$3" ] && awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { if (b > 0) printf "%s: %.2f\n", l, a / b }'
+}
+echo "# summary"
+for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_portkey" "$r_chatrouter"; do
+  [ -z "$row" ] && continue
+  if [ "$(val "$row" errors)" != 0 ] || [ "$(val "$row" non2xx)" != 0 ]; then
+    echo "warning: a row has socket errors or non-2xx answers; its figures are not comparable: $row"
+  fi
+done
+cr=$(val "$r_chatrouter" rps)
+[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx throughput" "$cr" "$(val "$r_nginx" rps)"
+[ -z "${SKIP_PORTKEY:-}" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
+if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
+  direct=$(val "$r_direct" p50_us); crp=$(val "$r_chatrouter" p50_us)
+  echo "chatrouter added p50 over direct: $((crp - direct)) us ($crp vs $direct us)"
+  if [ -n "$r_nginx" ]; then
+    ngp=$(val "$r_nginx" p50_us)
+    echo "nginx added p50 over direct: $((ngp - direct)) us ($ngp vs $direct us)"
+    awk -v c="$((crp - direct))" -v n="$((ngp - direct))" \
+      'BEGIN { if (n > 0) printf "chatrouter/nginx added p50: %.2f\n", c / n; else print "chatrouter/nginx added p50: n/a (nginx added nothing measurable)" }'
+  fi
+fi
+if [ -n "$r_chatrouter_cold" ] && [ -n "$r_chatrouter" ]; then
+  ratio "chatrouter-cold/chatrouter throughput" "$(val "$r_chatrouter_cold" rps)" "$cr"
+  echo "chatrouter-cold p99: $(val "$r_chatrouter_cold" p99_us) us (warm: $(val "$r_chatrouter" p99_us) us)"
+fi
