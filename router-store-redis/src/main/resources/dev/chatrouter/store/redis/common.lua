@@ -7,6 +7,11 @@
 -- Amounts are decimal strings: Lua numbers are doubles, so arithmetic on them stays in Redis (HINCRBY),
 -- and limits are compared on 9-digit halves, exactly.
 
+-- every script reads TIME before writing: Redis before 7 needs effects replication switched on for that
+if redis.replicate_commands then
+  redis.replicate_commands()
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
