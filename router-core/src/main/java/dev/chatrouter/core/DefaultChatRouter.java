@@ -109,7 +109,7 @@ final class DefaultChatRouter implements ChatRouter {
     public CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context) {
         Prepared prepared;
         try {
-            requireMessages(request);
+            RequestValidator.check(request);
             prepared = prepare(request.model(), context, request, request.user(), RequestShape.of(request.isStream()
                     ? request.toBuilder().stream(null).build() : request));
         } catch (CacheHit hit) {
@@ -134,7 +134,7 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public ChatStream stream(ChatRequest request, RequestContext context) {
         try {
-            requireMessages(request);
+            RequestValidator.check(request);
             ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
             return new RoutedStream(this, streamed, prepare(request.model(), context, streamed, request.user(),
                     RequestShape.of(streamed)), null);
@@ -172,9 +172,7 @@ final class DefaultChatRouter implements ChatRouter {
     public CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context) {
         Prepared prepared;
         try {
-            if (request.input().isEmpty()) {
-                throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "input", "input must not be empty");
-            }
+            RequestValidator.check(request);
             long chars = 0;
             for (String text : request.input()) {
                 chars += text.length();
@@ -222,13 +220,6 @@ final class DefaultChatRouter implements ChatRouter {
                 }
             }
             onClose.run();
-        }
-    }
-
-    private static void requireMessages(ChatRequest request) {
-        if (request.messages().isEmpty()) {
-            throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "messages",
-                    "messages must hold at least one message");
         }
     }
 
