@@ -48,9 +48,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -284,11 +282,7 @@ final class DefaultChatRouter implements ChatRouter {
             }
         }
         if (plan.candidates().isEmpty()) {
-            Map<String, String> why = new LinkedHashMap<>();
-            plan.dropped().forEach(d -> why.put(d.target(), d.reason()));
-            throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "no target of route '" + route.id()
-                            + "' (pool '" + poolName + "') can serve this request: " + why)
-                    .metadata("dropped", why).build();
+            throw planner.noTarget(route, plan, shape);
         }
         Instant deadline = context.deadline();
         if (deadline != null && !clock.instant().isBefore(deadline)) {
