@@ -13,6 +13,12 @@ public enum Effort {
         return wireName;
     }
 
+    /** The {@link #wireName()}, so that reports, attempts and logs print what headers and configuration say. */
+    @Override
+    public String toString() {
+        return wireName;
+    }
+
     /**
      * Parses a {@link #wireName()}.
      *

@@ -11,6 +11,11 @@ public enum ErrorCode {
     MISSING_PARAMETER("missing_parameter"),
     /** A field has the wrong type or value; {@link ChatRouterException#param()} names it. */
     INVALID_PARAMETER("invalid_parameter"),
+    /**
+     * The prompt plus the requested output fits no target's context window: the request must be shortened (as
+     * OpenAI answers it). {@link ChatRouterException#param()} is {@code messages} (or {@code input}).
+     */
+    CONTEXT_LENGTH_EXCEEDED("context_length_exceeded"),
     /** The caller's key is missing or unknown. */
     INVALID_API_KEY("invalid_api_key"),
     /** A hard budget would be exceeded. */

@@ -49,9 +49,7 @@ import dev.chatrouter.core.route.Target;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -111,7 +109,10 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context) {
         Preparation preparation = prepare(request.model(), context, request, request.user(),
-                () -> RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request));
+                () -> {
+                    RequestValidator.check(request);
+                    return RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request);
+                });
         if (preparation instanceof Preparation.Failed failed) {
             return CompletableFuture.failedFuture(failed.error());
         }
@@ -140,7 +141,10 @@ final class DefaultChatRouter implements ChatRouter {
         boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());
         Preparation preparation = prepare(request.model(), context, streamed, request.user(),
-                () -> RequestShape.of(streamed));
+                () -> {
+                    RequestValidator.check(request);
+                    return RequestShape.of(streamed);
+                });
         if (preparation instanceof Preparation.Failed failed) {
             return AttemptEngine.failedStream(failed.error());
         }
@@ -159,9 +163,7 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context) {
         Preparation preparation = prepare(request.model(), context, null, request.user(), () -> {
-            if (request.input().isEmpty()) {
-                throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "input", "input must not be empty");
-            }
+            RequestValidator.check(request);
             long chars = 0;
             for (String text : request.input()) {
                 chars += text.length();
@@ -299,11 +301,7 @@ final class DefaultChatRouter implements ChatRouter {
             }
         }
         if (plan.candidates().isEmpty()) {
-            Map<String, String> why = new LinkedHashMap<>();
-            plan.dropped().forEach(d -> why.put(d.target(), d.reason()));
-            throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "no target of route '" + route.id()
-                            + "' (pool '" + poolName + "') can serve this request: " + why)
-                    .metadata("dropped", why).build();
+            throw planner.noTarget(route, plan, shape);
         }
         Instant deadline = context.deadline();
         if (deadline != null && !clock.instant().isBefore(deadline)) {

@@ -53,7 +53,7 @@ final class HttpErrors {
 
     static int status(ChatRouterException e) {
         return switch (e.code()) {
-            case INVALID_JSON, MISSING_PARAMETER, INVALID_PARAMETER, UNSUPPORTED -> 400;
+            case INVALID_JSON, MISSING_PARAMETER, INVALID_PARAMETER, CONTEXT_LENGTH_EXCEEDED, UNSUPPORTED -> 400;
             case INVALID_API_KEY -> 401;
             case SPEND_LIMIT_EXCEEDED -> 402;
             case MODEL_NOT_ALLOWED -> 403;

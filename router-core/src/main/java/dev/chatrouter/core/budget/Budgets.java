@@ -9,15 +9,19 @@ import dev.chatrouter.api.spi.BudgetStore;
 import dev.chatrouter.api.spi.BudgetStore.Counter;
 import dev.chatrouter.api.spi.BudgetStore.Unit;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
- * Budgets (SPEC section 8): before an attempt, the worst-case cost and tokens are reserved on every budget that
+ * Budgets (docs/configuration.md): before an attempt, the worst-case cost and tokens are reserved on every budget that
  * applies; after it, the reservation is settled to the actual usage, or released on failure. Each counter's
  * check-and-reserve is atomic in the {@link BudgetStore}, so concurrent requests can never spend past a hard
  * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic.
@@ -48,14 +52,44 @@ public final class Budgets {
     }
 
     /**
-     * A reservation for one attempt; {@link #refusedBy()} says which budget refused it, when one did.
+     * A reservation for one attempt; {@link #refusal()} says which budget refused it, when one did.
      *
-     * @param refusedBy the concrete scope and window that refused (such as {@code key:team-a/day}), or null
-     * @param refusesRequest whether that budget refuses the request (key, user, tag, global) or only the target
+     * @param held    what is reserved, on which counters
+     * @param refusal the budget that refused, or null when granted
      */
-    public record Reservation(List<Held> held, String refusedBy, boolean refusesRequest) {
+    public record Reservation(List<Held> held, Refusal refusal) {
         public boolean granted() {
-            return refusedBy == null;
+            return refusal == null;
+        }
+
+        /** The concrete scope and window that refused (such as {@code key:team-a/day}), or null. */
+        public String refusedBy() {
+            return refusal == null ? null : refusal.scope() + "/" + refusal.window();
+        }
+
+        /** Whether the budget that refused refuses the request (key, user, tag, global) or only the target. */
+        public boolean refusesRequest() {
+            return refusal != null && refusal.refusesRequest();
+        }
+    }
+
+    /**
+     * Why a budget refused a reservation, in the budget's unit (pico-dollars or tokens).
+     *
+     * @param scope          the concrete scope, such as {@code key:alice}
+     * @param window         the window's wire name
+     * @param unit           what the figures count
+     * @param limit          the budget's limit
+     * @param asked          what the attempt asked to reserve
+     * @param spent          settled spend in the window
+     * @param inFlight       reserved by requests in flight
+     * @param refusesRequest whether the budget refuses the request (key, user, tag, global) or only the target
+     */
+    public record Refusal(String scope, String window, Unit unit, long limit, long asked, long spent, long inFlight,
+                          boolean refusesRequest) {
+        /** What is left of the limit. */
+        public long remaining() {
+            return Math.max(0, limit - spent - inFlight);
         }
     }
 
@@ -85,11 +119,9 @@ public final class Budgets {
             for (String value : values) {
                 String concrete = value.equals("global") ? "global" : scope.kind() + ":" + value;
                 String window = budget.window().wireName();
-                applied.add(new Applied(budget, concrete,
-                        budget.limitUsd() != null || budget.softLimitUsd() != null
-                                ? new Counter(concrete, window, start, Unit.PICO_USD) : null,
-                        budget.limitTokens() != null ? new Counter(concrete, window, start, Unit.TOKENS) : null,
-                        scope.refusesRequest()));
+                // both units are counted whichever the budget limits, so spend queries report both
+                applied.add(new Applied(budget, concrete, new Counter(concrete, window, start, Unit.PICO_USD),
+                        new Counter(concrete, window, start, Unit.TOKENS), scope.refusesRequest()));
             }
         }
         return applied;
@@ -107,31 +139,32 @@ public final class Budgets {
                                long tokens) {
         List<Applied> applied = applicable(context, user, provider, target);
         if (applied.isEmpty()) {
-            return new Reservation(List.of(), null, false);
+            return new Reservation(List.of(), null);
         }
         List<Held> held = new ArrayList<>(applied.size() * 2);
         for (Applied a : applied) {
             Double limitUsd = a.config().limitUsd();
-            if (limitUsd != null) {
-                if (!store.reserve(a.usd(), picos, Math.round(limitUsd * PICOS))) {
-                    release(held);
-                    return new Reservation(List.of(), a.scope() + "/" + a.usd().window(), a.refusesRequest());
-                }
-                held.add(new Held(a.usd(), picos));
-            } else if (a.usd() != null) {
-                // a soft limit only: count the spend, never refuse
-                store.reserve(a.usd(), picos, Long.MAX_VALUE);
-                held.add(new Held(a.usd(), picos));
+            Refusal refusal = take(a, a.usd(), picos, limitUsd == null ? null : Math.round(limitUsd * PICOS), held);
+            if (refusal == null) {
+                refusal = take(a, a.tokens(), tokens, a.config().limitTokens(), held);
             }
-            if (a.tokens() != null) {
-                if (!store.reserve(a.tokens(), tokens, a.config().limitTokens())) {
-                    release(held);
-                    return new Reservation(List.of(), a.scope() + "/" + a.tokens().window(), a.refusesRequest());
-                }
-                held.add(new Held(a.tokens(), tokens));
+            if (refusal != null) {
+                release(held);
+                return new Reservation(List.of(), refusal);
             }
         }
-        return new Reservation(held, null, false);
+        return new Reservation(held, null);
+    }
+
+    /** Reserves on one counter (without a limit, only counts); the refusal when the limit would be exceeded. */
+    private Refusal take(Applied a, Counter counter, long amount, Long limit, List<Held> held) {
+        if (store.reserve(counter, amount, limit == null ? Long.MAX_VALUE : limit)) {
+            held.add(new Held(counter, amount));
+            return null;
+        }
+        BudgetStore.State state = store.state(counter);
+        return new Refusal(a.scope(), counter.window(), counter.unit(), limit, amount, state.spent(),
+                state.reserved(), a.refusesRequest());
     }
 
     /** Turns a reservation into the actual spend. */
@@ -156,7 +189,7 @@ public final class Budgets {
     public boolean softLimited(RequestContext context, String user) {
         for (Applied a : applicable(context, user, null, null)) {
             Double soft = a.config().softLimitUsd();
-            if (soft != null && a.usd() != null) {
+            if (soft != null) {
                 BudgetStore.State state = store.state(a.usd());
                 if (state.spent() + state.reserved() >= Math.round(soft * PICOS)) {
                     return true;
@@ -178,7 +211,7 @@ public final class Budgets {
                     return "budget_exhausted:" + a.scope() + "/" + a.usd().window();
                 }
             }
-            if (a.tokens() != null) {
+            if (a.config().limitTokens() != null) {
                 BudgetStore.State s = store.state(a.tokens());
                 if (s.spent() + s.reserved() + tokens > a.config().limitTokens()) {
                     return "budget_exhausted:" + a.scope() + "/" + a.tokens().window();
@@ -188,14 +221,55 @@ public final class Budgets {
         return null;
     }
 
-    /** The error for a request a key, user, tag or global budget refuses. */
-    public static ChatRouterException refused(Reservation reservation) {
-        String[] parts = reservation.refusedBy().split("/");
-        String window = parts[parts.length - 1];
-        String scope = reservation.refusedBy().substring(0, reservation.refusedBy().length() - window.length() - 1);
-        return ChatRouterException.builder(ErrorCode.SPEND_LIMIT_EXCEEDED, "budget " + scope + " for this " + window
-                        + " would be exceeded by this request")
-                .metadata("scope", scope).metadata("window", window).build();
+    /**
+     * The error for a request a key, user, tag or global budget refuses: the budget, what the request reserves and
+     * why, what is spent and what is left; the metadata carries {@code scope}, {@code window}, {@code unit}
+     * ({@code usd} or {@code tokens}) and, in that unit, {@code limit}, {@code reserved} (by this request),
+     * {@code spent} and {@code remaining}.
+     *
+     * @param why what the reservation is made of, for the message: {@code input ~6 tokens, ...}
+     */
+    public static ChatRouterException refused(Reservation reservation, String why) {
+        Refusal r = reservation.refusal();
+        String message = "budget " + r.scope() + " (" + r.window() + ", limit " + amount(r.unit(), r.limit())
+                + ") would be exceeded: this request reserves up to " + amount(r.unit(), r.asked()) + " (" + why
+                + "), " + amount(r.unit(), r.spent()) + " spent, "
+                + (r.inFlight() > 0 ? amount(r.unit(), r.inFlight()) + " reserved by requests in flight, " : "")
+                + amount(r.unit(), r.remaining()) + " left";
+        return ChatRouterException.builder(ErrorCode.SPEND_LIMIT_EXCEEDED, message)
+                .metadata("scope", r.scope()).metadata("window", r.window())
+                .metadata("unit", r.unit() == Unit.PICO_USD ? "usd" : "tokens")
+                .metadata("limit", figure(r.unit(), r.limit())).metadata("reserved", figure(r.unit(), r.asked()))
+                .metadata("spent", figure(r.unit(), r.spent()))
+                .metadata("remaining", figure(r.unit(), r.remaining())).build();
+    }
+
+    private static Object figure(Unit unit, long value) {
+        return unit == Unit.PICO_USD ? (Object) usd(value) : (Object) value;
+    }
+
+    private static final BigDecimal CENT = new BigDecimal("0.01");
+
+    /** An amount for a message: dollars to the cent, or to three significant digits below a cent; tokens grouped. */
+    private static String amount(Unit unit, long value) {
+        if (unit == Unit.TOKENS) {
+            return String.format(Locale.ROOT, "%,d tokens", value);
+        }
+        BigDecimal dollars = BigDecimal.valueOf(value, 12);
+        if (value == 0 || dollars.compareTo(CENT) >= 0) {
+            dollars = dollars.setScale(2, RoundingMode.HALF_UP);
+        } else {
+            dollars = dollars.round(new MathContext(3, RoundingMode.HALF_UP)).stripTrailingZeros();
+        }
+        return "$" + dollars.toPlainString();
+    }
+
+    /**
+     * Pico-dollars as dollars: the double nearest the exact decimal amount, so that 22,000,000 picos is
+     * {@code 2.2E-5} and not a neighbour of it. Sums and differences are taken in picos, before converting.
+     */
+    public static double usd(long picos) {
+        return BigDecimal.valueOf(picos, 12).doubleValue();
     }
 
     /** Spend against every budget in its current window. */
@@ -226,8 +300,8 @@ public final class Budgets {
                 Double limitUsd = budget.limitUsd();
                 Long limitTokens = budget.limitTokens();
                 out.put(concrete + "/" + window, new BudgetStatus(concrete, window, limitUsd, budget.softLimitUsd(),
-                        usd.spent() / PICOS, usd.reserved() / PICOS,
-                        limitUsd == null ? null : Math.max(0, limitUsd - (usd.spent() + usd.reserved()) / PICOS),
+                        usd(usd.spent()), usd(usd.reserved()), limitUsd == null ? null
+                                : usd(Math.max(0, Math.round(limitUsd * PICOS) - usd.spent() - usd.reserved())),
                         limitTokens, tok.spent(), tok.reserved(),
                         limitTokens == null ? null : Math.max(0, limitTokens - tok.spent() - tok.reserved()),
                         budget.window().next(start)));

@@ -67,9 +67,35 @@ public final class Accounting {
             return new Start.Granted(reservation);
         }
         if (reservation.refusesRequest()) {
-            throw Budgets.refused(reservation);
+            throw Budgets.refused(reservation, reserving(target));
         }
         return new Start.Skip("budget_exhausted:" + reservation.refusedBy());
+    }
+
+    /**
+     * What a reservation at a target is made of, for a refusal: {@code input ~6 tokens, reserved as 12, + up to 1,000
+     * output tokens, the model's max_output_tokens, at a/m prices; set max_tokens to reserve less}.
+     */
+    String reserving(Target target) {
+        ModelSpec model = target.model();
+        String bound;
+        String hint;
+        if (shape.requestedOutputTokens() > 0) {
+            bound = "its max_tokens";
+            hint = "lower max_tokens to reserve less";
+        } else {
+            bound = model.maxOutputTokens() > 0 ? "the model's max_output_tokens"
+                    : model.contextWindow() > 0 ? "the rest of the model's context window"
+                    : "the default for a model without max_output_tokens";
+            hint = "set max_tokens to reserve less";
+        }
+        return "input ~" + count(shape.estimatedInputTokens()) + " tokens, reserved as " + count(worstInput())
+                + ", + up to " + count(worstOutput(model)) + " output tokens, " + bound + ", at " + target.id()
+                + " prices; " + hint;
+    }
+
+    private static String count(long tokens) {
+        return String.format(java.util.Locale.ROOT, "%,d", tokens);
     }
 
     /** Why a target's own budget or caps rule it out now (for planning), or null. */
@@ -88,7 +114,7 @@ public final class Accounting {
     double settle(Budgets.Reservation reservation, ModelSpec model, Usage usage) {
         long picos = Costs.picos(model.price(), usage);
         budgets.settle(reservation, picos, usage.promptTokens() + usage.completionTokens());
-        return picos / Budgets.PICOS;
+        return Budgets.usd(picos);
     }
 
     void release(Budgets.Reservation reservation) {

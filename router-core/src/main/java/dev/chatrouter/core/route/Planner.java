@@ -1,6 +1,8 @@
 package dev.chatrouter.core.route;
 
+import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.DroppedTarget;
+import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.PoolTarget;
@@ -11,7 +13,9 @@ import dev.chatrouter.api.spi.RoutingPolicy;
 
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.function.DoubleSupplier;
@@ -102,6 +106,54 @@ public final class Planner {
         return policy;
     }
 
+    /**
+     * The error for a plan with no candidates. When every target was dropped because the estimated input plus the
+     * requested output exceeds its context window, the request itself is too long: {@code context_length_exceeded}
+     * on {@code messages} (or {@code input}), naming the estimate and the largest window, which no retry can
+     * change. Otherwise {@code no_target_available}, naming why each target was dropped.
+     */
+    public ChatRouterException noTarget(RouteConfig route, Plan plan, RequestShape shape) {
+        Map<String, String> why = new LinkedHashMap<>();
+        long largestWindow = 0;
+        boolean allTooLong = !plan.dropped().isEmpty();
+        for (DroppedTarget d : plan.dropped()) {
+            why.put(d.target(), d.reason());
+            if (CONTEXT_WINDOW.equals(d.reason())) {
+                largestWindow = Math.max(largestWindow, targets.get(d.target()).model().contextWindow());
+            } else {
+                allTooLong = false;
+            }
+        }
+        if (!allTooLong) {
+            return ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "no target of route '" + route.id()
+                    + "' (pool '" + plan.pool() + "') can serve this request: " + why).metadata("dropped", why).build();
+        }
+        boolean embedding = shape.needs().contains(Capability.EMBEDDINGS);
+        long input = shape.estimatedInputTokens();
+        long output = shape.requestedOutputTokens();
+        String size = (embedding ? "the input is" : "the messages are") + " about " + count(input)
+                + " tokens (estimated)";
+        if (output > 0) {
+            size += " and the output limit (max_tokens) asks for up to " + count(output) + " output tokens, "
+                    + count(input + output) + " in all";
+        }
+        String hint = output > 0 && input <= largestWindow ? "lower max_tokens or shorten the request"
+                : "shorten the request";
+        return ChatRouterException.builder(ErrorCode.CONTEXT_LENGTH_EXCEEDED, size + ": more than the largest"
+                        + " context window of route '" + route.id() + "' allows (" + count(largestWindow)
+                        + " tokens); " + hint)
+                .param(embedding ? "input" : "messages")
+                .metadata("estimated_input_tokens", input).metadata("requested_output_tokens", output)
+                .metadata("largest_context_window", largestWindow).metadata("dropped", why).build();
+    }
+
+    private static String count(long tokens) {
+        return String.format(Locale.ROOT, "%,d", tokens);
+    }
+
+    /** The drop reason of a target whose context window the request does not fit. */
+    static final String CONTEXT_WINDOW = "context_window";
+
     static String dropReason(ModelSpec model, RequestShape shape) {
         for (Capability need : shape.needs()) {
             if (!model.has(need)) {
@@ -110,7 +162,7 @@ public final class Planner {
         }
         if (model.contextWindow() > 0
                 && shape.estimatedInputTokens() + shape.requestedOutputTokens() > model.contextWindow()) {
-            return "context_window";
+            return CONTEXT_WINDOW;
         }
         return null;
     }

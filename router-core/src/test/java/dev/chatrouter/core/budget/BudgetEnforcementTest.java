@@ -166,6 +166,62 @@ class BudgetEnforcementTest {
         router.chat(hello(), RequestContext.empty().withUser("bob")).toCompletableFuture().join();
     }
 
+    /**
+     * A refusal says what the request reserves and why (the estimated input, the output bound and whose prices),
+     * what is spent and what is left; the metadata carries the same figures.
+     */
+    @Test
+    void refusalSaysWhatWasReservedAndWhatIsLeft() {
+        router = builder().budget(BudgetConfig.usd("key:alice", Window.DAY, 0.001)).build();
+        ChatRequest unbounded = ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build();
+
+        ChatRouterException e = refusal(org.assertj.core.api.Assertions.catchThrowable(() ->
+                router.chat(unbounded, RequestContext.empty().withKey("alice")).toCompletableFuture().join()));
+
+        // 6 input tokens estimated, reserved twice over, + the model's 1,000 output tokens: 12 x $1/M + 1,000 x $2/M
+        assertThat(e.getMessage()).isEqualTo("budget key:alice (day, limit $0.001) would be exceeded: this request"
+                + " reserves up to $0.00201 (input ~6 tokens, reserved as 12, + up to 1,000 output tokens, the"
+                + " model's max_output_tokens, at a/m prices; set max_tokens to reserve less), $0.00 spent,"
+                + " $0.001 left");
+        assertThat(e.metadata()).containsEntry("scope", "key:alice").containsEntry("window", "day")
+                .containsEntry("unit", "usd").containsEntry("limit", 0.001).containsEntry("reserved", 0.002012)
+                .containsEntry("spent", 0.0).containsEntry("remaining", 0.001);
+    }
+
+    /** A token budget's refusal counts in tokens, and with max_tokens set says that it bounds the output. */
+    @Test
+    void tokenRefusalCountsTokens() {
+        router = builder().budget(BudgetConfig.tokens("global", Window.DAY, 30)).build();
+        router.chat(hello()).toCompletableFuture().join(); // 15 tokens
+
+        ChatRouterException e = refusal(org.assertj.core.api.Assertions.catchThrowable(() ->
+                router.chat(hello()).toCompletableFuture().join()));
+
+        assertThat(e.getMessage()).isEqualTo("budget global (day, limit 30 tokens) would be exceeded: this request"
+                + " reserves up to 17 tokens (input ~6 tokens, reserved as 12, + up to 5 output tokens, its"
+                + " max_tokens, at a/m prices; lower max_tokens to reserve less), 15 tokens spent, 15 tokens left");
+        assertThat(e.metadata()).containsEntry("unit", "tokens").containsEntry("limit", 30L)
+                .containsEntry("reserved", 17L).containsEntry("spent", 15L).containsEntry("remaining", 15L);
+    }
+
+    /** Every budget counts both dollars and tokens, whichever it limits; dollar figures carry no binary noise. */
+    @Test
+    void spendCountsTokensAndDollarsForEveryBudget() {
+        router = builder().budget(BudgetConfig.usd("key:*", Window.DAY, 0.2))
+                .budget(BudgetConfig.tokens("global", Window.DAY, 1_000)).build();
+        router.chat(hello(), RequestContext.empty().withKey("alice")).toCompletableFuture().join();
+
+        BudgetStatus key = status("key:alice");
+        assertThat(key.spentTokens()).isEqualTo(15);
+        assertThat(key.reservedTokens()).isZero();
+        assertThat(key.spentUsd()).isEqualTo(0.00002);
+        assertThat(key.remainingUsd()).isEqualTo(0.19998); // not 0.19998000000000002
+        BudgetStatus global = status("global");
+        assertThat(global.spentTokens()).isEqualTo(15);
+        assertThat(global.remainingTokens()).isEqualTo(985);
+        assertThat(global.spentUsd()).isEqualTo(0.00002);
+    }
+
     /** The window rolls over at the calendar boundary in UTC. */
     @Test
     void windowRollsOverUnderTheInjectedClock() {

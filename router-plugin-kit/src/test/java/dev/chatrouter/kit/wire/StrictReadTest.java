@@ -83,6 +83,8 @@ class StrictReadTest {
             "temperature":"hot"                                     | temperature       | expected a number, found the string "hot"
             "top_p":true                                            | top_p             | expected a number, found true
             "max_tokens":1.5                                        | max_tokens        | expected an integer, found the number 1.5
+            "max_tokens":"ten"                                      | max_tokens        | expected an integer, found the string "ten"
+            "top_logprobs":"5"                                      | top_logprobs      | expected an integer, found the string "5"
             "max_tokens":4294967296                                 | max_tokens        | expected an integer of at most 32 bits
             "n":"2"                                                 | n                 | expected an integer
             "stream":"yes"                                          | stream            | expected a boolean
