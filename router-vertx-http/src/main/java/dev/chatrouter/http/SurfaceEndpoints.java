@@ -1,0 +1,100 @@
+package dev.chatrouter.http;
+
+import dev.chatrouter.api.ChatResult;
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.http.surface.AnthropicMessages;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+
+/**
+ * The client surfaces other than Chat Completions, under every base path: Anthropic Messages ({@code /messages},
+ * {@code /messages/count_tokens}). Each translates its request into the router's chat request, routes it with
+ * {@link ChatRouter#chat} or {@link ChatRouter#stream} as chat is routed (classification, routing, fallback,
+ * budgets and {@code X-DI-*} headers unchanged), and writes the answer, the stream and every error in its own
+ * shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
+ */
+final class SurfaceEndpoints {
+
+    private final ApiHandler handler;
+    private final ChatRouter router;
+    private final ServerSettings settings;
+
+    SurfaceEndpoints(ApiHandler handler, ChatRouter router, ServerSettings settings) {
+        this.handler = handler;
+        this.router = router;
+        this.settings = settings;
+    }
+
+    /** True for the endpoints (paths below a base path) served here. */
+    boolean serves(String endpoint) {
+        return switch (endpoint) {
+            case "/messages", "/messages/count_tokens" -> true;
+            default -> false;
+        };
+    }
+
+    void handle(HttpServerRequest request, String endpoint) {
+        Surface surface = endpoint.startsWith("/messages") ? Surface.ANTHROPIC : Surface.CHAT;
+        if (handler.draining.get()) {
+            ApiHandler.send(request.response(), surface.error(503, "shutting_down", "the server is shutting down"));
+            return;
+        }
+        if (request.method() != HttpMethod.POST) {
+            request.response().putHeader("allow", "POST");
+            ApiHandler.send(request.response(), surface.error(405, "method_not_allowed",
+                    request.method() + " is not allowed on " + request.path() + "; use POST"));
+            return;
+        }
+        ServerSettings.VirtualKey key = null;
+        if (!settings.keys().isEmpty()) {
+            String secret = secret(request, surface == Surface.ANTHROPIC);
+            key = secret == null ? null : handler.authenticateKey(secret);
+            if (key == null) {
+                ApiHandler.send(request.response(), surface.error(401, "invalid_api_key", secret == null
+                        ? "missing API key: send " + (surface == Surface.ANTHROPIC ? "x-api-key: <key> or " : "")
+                        + "Authorization: Bearer <key>" : "invalid API key"));
+                return;
+            }
+        }
+        ServerSettings.VirtualKey caller = key;
+        handler.readBody(request, surface, body -> {
+            RequestContext context = handler.requireContext(request, caller);
+            switch (endpoint) {
+                case "/messages" -> messages(request, body, context);
+                case "/messages/count_tokens" -> json(request,
+                        AnthropicMessages.writeTokenCount(router.estimateInputTokens(
+                                AnthropicMessages.readRequest(body, true))));
+                default -> throw new IllegalStateException("no surface for " + endpoint);
+            }
+        });
+    }
+
+    /** The presented key: {@code Authorization: Bearer}, or for Anthropic clients {@code x-api-key}. */
+    private static String secret(HttpServerRequest request, boolean apiKeyHeader) {
+        String authorization = request.getHeader("authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return authorization.substring(7).trim();
+        }
+        String apiKey = apiKeyHeader ? request.getHeader("x-api-key") : null;
+        return apiKey == null ? null : apiKey.trim();
+    }
+
+    private void messages(HttpServerRequest request, byte[] body, RequestContext context) {
+        long start = System.nanoTime();
+        ChatRequest chat = AnthropicMessages.readRequest(body, false);
+        Exchange exchange = handler.exchange(request, start, Surface.ANTHROPIC);
+        if (chat.isStream()) {
+            exchange.stream(router.stream(chat, context), AnthropicMessages.streamEncoder());
+        } else {
+            exchange.answer(router.chat(chat, context), ChatResult::report,
+                    result -> AnthropicMessages.writeResponse(result.response()));
+        }
+    }
+
+    private static void json(HttpServerRequest request, byte[] body) {
+        request.response().putHeader("content-type", "application/json").end(Buffer.buffer(body));
+    }
+}
