@@ -5,13 +5,14 @@ import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.http.surface.AnthropicMessages;
+import dev.chatrouter.http.surface.TextCompletions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
 /**
  * The client surfaces other than Chat Completions, under every base path: Anthropic Messages ({@code /messages},
- * {@code /messages/count_tokens}). Each translates its request into the router's chat request, routes it with
+ * {@code /messages/count_tokens}) and the legacy Completions ({@code /completions}). Each translates its request into the router's chat request, routes it with
  * {@link ChatRouter#chat} or {@link ChatRouter#stream} as chat is routed (classification, routing, fallback,
  * budgets and {@code X-DI-*} headers unchanged), and writes the answer, the stream and every error in its own
  * shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
@@ -31,7 +32,7 @@ final class SurfaceEndpoints {
     /** True for the endpoints (paths below a base path) served here. */
     boolean serves(String endpoint) {
         return switch (endpoint) {
-            case "/messages", "/messages/count_tokens" -> true;
+            case "/messages", "/messages/count_tokens", "/completions" -> true;
             default -> false;
         };
     }
@@ -67,6 +68,7 @@ final class SurfaceEndpoints {
                 case "/messages/count_tokens" -> json(request,
                         AnthropicMessages.writeTokenCount(router.estimateInputTokens(
                                 AnthropicMessages.readRequest(body, true))));
+                case "/completions" -> completions(request, body, context);
                 default -> throw new IllegalStateException("no surface for " + endpoint);
             }
         });
@@ -91,6 +93,18 @@ final class SurfaceEndpoints {
         } else {
             exchange.answer(router.chat(chat, context), ChatResult::report,
                     result -> AnthropicMessages.writeResponse(result.response()));
+        }
+    }
+
+    private void completions(HttpServerRequest request, byte[] body, RequestContext context) {
+        long start = System.nanoTime();
+        ChatRequest chat = TextCompletions.readRequest(body);
+        Exchange exchange = handler.exchange(request, start, Surface.CHAT);
+        if (chat.isStream()) {
+            exchange.stream(router.stream(chat, context), TextCompletions.streamEncoder());
+        } else {
+            exchange.answer(router.chat(chat, context), ChatResult::report,
+                    result -> TextCompletions.writeResponse(result.response()));
         }
     }
 
