@@ -58,7 +58,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         this.settings = settings;
         this.redactor = redactor;
         this.clock = clock;
-        this.surfaces = new SurfaceEndpoints(this, router, settings);
+        this.surfaces = new SurfaceEndpoints(this, router, settings, clock);
     }
 
     @Override

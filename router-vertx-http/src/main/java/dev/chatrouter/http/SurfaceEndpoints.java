@@ -5,14 +5,20 @@ import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.http.surface.AnthropicMessages;
+import dev.chatrouter.http.surface.OpenAiResponses;
+import dev.chatrouter.http.surface.ResponseStore;
 import dev.chatrouter.http.surface.TextCompletions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.time.Clock;
+
 /**
  * The client surfaces other than Chat Completions, under every base path: Anthropic Messages ({@code /messages},
- * {@code /messages/count_tokens}) and the legacy Completions ({@code /completions}). Each translates its request into the router's chat request, routes it with
+ * {@code /messages/count_tokens}), the legacy Completions ({@code /completions}) and Responses ({@code /responses},
+ * {@code /responses/input_tokens}, stored responses kept in a {@link ResponseStore} for
+ * {@code server.responses_ttl}). Each translates its request into the router's chat request, routes it with
  * {@link ChatRouter#chat} or {@link ChatRouter#stream} as chat is routed (classification, routing, fallback,
  * budgets and {@code X-DI-*} headers unchanged), and writes the answer, the stream and every error in its own
  * shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
@@ -22,17 +28,22 @@ final class SurfaceEndpoints {
     private final ApiHandler handler;
     private final ChatRouter router;
     private final ServerSettings settings;
+    private final ResponseStore store;
+    private final Clock clock;
 
-    SurfaceEndpoints(ApiHandler handler, ChatRouter router, ServerSettings settings) {
+    SurfaceEndpoints(ApiHandler handler, ChatRouter router, ServerSettings settings, Clock clock) {
         this.handler = handler;
         this.router = router;
         this.settings = settings;
+        this.clock = clock;
+        this.store = ResponseStore.inMemory(settings.responsesTtl(), settings.responsesMaxStored(), clock);
     }
 
     /** True for the endpoints (paths below a base path) served here. */
     boolean serves(String endpoint) {
         return switch (endpoint) {
-            case "/messages", "/messages/count_tokens", "/completions" -> true;
+            case "/messages", "/messages/count_tokens", "/completions", "/responses", "/responses/input_tokens" ->
+                    true;
             default -> false;
         };
     }
@@ -69,6 +80,9 @@ final class SurfaceEndpoints {
                         AnthropicMessages.writeTokenCount(router.estimateInputTokens(
                                 AnthropicMessages.readRequest(body, true))));
                 case "/completions" -> completions(request, body, context);
+                case "/responses" -> responses(request, body, context);
+                case "/responses/input_tokens" -> json(request, OpenAiResponses.writeTokenCount(
+                        router.estimateInputTokens(OpenAiResponses.readRequest(body, store, clock).chat())));
                 default -> throw new IllegalStateException("no surface for " + endpoint);
             }
         });
@@ -105,6 +119,29 @@ final class SurfaceEndpoints {
         } else {
             exchange.answer(router.chat(chat, context), ChatResult::report,
                     result -> TextCompletions.writeResponse(result.response()));
+        }
+    }
+
+    private void responses(HttpServerRequest request, byte[] body, RequestContext context) {
+        long start = System.nanoTime();
+        OpenAiResponses.Turn turn = OpenAiResponses.readRequest(body, store, clock);
+        if (!turn.droppedTools().isEmpty()) {
+            request.response().putHeader("x-di-dropped-tools", String.join(",", turn.droppedTools()));
+        }
+        Exchange exchange = handler.exchange(request, start, Surface.CHAT);
+        if (turn.chat().isStream()) {
+            exchange.stream(router.stream(turn.chat(), context), OpenAiResponses.streamEncoder(turn, answer -> {
+                if (turn.store()) {
+                    store.put(turn.id(), OpenAiResponses.stored(turn, answer));
+                }
+            }));
+        } else {
+            exchange.answer(router.chat(turn.chat(), context), ChatResult::report, result -> {
+                if (turn.store() && !result.response().choices().isEmpty()) {
+                    store.put(turn.id(), OpenAiResponses.stored(turn, result.response().choices().get(0).message()));
+                }
+                return OpenAiResponses.writeResponse(turn, result.response());
+            });
         }
     }
 
