@@ -65,6 +65,13 @@ public interface ChatRouter extends AutoCloseable {
         return embed(request, RequestContext.empty());
     }
 
+    /**
+     * The router's estimate of a request's input tokens: the same figure routing uses to check context windows,
+     * price candidates and classify long prompts. Local and cheap: no provider is called, nothing is reserved or
+     * counted against a budget. The estimate is described in {@code docs/architecture.md}.
+     */
+    long estimateInputTokens(ChatRequest request);
+
     /** The model ids clients may send: each route's intent and its {@code match} ids that are not globs. */
     List<ModelInfo> models();
 

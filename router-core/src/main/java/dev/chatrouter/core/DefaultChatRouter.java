@@ -183,6 +183,11 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     @Override
+    public long estimateInputTokens(ChatRequest request) {
+        return RequestShape.of(java.util.Objects.requireNonNull(request, "request")).estimatedInputTokens();
+    }
+
+    @Override
     public List<ModelInfo> models() {
         return routes.models();
     }

@@ -53,6 +53,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private final ServerSettings settings;
     private final Redactor redactor;
     private final Clock clock;
+    private final SurfaceEndpoints surfaces;
     final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
     final AtomicBoolean draining = new AtomicBoolean();
 
@@ -61,6 +62,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         this.settings = settings;
         this.redactor = redactor;
         this.clock = clock;
+        this.surfaces = new SurfaceEndpoints(this, router, settings, clock);
     }
 
     @Override
@@ -78,6 +80,10 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         String endpoint = endpoint(path);
         if (endpoint == null) {
             notFound(request);
+            return;
+        }
+        if (surfaces.serves(endpoint)) {
+            surfaces.handle(request, endpoint);
             return;
         }
         if (draining.get()) {
@@ -201,7 +207,12 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
-        byte[] presented = ServerSettings.sha256(authorization.substring(7).trim());
+        return authenticateKey(authorization.substring(7).trim());
+    }
+
+    /** The key a presented secret belongs to, compared in constant time; {@code null} when it is no key. */
+    ServerSettings.VirtualKey authenticateKey(String secret) {
+        byte[] presented = ServerSettings.sha256(secret);
         ServerSettings.VirtualKey found = null;
         for (ServerSettings.VirtualKey candidate : settings.keys().values()) {
             if (MessageDigest.isEqual(presented, candidate.sha256()) && found == null) {
@@ -212,7 +223,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     }
 
     /** The request context from headers; a malformed header answers 400 and returns {@code null}. */
-    private RequestContext requireContext(HttpServerRequest request, ServerSettings.VirtualKey key) {
+    RequestContext requireContext(HttpServerRequest request, ServerSettings.VirtualKey key) {
         RequestContext context = RequestContext.empty();
         if (key != null) {
             context = context.withKey(key.name()).withAllowedRoutes(key.routes());
@@ -256,6 +267,11 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      * told to continue only once its declared size fits.
      */
     private void readBody(HttpServerRequest request, java.util.function.Consumer<byte[]> then) {
+        readBody(request, Surface.CHAT, then);
+    }
+
+    /** Reads the body as {@link #readBody(HttpServerRequest, java.util.function.Consumer)}, errors in {@code surface}'s envelope. */
+    void readBody(HttpServerRequest request, Surface surface, java.util.function.Consumer<byte[]> then) {
         long max = settings.maxBodyBytes();
         long declared = -1;
         String length = request.getHeader("content-length");
@@ -266,7 +282,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 // the HTTP codec refuses it before this runs
             }
             if (declared > max) {
-                tooLarge(request);
+                tooLarge(request, surface);
                 return;
             }
         }
@@ -283,7 +299,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             }
             if (body.length() + (long) chunk.length() > max) {
                 refused.set(true);
-                tooLarge(request);
+                tooLarge(request, surface);
                 return;
             }
             body.appendBuffer(chunk);
@@ -294,11 +310,11 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 try {
                     then.accept(body.getBytes());
                 } catch (ChatRouterException e) {
-                    send(request.response(), HttpErrors.of(e.withRequest(requestId(request), null), redactor));
+                    send(request.response(), surface.error(e.withRequest(requestId(request), null), redactor));
                 } catch (RuntimeException bug) {
                     String id = requestId(request);
                     LOG.log(Level.SEVERE, "request " + id + " failed with an internal error", bug);
-                    send(request.response(), HttpErrors.of(ChatRouterException.internal(bug).withRequest(id, null),
+                    send(request.response(), surface.error(ChatRouterException.internal(bug).withRequest(id, null),
                             redactor));
                 }
             }
@@ -317,13 +333,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         return "req_" + Long.toHexString(ThreadLocalRandom.current().nextLong() | Long.MIN_VALUE);
     }
 
-    private void tooLarge(HttpServerRequest request) {
+    private void tooLarge(HttpServerRequest request, Surface surface) {
         HttpServerResponse response = request.response();
         if (response.ended()) {
             return;
         }
         response.putHeader("connection", "close");
-        send(response, HttpErrors.of(413, "invalid_request_error", ErrorCode.REQUEST_TOO_LARGE.wireName(), null,
+        send(response, surface.error(413, ErrorCode.REQUEST_TOO_LARGE.wireName(),
                 "request body is larger than " + settings.maxBodyBytes() + " bytes"));
         request.connection().close();
     }
@@ -348,7 +364,11 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     }
 
     private Exchange exchange(HttpServerRequest request, long start) {
-        Exchange exchange = new Exchange(this, request, start);
+        return exchange(request, start, Surface.CHAT);
+    }
+
+    Exchange exchange(HttpServerRequest request, long start, Surface surface) {
+        Exchange exchange = new Exchange(this, request, start, surface);
         inFlight.add(exchange);
         return exchange;
     }

@@ -6,7 +6,7 @@ import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
-import dev.chatrouter.kit.wire.WireCodec;
+import dev.chatrouter.http.surface.SseEncoder;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -30,22 +30,28 @@ final class Exchange {
     private static final Logger LOG = Logger.getLogger("chatrouter");
     /** Chunks requested ahead of the client. */
     private static final int WINDOW = 16;
-    private static final Buffer DONE = Buffer.buffer(WireCodec.SSE_DONE);
 
     private final ApiHandler handler;
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final long startNanos;
+    private final Surface surface;
     private final AtomicBoolean finished = new AtomicBoolean();
     private volatile Runnable abort = () -> { };
     /** The event loop the request arrived on, which writes its answer. */
     private final Context context = Vertx.currentContext();
 
     Exchange(ApiHandler handler, HttpServerRequest request, long startNanos) {
+        this(handler, request, startNanos, Surface.CHAT);
+    }
+
+    /** An exchange whose errors are written in {@code surface}'s envelope. */
+    Exchange(ApiHandler handler, HttpServerRequest request, long startNanos, Surface surface) {
         this.handler = handler;
         this.request = request;
         this.response = request.response();
         this.startNanos = startNanos;
+        this.surface = surface;
     }
 
     void onAbort(Runnable abort) {
@@ -91,7 +97,7 @@ final class Exchange {
                     LOG.log(Level.SEVERE, "request " + id + " failed with an internal error", error);
                     e = ChatRouterException.internal(error).withRequest(id, null);
                 }
-                ApiHandler.send(response, HttpErrors.of(e, handler.redactor()));
+                ApiHandler.send(response, surface.error(e, handler.redactor()));
             }
         } finally {
             finish();
@@ -201,8 +207,13 @@ final class Exchange {
         return text.append(fraction).toString();
     }
 
-    /** Relays a stream as Server-Sent Events. */
+    /** Relays a stream as Chat Completions Server-Sent Events. */
     void stream(ChatStream stream) {
+        stream(stream, SseEncoder.chatCompletions());
+    }
+
+    /** Relays a stream as Server-Sent Events, each chunk written as {@code encoder} makes it. */
+    void stream(ChatStream stream, SseEncoder encoder) {
         stream.subscribe(new Flow.Subscriber<>() {
             private Flow.Subscription subscription;
             private boolean headWritten;
@@ -214,7 +225,7 @@ final class Exchange {
                 onAbort(() -> {
                     s.cancel();
                     if (headWritten && !response.ended()) {
-                        response.end(Buffer.buffer(sseError(shuttingDown())));
+                        response.end(Buffer.buffer(sseError(encoder, shuttingDown())));
                     } else {
                         fail(shuttingDown());
                     }
@@ -246,7 +257,10 @@ final class Exchange {
                 if (!headWritten) {
                     writeHead();
                 }
-                response.write(Buffer.buffer(WireCodec.sseData(WireCodec.writeChatChunk(chunk))));
+                byte[] events = encoder.chunk(chunk);
+                if (events.length > 0) {
+                    response.write(Buffer.buffer(events));
+                }
                 refill();
             }
 
@@ -270,7 +284,7 @@ final class Exchange {
                 }
                 if (!response.ended()) {
                     // a truncated stream is never passed off as complete: an error event and no [DONE]
-                    response.end(Buffer.buffer(sseError(e)));
+                    response.end(Buffer.buffer(sseError(encoder, e)));
                 }
                 finish();
             }
@@ -281,15 +295,16 @@ final class Exchange {
                     if (!headWritten) {
                         writeHead();
                     }
-                    response.end(DONE);
+                    response.end(Buffer.buffer(encoder.complete()));
                 }
                 finish();
             }
         });
     }
 
-    private byte[] sseError(ChatRouterException e) {
-        return WireCodec.sseData(HttpErrors.of(e, handler.redactor()).body());
+    private byte[] sseError(SseEncoder encoder, ChatRouterException e) {
+        HttpErrors.HttpError error = surface.error(e, handler.redactor());
+        return encoder.error(error.status(), error.body());
     }
 
     HttpServerRequest request() {

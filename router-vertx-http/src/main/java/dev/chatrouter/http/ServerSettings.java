@@ -26,16 +26,20 @@ import java.util.Set;
  *                      (default true)
  * @param keys          the virtual keys by name; empty: no authentication
  * @param shutdownGrace how long in-flight requests may take to finish on shutdown (default 30 s)
+ * @param responsesTtl  how long the Responses surface keeps a stored response for {@code previous_response_id}
+ *                      (default 1 h)
+ * @param responsesMaxStored how many stored responses it keeps at most, the oldest dropped first (default 10,000)
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
-                             Map<String, VirtualKey> keys, Duration shutdownGrace) {
+                             Map<String, VirtualKey> keys, Duration shutdownGrace, Duration responsesTtl,
+                             int responsesMaxStored) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace");
+            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30));
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000);
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
@@ -62,15 +66,18 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
     }
 
     public ServerSettings withHost(String host) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
+                responsesMaxStored);
     }
 
     public ServerSettings withPort(int port) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
+                responsesMaxStored);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
+                responsesMaxStored);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -141,9 +148,22 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
                 throw graceNode.error(e.getMessage());
             }
         }
+        Duration responsesTtl = DEFAULTS.responsesTtl();
+        ConfigNode ttlNode = node.field("responses_ttl");
+        if (!ttlNode.isAbsent()) {
+            try {
+                responsesTtl = Durations.parse(ttlNode.requiredString());
+            } catch (IllegalArgumentException e) {
+                throw ttlNode.error(e.getMessage());
+            }
+            if (responsesTtl.isZero()) {
+                throw ttlNode.error("expected a positive duration such as 1h");
+            }
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
-                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace);
+                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, responsesTtl,
+                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()));
     }
 
     static byte[] sha256(String secret) {

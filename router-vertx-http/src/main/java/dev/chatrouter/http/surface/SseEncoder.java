@@ -1,0 +1,45 @@
+package dev.chatrouter.http.surface;
+
+import dev.chatrouter.api.chat.ChatChunk;
+import dev.chatrouter.kit.wire.WireCodec;
+
+/**
+ * Turns a routed chat stream into one client surface's Server-Sent Events. Stateful, one per stream; called on the
+ * stream's thread, never concurrently. Each method returns the bytes to write, possibly none.
+ */
+public interface SseEncoder {
+
+    /** The events for one chunk of the router's stream. */
+    byte[] chunk(ChatChunk chunk);
+
+    /** The events that end a stream the upstream finished. */
+    byte[] complete();
+
+    /**
+     * The event that ends a stream cut short by an error: never passed off as complete.
+     *
+     * @param status   the HTTP status the error would have had as an answer
+     * @param envelope the error as the surface writes it in a JSON answer
+     */
+    byte[] error(int status, byte[] envelope);
+
+    /** Chat Completions chunks as {@code data:} lines, ending with {@code data: [DONE]}. */
+    static SseEncoder chatCompletions() {
+        return new SseEncoder() {
+            @Override
+            public byte[] chunk(ChatChunk chunk) {
+                return WireCodec.sseData(WireCodec.writeChatChunk(chunk));
+            }
+
+            @Override
+            public byte[] complete() {
+                return WireCodec.SSE_DONE;
+            }
+
+            @Override
+            public byte[] error(int status, byte[] envelope) {
+                return WireCodec.sseData(envelope);
+            }
+        };
+    }
+}
