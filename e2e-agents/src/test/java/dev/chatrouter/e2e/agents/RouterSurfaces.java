@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Assumptions;
 final class RouterSurfaces {
 
     /** The Anthropic Messages surface: {@code POST /v1/messages}, translated to Chat Completions upstream. */
-    static final boolean ANTHROPIC_MESSAGES = false;
+    static final boolean ANTHROPIC_MESSAGES = true;
 
     /** The OpenAI Responses surface: {@code POST /v1/responses}, translated to Chat Completions upstream. */
-    static final boolean OPENAI_RESPONSES = false;
+    static final boolean OPENAI_RESPONSES = true;
 
     private RouterSurfaces() {
     }
