@@ -142,6 +142,9 @@ public final class Json {
         if (value instanceof BigDecimal bd) {
             return nf.numberNode(bd);
         }
+        if (value instanceof Decimals.Usd usd) {
+            return nf.numberNode(new BigDecimal(usd.text()));
+        }
         return MAPPER.valueToTree(value);
     }
 
@@ -292,6 +295,8 @@ public final class Json {
             g.writeNumber(bi);
         } else if (value instanceof BigDecimal bd) {
             g.writeNumber(bd);
+        } else if (value instanceof Decimals.Usd usd) {
+            g.writeNumber(usd.text());
         } else if (value instanceof Float f) {
             g.writeNumber(f);
         } else if (value instanceof Short || value instanceof Byte) {
