@@ -50,6 +50,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -195,6 +196,11 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public List<ModelInfo> models() {
         return routes.models();
+    }
+
+    @Override
+    public Optional<ModelInfo> model(String id) {
+        return routes.model(id);
     }
 
     @Override

@@ -178,13 +178,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         return router.models();
     }
 
+    /** A model a route names or whose glob matches {@code id}, described with the id asked for. */
     private void model(HttpServerRequest request, String id, ServerSettings.VirtualKey key) {
-        for (ModelInfo model : visibleModels(key)) {
-            if (model.id().equals(id)) {
-                request.response().putHeader("content-type", "application/json")
-                        .end(Buffer.buffer(WireCodec.writeModel(model)));
-                return;
-            }
+        var model = router.model(id);
+        if (model.isPresent()) {
+            request.response().putHeader("content-type", "application/json")
+                    .end(Buffer.buffer(WireCodec.writeModel(model.get())));
+            return;
         }
         send(request.response(), HttpErrors.of(404, "invalid_request_error", ErrorCode.MODEL_NOT_FOUND.wireName(),
                 "model", "no model '" + id + "'"));

@@ -583,6 +583,24 @@ class HttpSurfaceTest {
             assertThat(Http.json(one).path("id").asText()).isEqualTo("other-alias");
         }
 
+        /**
+         * GET /models/{id} answers for an id a glob route matches, echoing the id; an id no route serves is 404
+         * model_not_found naming the model.
+         */
+        @Test
+        void modelMatchedByAGlob() {
+            HttpResponse<String> glob = Http.get(server.baseUrl() + "/v1/models/glob-anything",
+                    "authorization", "Bearer " + HASHED_KEY);
+            assertThat(glob.statusCode()).isEqualTo(200);
+            assertThat(Http.json(glob).path("id").asText()).isEqualTo("glob-anything");
+
+            HttpResponse<String> none = Http.get(server.baseUrl() + "/v1/models/nothing-serves-this",
+                    "authorization", "Bearer " + HASHED_KEY);
+            assertThat(none.statusCode()).isEqualTo(404);
+            assertThat(Http.error(none).path("code").asText()).isEqualTo("model_not_found");
+            assertThat(Http.error(none).path("param").asText()).isEqualTo("model");
+        }
+
         /** Chat is served under /di/v1 too. */
         @Test
         void chatUnderTheSecondBasePath() {

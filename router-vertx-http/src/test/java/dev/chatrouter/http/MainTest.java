@@ -119,6 +119,24 @@ class MainTest {
                     .contains("no virtual keys configured");
         }
 
+        /**
+         * In the default mode GET /models/{id} answers for every id the catch-all route serves, echoing it, while
+         * GET /models lists only the route intents.
+         */
+        @Test
+        void defaultModeDescribesEveryModelItServes() {
+            running = Main.start(new Main.Options(null, null, 0), Map.of(), dir);
+
+            HttpResponse<String> one = Http.get(url("/v1/models/gpt-4o-mini"));
+            assertThat(one.statusCode()).isEqualTo(200);
+            assertThat(Http.json(one).path("id").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(Http.json(one).path("object").asText()).isEqualTo("model");
+            assertThat(Http.json(one).path("owned_by").asText()).isEqualTo("chatrouter");
+            List<String> listed = new ArrayList<>();
+            Http.json(Http.get(url("/v1/models"))).path("data").forEach(m -> listed.add(m.path("id").asText()));
+            assertThat(listed).contains("default").doesNotContain("*");
+        }
+
         /** Provider keys in the environment give their providers, and the log names them without the keys. */
         @Test
         void environmentKeysGiveProvidersAndStayOutOfTheLog() {
