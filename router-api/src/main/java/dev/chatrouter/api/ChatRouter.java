@@ -19,6 +19,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Objects;
 import java.util.ServiceLoader;
@@ -74,6 +75,15 @@ public interface ChatRouter extends AutoCloseable {
 
     /** The model ids clients may send: each route's intent and its {@code match} ids that are not globs. */
     List<ModelInfo> models();
+
+    /**
+     * The model a client may send as {@code id}: a route's intent or {@code match} id, or an id one of its
+     * {@code match} globs matches (described with the id asked for); empty when no route names or matches it.
+     * The default route does not count: it serves what no route claims.
+     */
+    default Optional<ModelInfo> model(String id) {
+        return models().stream().filter(m -> m.id().equals(id)).findFirst();
+    }
 
     /**
      * Spend against every budget in its current window: each configured budget without {@code *}, and each

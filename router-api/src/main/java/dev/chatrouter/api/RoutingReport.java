@@ -1,5 +1,7 @@
 package dev.chatrouter.api;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,5 +33,28 @@ public record RoutingReport(String requestId, String intent, String route, Reque
         candidates = List.copyOf(candidates);
         dropped = List.copyOf(dropped);
         attempts = List.copyOf(attempts);
+    }
+
+    /**
+     * The record's usual text, except that the type and effort are their wire names ({@code pro}, {@code auto}), as
+     * the {@code X-DI-*} headers write them, and the cost is plain decimals ({@code 0.000022}, never
+     * {@code 2.2E-5}).
+     */
+    @Override
+    public String toString() {
+        return "RoutingReport[requestId=" + requestId + ", intent=" + intent + ", route=" + route
+                + ", type=" + (type == null ? null : type.wireName()) + ", rule=" + rule
+                + ", effort=" + (effort == null ? null : effort.wireName()) + ", pool=" + pool + ", policy=" + policy
+                + ", candidates=" + candidates + ", dropped=" + dropped + ", target=" + target
+                + ", attempts=" + attempts + ", costUsd=" + plainUsd(costUsd) + ", cacheHit=" + cacheHit + "]";
+    }
+
+    /** As the HTTP module writes money (at most ten places, no exponent); router-api cannot use its formatter. */
+    private static String plainUsd(double usd) {
+        if (!Double.isFinite(usd)) {
+            return Double.toString(usd);
+        }
+        BigDecimal rounded = BigDecimal.valueOf(usd).setScale(10, RoundingMode.HALF_UP);
+        return rounded.signum() == 0 ? "0" : rounded.stripTrailingZeros().toPlainString();
     }
 }

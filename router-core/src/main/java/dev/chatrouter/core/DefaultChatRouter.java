@@ -50,6 +50,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -190,6 +191,11 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public List<ModelInfo> models() {
         return routes.models();
+    }
+
+    @Override
+    public Optional<ModelInfo> model(String id) {
+        return routes.model(id);
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.chatrouter.api.ModelInfo;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.kit.wire.Decimals;
 import dev.chatrouter.kit.wire.Json;
 import dev.chatrouter.kit.wire.WireCodec;
 import io.vertx.core.Handler;
@@ -164,11 +165,11 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("scope", s.scope());
             m.put("window", s.window());
-            m.put("limit_usd", s.limitUsd());
-            m.put("soft_limit_usd", s.softLimitUsd());
-            m.put("spent_usd", s.spentUsd());
-            m.put("reserved_usd", s.reservedUsd());
-            m.put("remaining_usd", s.remainingUsd());
+            m.put("limit_usd", Decimals.usdJson(s.limitUsd()));
+            m.put("soft_limit_usd", Decimals.usdJson(s.softLimitUsd()));
+            m.put("spent_usd", Decimals.usdJson(s.spentUsd()));
+            m.put("reserved_usd", Decimals.usdJson(s.reservedUsd()));
+            m.put("remaining_usd", Decimals.usdJson(s.remainingUsd()));
             m.put("limit_tokens", s.limitTokens());
             m.put("spent_tokens", s.spentTokens());
             m.put("reserved_tokens", s.reservedTokens());
@@ -187,13 +188,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         return router.models();
     }
 
+    /** A model a route names or whose glob matches {@code id}, described with the id asked for. */
     private void model(HttpServerRequest request, String id, ServerSettings.VirtualKey key) {
-        for (ModelInfo model : visibleModels(key)) {
-            if (model.id().equals(id)) {
-                request.response().putHeader("content-type", "application/json")
-                        .end(Buffer.buffer(WireCodec.writeModel(model)));
-                return;
-            }
+        var model = router.model(id);
+        if (model.isPresent()) {
+            request.response().putHeader("content-type", "application/json")
+                    .end(Buffer.buffer(WireCodec.writeModel(model.get())));
+            return;
         }
         send(request.response(), HttpErrors.of(404, "invalid_request_error", ErrorCode.MODEL_NOT_FOUND.wireName(),
                 "model", "no model '" + id + "'"));

@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -77,9 +78,19 @@ public final class ChatRouterServer {
                     if (settings.port() == 0 && tries > 1 && e instanceof BindException) {
                         deploy(vertx, handler, settings, count, tries - 1, result);
                     } else {
-                        result.completeExceptionally(e);
+                        result.completeExceptionally(cannotListen(settings.host(), port, e));
                     }
                 });
+    }
+
+    /** A bind failure with its address: {@code cannot listen on 127.0.0.1:8080: address already in use}. */
+    private static Throwable cannotListen(String host, int port, Throwable e) {
+        String why = e instanceof BindException || String.valueOf(e.getMessage()).contains("Address already in use")
+                ? "address already in use" : String.valueOf(e.getMessage());
+        if (e instanceof IOException io) {
+            return new UncheckedIOException("cannot listen on " + host + ":" + port + ": " + why, io);
+        }
+        return e;
     }
 
     private static int freePort(String host) throws IOException {

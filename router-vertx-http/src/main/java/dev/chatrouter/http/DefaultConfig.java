@@ -10,6 +10,7 @@ import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,11 +19,23 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The configuration the server builds when it is given none (SPEC section 11): a provider for each of
- * {@code OPENAI_API_KEY}, {@code ANTHROPIC_API_KEY}, {@code GROQ_API_KEY}, {@code OPENROUTER_API_KEY} and
- * {@code DEEPINFRA_API_KEY} set in the environment (when its plugin is installed), with a few current models
- * each; and, when none is set, the {@code mock} provider. One route, {@code default}, matches every model id:
- * {@code flash} requests go to the cheapest target, the rest to the largest models first.
+ * The configuration the server builds when it is given none (docs/operations.md, "The default configuration"): a
+ * provider for each of {@code OPENAI_API_KEY}, {@code ANTHROPIC_API_KEY}, {@code GROQ_API_KEY},
+ * {@code OPENROUTER_API_KEY} and {@code DEEPINFRA_API_KEY} set in the environment (when its plugin is installed),
+ * with a few current models each; and, when none is set, the {@code mock} provider behind one route that matches
+ * every model id.
+ *
+ * <p>With providers, the client's model is served when a provider has it, so no request costs more than the
+ * client chose:
+ * <ul>
+ *   <li>one route per known model id, its intent the model id ({@code gpt-4o-mini}, {@code claude-haiku-4-5},
+ *       {@code openai/gpt-4o-mini} at OpenRouter), whose one pool tries that target first and then every other
+ *       target, cheapest first, as fallback;</li>
+ *   <li>then the route {@code default}, matching every other id ({@code *}): every target cheapest first (input
+ *       plus output price per million tokens; ties in the order above), by the {@code cost} policy for
+ *       {@code flash} requests and in that fixed order for the rest.</li>
+ * </ul>
+ * A model id two providers share (none does today) becomes one route that tries them in the order above.
  */
 final class DefaultConfig {
 
@@ -74,8 +87,8 @@ final class DefaultConfig {
     static Built fromEnvironment(Map<String, String> env, Predicate<String> pluginInstalled) {
         Map<String, ProviderSpec> providers = new LinkedHashMap<>();
         List<String> skipped = new ArrayList<>();
-        List<String> big = new ArrayList<>();
-        List<String> all = new ArrayList<>();
+        Map<String, List<String>> byModel = new LinkedHashMap<>();
+        Map<String, Double> prices = new LinkedHashMap<>();
         for (Known known : KNOWN) {
             String key = env.get(known.env());
             if (key == null || key.isBlank()) {
@@ -88,21 +101,35 @@ final class DefaultConfig {
             ProviderSpec.Builder spec = ProviderSpec.builder(known.provider(), known.type()).apiKey(key);
             known.models().forEach(spec::model);
             providers.put(known.provider(), spec.build());
-            big.add(known.provider() + "/" + known.models().get(0).id());
-            known.models().forEach(m -> all.add(known.provider() + "/" + m.id()));
+            for (ModelSpec model : known.models()) {
+                String target = known.provider() + "/" + model.id();
+                byModel.computeIfAbsent(model.id(), id -> new ArrayList<>()).add(target);
+                prices.put(target, model.price().input() + model.price().output());
+            }
         }
-        RouteConfig.Builder route = RouteConfig.builder(ROUTE).match("*");
+        Map<String, RouteConfig> routes = new LinkedHashMap<>();
         if (providers.isEmpty()) {
             providers.put("mock", ProviderSpec.builder("mock", "mock")
                     .model(new ModelSpec("mock-1", null, Price.FREE, 128_000, 16_384, EnumSet.allOf(Capability.class)))
                     .build());
-            route.pool("*", PoolConfig.of("priority", "mock/mock-1"));
+            routes.put(ROUTE, RouteConfig.builder(ROUTE).match("*")
+                    .pool("*", PoolConfig.of("priority", "mock/mock-1")).build());
         } else {
-            List<String> ordered = new ArrayList<>(big);
-            all.stream().filter(t -> !ordered.contains(t)).forEach(ordered::add);
-            route.pool("flash", new PoolConfig("cost", all.stream().map(PoolTarget::of).toList()));
-            route.pool("*", new PoolConfig("priority", ordered.stream().map(PoolTarget::of).toList()));
+            List<String> cheapestFirst = new ArrayList<>(prices.keySet());
+            cheapestFirst.sort(Comparator.comparingDouble(prices::get)); // stable: ties keep the order above
+            byModel.forEach((model, targets) -> {
+                List<String> ordered = new ArrayList<>(targets);
+                cheapestFirst.stream().filter(t -> !ordered.contains(t)).forEach(ordered::add);
+                routes.put(model, RouteConfig.builder(model).pool("*", targets(ordered)).build());
+            });
+            routes.put(ROUTE, RouteConfig.builder(ROUTE).match("*")
+                    .pool("flash", new PoolConfig("cost", targets(cheapestFirst).targets()))
+                    .pool("*", targets(cheapestFirst)).build());
         }
-        return new Built(new RouterConfig(providers, Map.of(ROUTE, route.build()), ROUTE), skipped);
+        return new Built(new RouterConfig(providers, routes, ROUTE), skipped);
+    }
+
+    private static PoolConfig targets(List<String> ordered) {
+        return new PoolConfig("priority", ordered.stream().map(PoolTarget::of).toList());
     }
 }

@@ -7,6 +7,8 @@ import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.http.surface.SseEncoder;
+import dev.chatrouter.kit.wire.Decimals;
+import dev.chatrouter.kit.wire.WireCodec;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -14,7 +16,6 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
-import java.util.Locale;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
@@ -171,7 +172,7 @@ final class Exchange {
         }
         response.putHeader(ATTEMPTS, Integer.toString(report.attempts().size()));
         if (withCost) {
-            response.putHeader(COST, decimal(report.costUsd(), 8));
+            response.putHeader(COST, Decimals.usd(report.costUsd()));
         }
         response.putHeader(CACHE, report.cacheHit() ? HIT : MISS);
         long upstreamNanos = 0;
@@ -183,28 +184,7 @@ final class Exchange {
             }
         }
         long overhead = Math.max(0, System.nanoTime() - startNanos - upstreamNanos);
-        response.putHeader(OVERHEAD, decimal(overhead / 1e6, 3));
-    }
-
-    private static final long[] POWERS_OF_TEN = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000,
-            100_000_000};
-
-    /**
-     * {@code value} with {@code decimals} digits after the point, as {@code String.format("%.Nf")} writes it but
-     * without its cost (it parses the format with a regular expression on every call).
-     */
-    static String decimal(double value, int decimals) {
-        long scale = POWERS_OF_TEN[decimals];
-        if (!(value >= 0 && value < 1e9)) {
-            return String.format(Locale.ROOT, "%." + decimals + "f", value);
-        }
-        long scaled = Math.round(value * scale);
-        String fraction = Long.toString(scaled % scale);
-        StringBuilder text = new StringBuilder(24).append(scaled / scale).append('.');
-        for (int i = fraction.length(); i < decimals; i++) {
-            text.append('0');
-        }
-        return text.append(fraction).toString();
+        response.putHeader(OVERHEAD, Decimals.fixed(overhead / 1e6, 3));
     }
 
     /** Relays a stream as Chat Completions Server-Sent Events. */

@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 
 /**
@@ -28,7 +29,13 @@ import java.util.logging.Logger;
 public final class Main {
 
     private static final Logger LOG = Logger.getLogger("chatrouter");
-    static final String USAGE = "usage: java -jar chatrouter-server.jar [--config FILE] [--host HOST] [--port PORT]";
+    static final String USAGE = """
+            usage: java -jar chatrouter-server.jar [--config FILE] [--host HOST] [--port PORT]
+              --config FILE  the configuration (default: chatrouter.yaml here, else one built from the environment)
+              --host HOST    the address to listen on instead of server.host
+              --port PORT    the port to listen on instead of server.port (0: any free port)
+              --version      print the version and exit
+              --help, -h     print this and exit""";
 
     private Main() {
     }
@@ -38,9 +45,35 @@ public final class Main {
      *
      * @param config the configuration file, or {@code null}
      * @param host   the host to listen on instead of the configured one, or {@code null}
-     * @param port   the port instead of the configured one, or {@code null}
+     * @param port    the port instead of the configured one, or {@code null}
+     * @param version true for {@code --version}: print the version, start nothing
      */
-    public record Options(Path config, String host, Integer port) {
+    public record Options(Path config, String host, Integer port, boolean version) {
+        /** Options that start the server. */
+        public Options(Path config, String host, Integer port) {
+            this(config, host, port, false);
+        }
+    }
+
+    /**
+     * The version of this build: {@code chatrouter-version.properties}, which Maven filters with the project's
+     * version, so that it is known in tests as well as in the jar.
+     */
+    static String version() {
+        try (var in = Main.class.getResourceAsStream("chatrouter-version.properties")) {
+            if (in != null) {
+                java.util.Properties properties = new java.util.Properties();
+                properties.load(in);
+                String version = properties.getProperty("version");
+                if (version != null && !version.isBlank() && !version.startsWith("${")) {
+                    return version;
+                }
+            }
+        } catch (java.io.IOException ignored) {
+            // fall back to the manifest
+        }
+        String fromManifest = Main.class.getPackage().getImplementationVersion();
+        return fromManifest != null ? fromManifest : "unknown";
     }
 
     public static void main(String[] args) {
@@ -61,19 +94,54 @@ public final class Main {
             System.out.println(USAGE);
             return;
         }
+        if (options.version()) {
+            System.out.println("chatrouter " + version());
+            return;
+        }
+        // The hook is there before the "listening" line: a SIGTERM as soon as it is printed still stops gracefully.
+        Logger shutdownLog = shutdownLogger();
+        AtomicReference<Running> started = new AtomicReference<>();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            Running running = started.get();
+            if (running == null) {
+                return; // it did not start: its error is already printed
+            }
+            shutdownLog.info("shutting down: finishing requests in flight");
+            running.stop();
+            shutdownLog.info("stopped");
+        }, "chatrouter-shutdown"));
         try {
-            Running running = start(options, System.getenv(), Path.of("").toAbsolutePath());
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                LOG.info("shutting down: finishing requests in flight");
-                running.stop();
-            }, "chatrouter-shutdown"));
+            start(options, System.getenv(), Path.of("").toAbsolutePath(), started::set);
         } catch (ConfigurationException e) {
             System.err.println("configuration error: " + e.getMessage());
+            System.exit(1);
+        } catch (java.io.UncheckedIOException e) {
+            System.err.println(e.getMessage()); // cannot listen on 127.0.0.1:8080: address already in use
             System.exit(1);
         } catch (RuntimeException e) {
             System.err.println("could not start: " + e);
             System.exit(1);
         }
+    }
+
+    /**
+     * The logger of the shutdown hook. java.util.logging has a shutdown hook of its own that resets every logger
+     * the LogManager knows, closing the console handler, and the JVM runs shutdown hooks concurrently: lines
+     * logged through {@code chatrouter} after that reset are lost, which was most of the time. An anonymous
+     * logger is not known to the LogManager, so this one's own handler (stderr, the same format, flushed at each
+     * line) is never reset.
+     */
+    private static Logger shutdownLogger() {
+        Logger logger = Logger.getAnonymousLogger();
+        logger.setUseParentHandlers(false);
+        logger.addHandler(new java.util.logging.StreamHandler(System.err, new java.util.logging.SimpleFormatter()) {
+            @Override
+            public synchronized void publish(java.util.logging.LogRecord record) {
+                super.publish(record);
+                flush();
+            }
+        });
+        return logger;
     }
 
     /** Parses the command line; {@code null} for --help. */
@@ -86,6 +154,9 @@ public final class Main {
             switch (arg) {
                 case "--help", "-h" -> {
                     return null;
+                }
+                case "--version" -> {
+                    return new Options(null, null, null, true);
                 }
                 case "--config" -> config = Path.of(value(args, ++i, arg));
                 case "--host" -> host = value(args, ++i, arg);
@@ -135,6 +206,12 @@ public final class Main {
      * @param workingDirectory where {@code chatrouter.yaml} is looked for
      */
     public static Running start(Options options, Map<String, String> env, Path workingDirectory) {
+        return start(options, env, workingDirectory, running -> { });
+    }
+
+    /** As {@link #start(Options, Map, Path)}, handing the server to {@code started} before it logs its address. */
+    static Running start(Options options, Map<String, String> env, Path workingDirectory,
+                         java.util.function.Consumer<Running> started) {
         Path file = options.config();
         if (file == null && Files.isRegularFile(workingDirectory.resolve("chatrouter.yaml"))) {
             file = workingDirectory.resolve("chatrouter.yaml");
@@ -188,9 +265,11 @@ public final class Main {
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
             ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0)
                     .toCompletableFuture().join();
+            Running running = new Running(vertx, router, server);
+            started.accept(running);
             LOG.info("listening on http://" + settings.host() + ":" + server.port() + " under "
                     + settings.basePaths() + " (and /health)");
-            return new Running(vertx, router, server);
+            return running;
         } catch (RuntimeException e) {
             vertx.close();
             if (e instanceof java.util.concurrent.CompletionException && e.getCause() instanceof RuntimeException c) {

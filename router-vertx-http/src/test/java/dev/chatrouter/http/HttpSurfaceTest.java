@@ -309,6 +309,33 @@ class HttpSurfaceTest {
             assertThat(upstream.getAllServeEvents()).isEmpty();
         }
 
+        /**
+         * Malformed JSON is told in plain words with the line and column, for chat and embeddings alike: no Jackson
+         * class or feature names, no source excerpt.
+         */
+        @Test
+        void malformedJsonMessageIsClean() {
+            HttpResponse<String> unexpected = chat("{\"model\": #, \"messages\": []}");
+            assertThat(unexpected.statusCode()).isEqualTo(400);
+            assertThat(Http.error(unexpected).path("message").asText())
+                    .startsWith("the body is not valid JSON: Unexpected character ('#'")
+                    .endsWith("at line 1, column 11");
+
+            HttpResponse<String> truncated = Http.post(server.baseUrl() + "/v1/embeddings",
+                    "{\"model\":\"di\",\"input\":[\"a\"", "authorization", "Bearer " + HASHED_KEY);
+            assertThat(truncated.statusCode()).isEqualTo(400);
+            JsonNode error = Http.error(truncated);
+            assertThat(error.path("code").asText()).isEqualTo("invalid_json");
+            assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
+            assertThat(error.path("message").asText()).startsWith("the body is not valid JSON: ")
+                    .contains("line 1, column").doesNotContain("StreamReadFeature").doesNotContain("Source")
+                    .doesNotContain("REDACTED").doesNotContain("`").doesNotContain("com.fasterxml");
+            for (HttpResponse<String> response : List.of(unexpected, truncated)) {
+                assertThat(response.body()).doesNotContain("StreamReadFeature").doesNotContain("INCLUDE_SOURCE")
+                        .doesNotContain("Source:");
+            }
+        }
+
         /** A field of the wrong type is a 400 whose param names it. */
         @Test
         void wrongTypeNamesTheField() {
@@ -554,6 +581,24 @@ class HttpSurfaceTest {
                     "authorization", "Bearer " + HASHED_KEY);
             assertThat(one.statusCode()).isEqualTo(200);
             assertThat(Http.json(one).path("id").asText()).isEqualTo("other-alias");
+        }
+
+        /**
+         * GET /models/{id} answers for an id a glob route matches, echoing the id; an id no route serves is 404
+         * model_not_found naming the model.
+         */
+        @Test
+        void modelMatchedByAGlob() {
+            HttpResponse<String> glob = Http.get(server.baseUrl() + "/v1/models/glob-anything",
+                    "authorization", "Bearer " + HASHED_KEY);
+            assertThat(glob.statusCode()).isEqualTo(200);
+            assertThat(Http.json(glob).path("id").asText()).isEqualTo("glob-anything");
+
+            HttpResponse<String> none = Http.get(server.baseUrl() + "/v1/models/nothing-serves-this",
+                    "authorization", "Bearer " + HASHED_KEY);
+            assertThat(none.statusCode()).isEqualTo(404);
+            assertThat(Http.error(none).path("code").asText()).isEqualTo("model_not_found");
+            assertThat(Http.error(none).path("param").asText()).isEqualTo("model");
         }
 
         /** Chat is served under /di/v1 too. */

@@ -8,6 +8,9 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +38,15 @@ class MainTest {
             assertThat(options).isEqualTo(new Main.Options(Path.of("my.yaml"), "0.0.0.0", 0));
             assertThat(Main.parse(new String[0])).isEqualTo(new Main.Options(null, null, null));
             assertThat(Main.parse(new String[] {"--help"})).isNull();
+        }
+
+        /** --version asks for the version and nothing else; --help lists it; the version is Maven's. */
+        @Test
+        void versionIsAnOption() {
+            assertThat(Main.parse(new String[] {"--version"})).isEqualTo(new Main.Options(null, null, null, true));
+            assertThat(Main.parse(new String[0]).version()).isFalse();
+            assertThat(Main.USAGE).contains("--version").contains("--help");
+            assertThat(Main.version()).matches("\\d+\\.\\d+\\.\\d+.*");
         }
 
         /** Each mistake is reported with what was wrong. */
@@ -119,6 +131,24 @@ class MainTest {
                     .contains("no virtual keys configured");
         }
 
+        /**
+         * In the default mode GET /models/{id} answers for every id the catch-all route serves, echoing it, while
+         * GET /models lists only the route intents.
+         */
+        @Test
+        void defaultModeDescribesEveryModelItServes() {
+            running = Main.start(new Main.Options(null, null, 0), Map.of(), dir);
+
+            HttpResponse<String> one = Http.get(url("/v1/models/gpt-4o-mini"));
+            assertThat(one.statusCode()).isEqualTo(200);
+            assertThat(Http.json(one).path("id").asText()).isEqualTo("gpt-4o-mini");
+            assertThat(Http.json(one).path("object").asText()).isEqualTo("model");
+            assertThat(Http.json(one).path("owned_by").asText()).isEqualTo("chatrouter");
+            List<String> listed = new ArrayList<>();
+            Http.json(Http.get(url("/v1/models"))).path("data").forEach(m -> listed.add(m.path("id").asText()));
+            assertThat(listed).contains("default").doesNotContain("*");
+        }
+
         /** Provider keys in the environment give their providers, and the log names them without the keys. */
         @Test
         void environmentKeysGiveProvidersAndStayOutOfTheLog() {
@@ -187,6 +217,19 @@ class MainTest {
             assertThat(running.server().port()).isNotIn(0, 1);
             assertThat(Http.get(url("/health")).statusCode()).isEqualTo(200);
             assertThat(logText()).contains("listening on http://127.0.0.1:" + running.server().port());
+        }
+
+        /** A port another socket holds stops the start with the host and port in the message. */
+        @Test
+        void portInUseNamesHostAndPort() throws Exception {
+            try (ServerSocket held = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+                int port = held.getLocalPort();
+
+                UncheckedIOException e = catchThrowableOfType(UncheckedIOException.class,
+                        () -> running = Main.start(new Main.Options(null, "127.0.0.1", port), Map.of(), dir));
+
+                assertThat(e).hasMessage("cannot listen on 127.0.0.1:" + port + ": address already in use");
+            }
         }
 
         /** A configuration file with a mistake stops the start with an error naming the file and the path. */

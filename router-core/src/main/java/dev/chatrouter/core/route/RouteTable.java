@@ -26,8 +26,10 @@ public final class RouteTable {
     private final List<GlobEntry> globs = new ArrayList<>();
     private final RouteConfig defaultRoute;
     private final List<ModelInfo> models = new ArrayList<>();
+    private final long created;
 
     public RouteTable(Map<String, RouteConfig> routes, String defaultRouteId, long createdEpochSeconds) {
+        this.created = createdEpochSeconds;
         int order = 0;
         for (RouteConfig route : routes.values()) {
             add(route.id(), order, route, createdEpochSeconds);
@@ -62,6 +64,20 @@ public final class RouteTable {
             }
         }
         return hit != null ? Optional.of(hit.route()) : Optional.ofNullable(defaultRoute);
+    }
+
+    /** The model {@code id} names: an exact id, or one a route's glob matches; the default route does not count. */
+    public Optional<ModelInfo> model(String id) {
+        Indexed hit = exact.get(id);
+        if (hit != null) {
+            return Optional.of(new ModelInfo(id, created, "chatrouter"));
+        }
+        for (GlobEntry glob : globs) {
+            if (Glob.matches(glob.pattern(), id)) {
+                return Optional.of(new ModelInfo(id, created, "chatrouter"));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The model ids clients may send: route ids and non-glob match ids, in configuration order. */

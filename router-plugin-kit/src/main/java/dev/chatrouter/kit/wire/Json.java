@@ -2,6 +2,7 @@ package dev.chatrouter.kit.wire;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
@@ -22,6 +23,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Plain-Java JSON values, the representation of every {@code extra} map, schema, metadata and logprobs of the model
@@ -142,6 +144,9 @@ public final class Json {
         if (value instanceof BigDecimal bd) {
             return nf.numberNode(bd);
         }
+        if (value instanceof Decimals.Usd usd) {
+            return nf.numberNode(new BigDecimal(usd.text()));
+        }
         return MAPPER.valueToTree(value);
     }
 
@@ -173,10 +178,32 @@ public final class Json {
             }
             return value;
         } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException("invalid JSON: " + e.getOriginalMessage(), e);
+            throw new IllegalArgumentException("invalid JSON: " + describe(e), e);
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a byte-array parser does no I/O
         }
+    }
+
+    /** {@code [Source: ...; line: 1, column: 27]}, as Jackson places a location inside its messages. */
+    private static final Pattern SOURCE_LOCATION = Pattern.compile(
+            "\\[Source: [^\\]]*?line: (\\d+), column: (\\d+)\\]");
+    /** {@code , from `StreamReadConstraints.getMaxStringLength()`}: a Jackson API name in a limit's message. */
+    private static final Pattern API_NAME = Pattern.compile(",? from `[^`]*`");
+
+    /**
+     * What is wrong with a document, for the person who sent it: Jackson's message without Jackson's class and
+     * feature names and without any source excerpt (which could hold a secret from the request), then where:
+     * {@code Unexpected character ('#' (code 35)): expected a valid value (...) at line 1, column 11}.
+     */
+    public static String describe(JsonProcessingException e) {
+        String message = String.valueOf(e.getOriginalMessage());
+        message = SOURCE_LOCATION.matcher(message).replaceAll("line $1, column $2");
+        message = API_NAME.matcher(message).replaceAll("");
+        JsonLocation location = e.getLocation();
+        if (location != null && location.getLineNr() > 0) {
+            message += " at line " + location.getLineNr() + ", column " + location.getColumnNr();
+        }
+        return message;
     }
 
     /** Reads the value at the parser's current token (already advanced to), leaving the parser on its last token. */
@@ -292,6 +319,8 @@ public final class Json {
             g.writeNumber(bi);
         } else if (value instanceof BigDecimal bd) {
             g.writeNumber(bd);
+        } else if (value instanceof Decimals.Usd usd) {
+            g.writeNumber(usd.text());
         } else if (value instanceof Float f) {
             g.writeNumber(f);
         } else if (value instanceof Short || value instanceof Byte) {

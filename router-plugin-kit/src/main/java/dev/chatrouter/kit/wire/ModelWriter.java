@@ -462,7 +462,10 @@ final class ModelWriter {
             }
             g.writeEndObject();
         }
-        number(g, "cost", u.cost());
+        if (u.cost() != null) {
+            g.writeFieldName("cost");
+            g.writeNumber(Decimals.usd(u.cost())); // fixed decimals: never 2.2E-5 nor binary noise
+        }
         if (!u.extra().isEmpty()) {
             extras(g, u.extra(), key -> switch (key) {
                 case "prompt_tokens", "total_tokens" -> true;

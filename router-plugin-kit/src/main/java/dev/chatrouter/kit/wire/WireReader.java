@@ -50,34 +50,36 @@ final class WireReader implements Closeable {
     void startRoot() throws IOException {
         JsonToken t = p.nextToken();
         if (t == null) {
-            throw syntax("the body is empty");
+            throw syntax("the body is empty: expected a JSON object", "invalid JSON: the body is empty");
         }
         if (t != JsonToken.START_OBJECT) {
-            throw syntax("the body must be a JSON object, found " + found());
+            throw syntax("the body must be a JSON object, found " + found(),
+                    "invalid JSON: expected an object, found " + found());
         }
     }
 
     /** Checks nothing follows the root value. */
     void endRoot() throws IOException {
         if (p.nextToken() != null) {
-            throw syntax("unexpected content after the JSON object at " + p.currentLocation().offsetDescription());
+            String where = "unexpected content after the JSON object at line " + p.currentLocation().getLineNr()
+                    + ", column " + p.currentLocation().getColumnNr();
+            throw syntax("the body is not valid JSON: " + where, "invalid JSON: " + where);
         }
     }
 
-    RuntimeException syntax(String message) {
-        return strict ? ChatRouterException.invalid(ErrorCode.INVALID_JSON, null, "invalid JSON: " + message)
-                : new IllegalArgumentException("invalid JSON: " + message);
+    /** A body that is no JSON object: told to a client ({@code strict}) or about an upstream's answer. */
+    private RuntimeException syntax(String toClient, String aboutUpstream) {
+        return strict ? ChatRouterException.invalid(ErrorCode.INVALID_JSON, null, toClient)
+                : new IllegalArgumentException(aboutUpstream);
     }
 
     /** A parse failure, or a document over Jackson's limits (nesting depth, string length). */
     RuntimeException syntax(JsonProcessingException e) {
-        // The original message and an offset only: the source excerpt could hold a secret from the request.
-        String message = "invalid JSON: " + e.getOriginalMessage()
-                + (e.getLocation() == null ? "" : " at " + e.getLocation().offsetDescription());
         if (strict) {
-            return ChatRouterException.builder(ErrorCode.INVALID_JSON, message).cause(e).build();
+            return ChatRouterException.builder(ErrorCode.INVALID_JSON, "the body is not valid JSON: " + Json.describe(e))
+                    .cause(e).build();
         }
-        return new IllegalArgumentException(message, e);
+        return new IllegalArgumentException("invalid JSON: " + Json.describe(e), e);
     }
 
     @Override
