@@ -5,6 +5,8 @@ import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.config.BudgetConfig;
+import dev.chatrouter.api.event.BudgetLimitCrossed;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.BudgetStore;
 import dev.chatrouter.api.spi.BudgetStore.Counter;
 import dev.chatrouter.api.spi.BudgetStore.Unit;
@@ -15,12 +17,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Budgets (SPEC section 8): before an attempt, the worst-case cost and tokens are reserved on every budget that
  * applies; after it, the reservation is settled to the actual usage, or released on failure. Each counter's
  * check-and-reserve is atomic in the {@link BudgetStore}, so concurrent requests can never spend past a hard
- * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic.
+ * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic. The router's listener is told
+ * when a budget first reaches its soft limit, and first refuses spend at its hard limit, in each window.
  */
 public final class Budgets {
 
@@ -31,8 +35,16 @@ public final class Budgets {
     private final List<BudgetConfig.Scope> scopes;
     private final BudgetStore store;
     private final Clock clock;
+    private final RouterListener listener;
+    /** The window start each limit was last told in, by limit, scope and window: each is told once a window. */
+    private final Map<String, Instant> told = new ConcurrentHashMap<>();
 
     public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock) {
+        this(budgets, store, clock, RouterListener.NONE);
+    }
+
+    public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock, RouterListener listener) {
+        this.listener = listener;
         this.budgets = List.copyOf(budgets);
         this.scopes = this.budgets.stream().map(b -> BudgetConfig.Scope.parse(b.scope())).toList();
         this.store = store;
@@ -59,8 +71,15 @@ public final class Budgets {
         }
     }
 
-    /** An amount reserved on a counter. */
-    public record Held(Counter counter, long amount) {
+    /**
+     * An amount reserved on a counter.
+     *
+     * @param softLimit the counter's soft limit (pico-dollars), or -1 for none
+     */
+    public record Held(Counter counter, long amount, long softLimit) {
+        public Held(Counter counter, long amount) {
+            this(counter, amount, -1);
+        }
     }
 
     private List<Applied> applicable(RequestContext context, String user, String provider, String target) {
@@ -115,17 +134,19 @@ public final class Budgets {
             if (limitUsd != null) {
                 if (!store.reserve(a.usd(), picos, Math.round(limitUsd * PICOS))) {
                     release(held);
+                    hardLimit(a.usd(), limitUsd * PICOS);
                     return new Reservation(List.of(), a.scope() + "/" + a.usd().window(), a.refusesRequest());
                 }
-                held.add(new Held(a.usd(), picos));
+                held.add(new Held(a.usd(), picos, softPicos(a.config())));
             } else if (a.usd() != null) {
                 // a soft limit only: count the spend, never refuse
                 store.reserve(a.usd(), picos, Long.MAX_VALUE);
-                held.add(new Held(a.usd(), picos));
+                held.add(new Held(a.usd(), picos, softPicos(a.config())));
             }
             if (a.tokens() != null) {
                 if (!store.reserve(a.tokens(), tokens, a.config().limitTokens())) {
                     release(held);
+                    hardLimit(a.tokens(), a.config().limitTokens());
                     return new Reservation(List.of(), a.scope() + "/" + a.tokens().window(), a.refusesRequest());
                 }
                 held.add(new Held(a.tokens(), tokens));
@@ -138,7 +159,36 @@ public final class Budgets {
     public void settle(Reservation reservation, long picos, long tokens) {
         for (Held h : reservation.held()) {
             store.settle(h.counter(), h.amount(), h.counter().unit() == Unit.PICO_USD ? picos : tokens);
+            if (h.softLimit() >= 0 && listener != RouterListener.NONE) {
+                long spent = store.state(h.counter()).spent();
+                if (spent >= h.softLimit()) {
+                    tell(BudgetLimitCrossed.Limit.SOFT, h.counter(), spent / PICOS, h.softLimit() / PICOS);
+                }
+            }
         }
+    }
+
+    private static long softPicos(BudgetConfig budget) {
+        return budget.softLimitUsd() == null ? -1 : Math.round(budget.softLimitUsd() * PICOS);
+    }
+
+    /** A hard limit refused a reservation on {@code counter}; {@code limit} in the counter's unit. */
+    private void hardLimit(Counter counter, double limit) {
+        if (listener != RouterListener.NONE) {
+            double scale = counter.unit() == Unit.PICO_USD ? PICOS : 1;
+            tell(BudgetLimitCrossed.Limit.HARD, counter, store.state(counter).spent() / scale, limit / scale);
+        }
+    }
+
+    /** Tells the listener of a limit crossed, once per limit, scope and window. */
+    private void tell(BudgetLimitCrossed.Limit limit, Counter counter, double spent, double limitValue) {
+        String key = limit.wireName() + ':' + counter.unit() + ':' + counter.scope() + '/' + counter.window();
+        if (counter.windowStart().equals(told.put(key, counter.windowStart()))) {
+            return;
+        }
+        listener.onBudgetLimitCrossed(new BudgetLimitCrossed(clock.instant(), counter.scope(), counter.window(), limit,
+                counter.unit() == Unit.PICO_USD ? BudgetLimitCrossed.Unit.USD : BudgetLimitCrossed.Unit.TOKENS,
+                spent, limitValue));
     }
 
     /** Gives a reservation back (the attempt cost nothing). */
