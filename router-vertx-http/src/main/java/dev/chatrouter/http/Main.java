@@ -8,6 +8,9 @@ import dev.chatrouter.kit.config.ConfigFiles;
 import dev.chatrouter.kit.config.ConfigNode;
 import io.vertx.core.Vertx;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,7 +20,6 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Logger;
 
 /**
  * {@code java -jar chatrouter-server.jar [--config FILE] [--host H] [--port N]} (SPEC section 11). Without
@@ -27,7 +29,7 @@ import java.util.logging.Logger;
  */
 public final class Main {
 
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     static final String USAGE = "usage: java -jar chatrouter-server.jar [--config FILE] [--host HOST] [--port PORT]";
 
     private Main() {
@@ -44,9 +46,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format",
-                    "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        if (System.getProperty("vertx.logger-delegate-factory-class-name") == null) {
+            // Vert.x logs through SLF4J too, so everything reaches the server's one backend (logback.xml)
+            System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         }
         Options options;
         try {
@@ -121,7 +123,7 @@ public final class Main {
                 server.shutdown().toCompletableFuture().get(server.settings().shutdownGrace().toMillis() + 5_000,
                         TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                LOG.warning("shutdown did not finish cleanly: " + e);
+                LOG.warn("shutdown did not finish cleanly: " + e);
             }
             router.close();
             vertx.close();
@@ -162,7 +164,7 @@ public final class Main {
                 Set<String> types = new HashSet<>();
                 ServiceLoader.load(ProviderFactory.class).forEach(f -> types.add(f.type()));
                 DefaultConfig.Built built = DefaultConfig.fromEnvironment(env, types::contains);
-                built.skipped().forEach(v -> LOG.warning(v + " is set, but its provider plugin is not installed"));
+                built.skipped().forEach(v -> LOG.warn(v + " is set, but its provider plugin is not installed"));
                 RouterConfig config = built.config();
                 builder.config(config);
                 config.providers().values().forEach(p -> secrets.add(p.apiKey()));
@@ -178,15 +180,16 @@ public final class Main {
             if (options.port() != null) {
                 settings = settings.withPort(options.port());
             }
-            ChatRouter router = builder.build();
-            providers.forEach(LOG::info);
+            ServerObservability observability = ServerObservability.create();
+            ChatRouter router = observability.install(builder).build();
+            providers.forEach(p -> LOG.info(p));
             if (settings.keys().isEmpty()) {
-                LOG.warning("no virtual keys configured (server.keys): the API is open to anyone who can reach it");
+                LOG.warn("no virtual keys configured (server.keys): the API is open to anyone who can reach it");
             } else {
                 LOG.info("virtual keys: " + settings.keys().keySet());
             }
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
-            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0)
+            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0, observability)
                     .toCompletableFuture().join();
             LOG.info("listening on http://" + settings.host() + ":" + server.port() + " under "
                     + settings.basePaths() + " (and /health)");

@@ -26,20 +26,37 @@ import java.util.Set;
  *                      (default true)
  * @param keys          the virtual keys by name; empty: no authentication
  * @param shutdownGrace how long in-flight requests may take to finish on shutdown (default 30 s)
+ * @param adminKeys     the names of the virtual keys that may read the operator endpoints ({@code GET /metrics});
+ *                      empty: none may (when there are keys at all)
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
-                             Map<String, VirtualKey> keys, Duration shutdownGrace) {
+                             Map<String, VirtualKey> keys, Duration shutdownGrace, Set<String> adminKeys) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace");
+            "keys", "shutdown_grace", "admin_keys");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30));
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Set.of());
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
         keys = Map.copyOf(keys);
+        adminKeys = Set.copyOf(adminKeys);
+    }
+
+    /** Settings without admin keys. */
+    public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
+                          Map<String, VirtualKey> keys, Duration shutdownGrace) {
+        this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, Set.of());
+    }
+
+    /**
+     * Whether a caller may read the operator endpoints: anyone when there are no keys (the whole API is open then),
+     * else only a key named in {@code admin_keys}.
+     */
+    public boolean mayOperate(VirtualKey key) {
+        return keys.isEmpty() || key != null && adminKeys.contains(key.name());
     }
 
     /**
@@ -62,15 +79,15 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
     }
 
     public ServerSettings withHost(String host) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys);
     }
 
     public ServerSettings withPort(int port) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -141,9 +158,20 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
                 throw graceNode.error(e.getMessage());
             }
         }
+        Set<String> adminKeys = new LinkedHashSet<>();
+        ConfigNode admins = node.field("admin_keys");
+        if (!admins.isAbsent()) {
+            for (ConfigNode admin : admins.elements("a list of virtual key names")) {
+                String name = admin.requiredString();
+                if (!keys.containsKey(name)) {
+                    throw admin.error("expected the name of a key in server.keys but was '" + name + "'");
+                }
+                adminKeys.add(name);
+            }
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
-                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace);
+                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, adminKeys);
     }
 
     static byte[] sha256(String secret) {
