@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * A request ended: answered ({@code error} {@code null}, {@code cancelled} false), failed, or cancelled by the
- * caller. A stream ends when its last chunk is delivered.
+ * caller. A stream ends when its upstream's answer ends (its last chunks may still be on their way to the caller).
  *
  * @param at           when, on the router's clock
  * @param requestId    the request's id
