@@ -6,6 +6,7 @@ import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.BudgetConfig;
@@ -31,6 +32,7 @@ import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import dev.chatrouter.core.testing.TestSubscriber;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -181,6 +183,26 @@ class RouterListenerTest {
         assertThat(result.report().target()).isEqualTo("b/m");
         assertThat(result.response().text()).isEqualTo("ok from b");
         assertThat(recorder.events).hasSize(6);
+    }
+
+    /** Proves a stream is told as a stream, its serving attempt with its time to first token. */
+    @Test
+    void aStreamIsToldWithItsTimeToFirstToken() {
+        router = builder().listener(recorder).build();
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        router.stream(ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build())
+                .subscribe(subscriber);
+        subscriber.awaitDone(Duration.ofSeconds(5));
+        assertThat(subscriber.completed()).isTrue();
+        assertThat(recorder.of(RequestStarted.class)).singleElement()
+                .satisfies(started -> assertThat(started.stream()).isTrue());
+        assertThat(recorder.of(AttemptFinished.class)).singleElement().satisfies(attempt -> {
+            assertThat(attempt.succeeded()).isTrue();
+            assertThat(attempt.firstToken()).isNotNull();
+            assertThat(attempt.firstToken()).isLessThanOrEqualTo(attempt.latency());
+        });
+        assertThat(recorder.of(RequestFinished.class)).singleElement()
+                .satisfies(finished -> assertThat(finished.report().target()).isEqualTo("a/m"));
     }
 
     /** Proves a request that fails before routing is told too: started with what was known, then finished failing. */
