@@ -8,6 +8,7 @@ import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
@@ -126,6 +127,7 @@ public interface ChatRouter extends AutoCloseable {
         private final List<RequestClassifier.Plugin> classifierPlugins = new ArrayList<>();
         private final List<RoutingPolicy.Factory> policyFactories = new ArrayList<>();
         private final Map<Class<?>, Object> services = new LinkedHashMap<>();
+        private final List<RouterListener> listeners = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private Map<String, String> environment = System.getenv();
 
@@ -249,6 +251,16 @@ public interface ChatRouter extends AutoCloseable {
             return this;
         }
 
+        /**
+         * Adds a listener told of every request, attempt, cooldown and budget limit, after those added before. Listeners
+         * run inline on the router's threads (often an event loop): they must be quick and never block. One that
+         * throws is logged and ignored; it never fails a request. See {@link RouterListener}.
+         */
+        public Builder listener(RouterListener listener) {
+            listeners.add(Objects.requireNonNull(listener, "listener"));
+            return this;
+        }
+
         /** The clock for deadlines, windows and latency (default: the system UTC clock). */
         public Builder clock(Clock clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
@@ -276,7 +288,7 @@ public interface ChatRouter extends AutoCloseable {
                     new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits),
                     classification != null,
                     cache != null,
-                    factories, classifierPlugins, policyFactories, services, clock, environment));
+                    factories, classifierPlugins, policyFactories, services, clock, environment, listeners));
         }
     }
 }

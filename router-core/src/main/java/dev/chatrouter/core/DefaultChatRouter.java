@@ -19,6 +19,9 @@ import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.embed.EmbeddingResponse;
+import dev.chatrouter.api.event.RequestFinished;
+import dev.chatrouter.api.event.RequestStarted;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.EmbeddingCall;
 import dev.chatrouter.api.spi.Provider;
@@ -45,8 +48,11 @@ import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.RoutingPolicies;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,8 +64,6 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * The default {@link ChatRouter}. The path of a request reads top to bottom: prepare (resolve the route,
@@ -68,7 +72,7 @@ import java.util.logging.Logger;
  */
 final class DefaultChatRouter implements ChatRouter {
 
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
 
     private final RouteTable routes;
     private final RequestClassifier classifier;
@@ -83,12 +87,22 @@ final class DefaultChatRouter implements ChatRouter {
     private final Clock clock;
     private final AttemptEngine engine;
     private final Runnable onClose;
+    private final RouterListener listener;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
                       LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
                       Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
                       DoubleSupplier random, Runnable onClose) {
+        this(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits, cooldowns, providers, clock,
+                scheduler, random, onClose, RouterListener.NONE);
+    }
+
+    DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
+                      LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
+                      Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
+                      DoubleSupplier random, Runnable onClose, RouterListener listener) {
+        this.listener = listener;
         this.responses = responses;
         this.budgets = budgets;
         this.rateLimits = rateLimits;
@@ -103,13 +117,14 @@ final class DefaultChatRouter implements ChatRouter {
         this.engine = new AttemptEngine(new EngineContext(clock, scheduler, random, latency, cooldowns,
                 sticky == null ? EngineContext.Served.NONE : sticky::record,
                 responses == null ? EngineContext.Answers.NONE
-                        : (key, response, target) -> responses.put(key, new ResponseCache.Entry(response, target))));
+                        : (key, response, target) -> responses.put(key, new ResponseCache.Entry(response, target)),
+                listener));
         this.onClose = onClose;
     }
 
     @Override
     public CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context) {
-        Preparation preparation = prepare(request.model(), context, request, request.user(),
+        Preparation preparation = prepare(request.model(), context, request, false, request.user(),
                 () -> {
                     RequestValidator.check(request);
                     return RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request);
@@ -141,7 +156,7 @@ final class DefaultChatRouter implements ChatRouter {
         ChatRequest streamed = request.isStream() ? request : request.toBuilder().stream(true).build();
         boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());
-        Preparation preparation = prepare(request.model(), context, streamed, request.user(),
+        Preparation preparation = prepare(request.model(), context, streamed, true, request.user(),
                 () -> {
                     RequestValidator.check(request);
                     return RequestShape.of(streamed);
@@ -163,7 +178,7 @@ final class DefaultChatRouter implements ChatRouter {
 
     @Override
     public CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context) {
-        Preparation preparation = prepare(request.model(), context, null, request.user(), () -> {
+        Preparation preparation = prepare(request.model(), context, null, false, request.user(), () -> {
             RequestValidator.check(request);
             long chars = 0;
             for (String text : request.input()) {
@@ -232,27 +247,59 @@ final class DefaultChatRouter implements ChatRouter {
      * {@code internal_error}, logged with the request id.
      *
      * @param chat        the chat request, or {@code null} for embeddings
+     * @param stream      whether the answer is streamed
      * @param requestUser the request's {@code user} field, used when the context names no user
      * @param shapeOf     what the request needs and its size; may throw a {@link ChatRouterException} for bad input
      */
-    private Preparation prepare(String model, RequestContext context, ChatRequest chat, String requestUser,
-                                Supplier<RequestShape> shapeOf) {
+    private Preparation prepare(String model, RequestContext context, ChatRequest chat, boolean stream,
+                                String requestUser, Supplier<RequestShape> shapeOf) {
         String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
+        Instant arrived = listener == RouterListener.NONE ? null : clock.instant();
         RequestType[] type = new RequestType[1];
+        ChatRouterException failure;
         try {
-            return plan(model, context, chat, requestUser, shapeOf, requestId, type);
+            Preparation preparation = plan(model, context, chat, requestUser, shapeOf, requestId, type, arrived,
+                    stream);
+            if (arrived != null && preparation instanceof Preparation.Cached hit) {
+                told(arrived, requestId, model, context, requestUser, stream, hit.report(), null,
+                        hit.entry().response().usage());
+            }
+            return preparation;
         } catch (ChatRouterException e) {
-            return new Preparation.Failed(e.withRequest(requestId, type[0]));
+            failure = e.withRequest(requestId, type[0]);
         } catch (RuntimeException bug) {
-            LOG.log(Level.SEVERE, "request " + requestId + " failed with an internal error while being prepared",
-                    bug);
-            return new Preparation.Failed(ChatRouterException.internal(bug).withRequest(requestId, type[0]));
+            LOG.error("request {} failed with an internal error while being prepared", requestId, bug);
+            failure = ChatRouterException.internal(bug).withRequest(requestId, type[0]);
         }
+        if (arrived != null) {
+            told(arrived, requestId, model, context, requestUser, stream, null, failure, null);
+        }
+        return new Preparation.Failed(failure);
+    }
+
+    /**
+     * Tells the listener of a request that ended without attempts: a response-cache hit ({@code report} set), or one
+     * that failed before it could be routed ({@code error} set).
+     */
+    private void told(Instant arrived, String requestId, String model, RequestContext context, String requestUser,
+                      boolean stream, RoutingReport report, ChatRouterException error,
+                      dev.chatrouter.api.chat.Usage usage) {
+        String user = context.user() != null ? context.user() : requestUser;
+        listener.onRequestStarted(new RequestStarted(arrived, requestId, String.valueOf(model),
+                report == null ? null : report.route(), report == null ? error.requestType().orElse(null)
+                : report.type(), report == null ? null : report.effort(), stream, context.key(), user,
+                context.tags()));
+        Instant now = clock.instant();
+        Duration total = Duration.between(arrived, now);
+        listener.onRequestFinished(new RequestFinished(now, requestId, context.key(), report, error, false,
+                usage == null ? 0 : usage.promptTokens(), usage == null ? 0 : usage.completionTokens(), total,
+                total));
     }
 
     /** {@link #prepare}'s work; throws what the caller should see. {@code typeOut} gets the type once known. */
     private Preparation plan(String model, RequestContext context, ChatRequest chat, String requestUser,
-                             Supplier<RequestShape> shapeOf, String requestId, RequestType[] typeOut) {
+                             Supplier<RequestShape> shapeOf, String requestId, RequestType[] typeOut,
+                             Instant arrived, boolean stream) {
         if (closed.get()) {
             throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
         }
@@ -319,8 +366,15 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.TIMEOUT, "the request's deadline passed before dispatch")
                     .build();
         }
+        RequestStarted started = null;
+        if (arrived != null) {
+            started = new RequestStarted(arrived, requestId, model, route.id(), type, effort.effort(), stream,
+                    context.key(), user, context.tags());
+            listener.onRequestStarted(started);
+        }
         return new Preparation.Planned(new Prepared(requestId, model, route, type, classification.rule(),
-                effort.effort(), upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting, cacheKey));
+                effort.effort(), upstreamEffort(chat, effort), shape, plan, stickyKey, deadline, accounting, cacheKey,
+                started));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.BudgetStore;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Provider;
@@ -23,6 +24,7 @@ import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
+import dev.chatrouter.core.event.Listeners;
 import dev.chatrouter.core.plugin.PluginRegistry;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
@@ -121,7 +123,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         Vertx shared = vertx;
         Scheduler scheduler = new VertxScheduler(shared);
         LatencyTracker latency = new LatencyTracker();
-        Cooldowns cooldowns = new Cooldowns(settings.clock(), targets.keySet());
+        RouterListener listener = Listeners.of(settings.listeners());
+        Cooldowns cooldowns = new Cooldowns(settings.clock(), targets.keySet(), listener);
         RouteTable routes = new RouteTable(config.routes(), config.defaultRoute(),
                 settings.clock().instant().getEpochSecond());
         Planner planner = new Planner(targets, latency, policies);
@@ -131,14 +134,14 @@ public final class DefaultRouterImplementation implements RouterImplementation {
                 ? new StickyPrefixes(cache.stickyPrefix(), settings.clock()) : null;
         BudgetStore store = (BudgetStore) settings.services().get(BudgetStore.class);
         Budgets budgets = new Budgets(config.budgets(), store != null ? store : new InMemoryBudgetStore(),
-                settings.clock());
+                settings.clock(), listener);
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                cooldowns, created, settings.clock(), scheduler, random, onClose);
+                cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
     }
 
     private static long nanos(Clock clock) {

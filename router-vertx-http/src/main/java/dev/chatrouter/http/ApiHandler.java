@@ -20,6 +20,9 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -33,8 +36,6 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 import java.util.regex.Pattern;
 
 /**
@@ -47,7 +48,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
 
     private static final Buffer HEALTH = Buffer.buffer("{\"status\":\"ok\"}");
     private static final int INITIAL_BODY_BUFFER = 64 * 1024;
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     private final ChatRouter router;
@@ -55,10 +56,18 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private final Redactor redactor;
     private final Clock clock;
     private final SurfaceEndpoints surfaces;
+    private final ServerObservability observability;
     final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
     final AtomicBoolean draining = new AtomicBoolean();
 
     ApiHandler(ChatRouter router, ServerSettings settings, Redactor redactor, Clock clock) {
+        this(router, settings, redactor, clock, null);
+    }
+
+    /** @param observability serves {@code GET /metrics}, or {@code null} for no metrics endpoint */
+    ApiHandler(ChatRouter router, ServerSettings settings, Redactor redactor, Clock clock,
+               ServerObservability observability) {
+        this.observability = observability;
         this.router = router;
         this.settings = settings;
         this.redactor = redactor;
@@ -76,6 +85,10 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 return;
             }
             response.putHeader("content-type", "application/json").end(HEALTH);
+            return;
+        }
+        if ("/metrics".equals(path) && observability != null) {
+            metrics(request);
             return;
         }
         String endpoint = endpoint(path);
@@ -141,6 +154,34 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             }
         }
     }
+
+    /**
+     * {@code GET /metrics}: the router's meters in Prometheus text, for the keys named in {@code server.admin_keys}
+     * (anyone when the server has no keys).
+     */
+    private void metrics(HttpServerRequest request) {
+        if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+            methodNotAllowed(request, "GET");
+            return;
+        }
+        ServerSettings.VirtualKey key = settings.keys().isEmpty() ? null
+                : authenticate(request.getHeader("authorization"));
+        if (!settings.keys().isEmpty() && key == null) {
+            send(request.response(), HttpErrors.of(401, "authentication_error", ErrorCode.INVALID_API_KEY.wireName(),
+                    null, request.getHeader("authorization") == null
+                            ? "missing API key: send Authorization: Bearer <key>" : "invalid API key"));
+            return;
+        }
+        if (!settings.mayOperate(key)) {
+            send(request.response(), HttpErrors.of(403, "permission_error", "admin_key_required", null,
+                    "key '" + key.name() + "' may not read /metrics: list it in server.admin_keys"));
+            return;
+        }
+        request.response().putHeader("content-type", METRICS_CONTENT_TYPE).end(observability.scrape());
+    }
+
+    /** The content type of the Prometheus text format. */
+    static final String METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     /** The path below a base path, or {@code null} when the path is under none. */
     private String endpoint(String path) {
@@ -314,7 +355,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                     send(request.response(), surface.error(e.withRequest(requestId(request), null), redactor));
                 } catch (RuntimeException bug) {
                     String id = requestId(request);
-                    LOG.log(Level.SEVERE, "request " + id + " failed with an internal error", bug);
+                    LOG.error("request {} failed with an internal error", id, bug);
                     send(request.response(), surface.error(ChatRouterException.internal(bug).withRequest(id, null),
                             redactor));
                 }

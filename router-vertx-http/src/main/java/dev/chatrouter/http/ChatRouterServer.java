@@ -49,8 +49,22 @@ public final class ChatRouterServer {
      */
     public static CompletionStage<ChatRouterServer> start(Vertx vertx, ChatRouter router, ServerSettings settings,
                                                           List<String> secrets, int instances) {
+        return start(vertx, router, settings, secrets, instances, null);
+    }
+
+    /**
+     * Starts serving, with {@code GET /metrics} from {@code observability} (installed on the router's builder
+     * before the router was built), or without it when {@code null}.
+     *
+     * @param secrets provider API keys and other secrets to redact from anything sent to clients
+     * @param instances how many servers (event loops) share the port; 0 for one per processor
+     */
+    public static CompletionStage<ChatRouterServer> start(Vertx vertx, ChatRouter router, ServerSettings settings,
+                                                          List<String> secrets, int instances,
+                                                          ServerObservability observability) {
         Objects.requireNonNull(router, "router");
-        ApiHandler handler = new ApiHandler(router, settings, new Redactor(secrets), Clock.systemUTC());
+        ApiHandler handler = new ApiHandler(router, settings, new Redactor(secrets), Clock.systemUTC(),
+                observability);
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         CompletableFuture<ChatRouterServer> result = new CompletableFuture<>();
         deploy(vertx, handler, settings, count, 3, result);

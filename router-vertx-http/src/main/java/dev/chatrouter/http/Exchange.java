@@ -16,10 +16,12 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.Locale;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One routed request in flight: writes the answer with its {@code X-DI-*} headers, relays a stream as
@@ -28,7 +30,7 @@ import java.util.logging.Logger;
  */
 final class Exchange {
 
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     /** Chunks requested ahead of the client. */
     private static final int WINDOW = 16;
 
@@ -95,7 +97,7 @@ final class Exchange {
                     e = cre.withRequest(ApiHandler.requestId(request), null);
                 } else {
                     String id = ApiHandler.requestId(request);
-                    LOG.log(Level.SEVERE, "request " + id + " failed with an internal error", error);
+                    LOG.error("request {} failed with an internal error", id, error);
                     e = ChatRouterException.internal(error).withRequest(id, null);
                 }
                 ApiHandler.send(response, surface.error(e, handler.redactor()));

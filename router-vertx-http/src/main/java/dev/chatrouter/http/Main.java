@@ -8,6 +8,9 @@ import dev.chatrouter.kit.config.ConfigFiles;
 import dev.chatrouter.kit.config.ConfigNode;
 import io.vertx.core.Vertx;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,7 +21,6 @@ import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Logger;
 
 /**
  * {@code java -jar chatrouter-server.jar [--config FILE] [--host H] [--port N]} (SPEC section 11). Without
@@ -28,7 +30,7 @@ import java.util.logging.Logger;
  */
 public final class Main {
 
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     static final String USAGE = """
             usage: java -jar chatrouter-server.jar [--config FILE] [--host HOST] [--port PORT]
               --config FILE  the configuration (default: chatrouter.yaml here, else one built from the environment)
@@ -77,9 +79,9 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format",
-                    "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        if (System.getProperty("vertx.logger-delegate-factory-class-name") == null) {
+            // Vert.x logs through SLF4J too, so everything reaches the server's one backend (logback.xml)
+            System.setProperty("vertx.logger-delegate-factory-class-name", "io.vertx.core.logging.SLF4JLogDelegateFactory");
         }
         Options options;
         try {
@@ -99,16 +101,17 @@ public final class Main {
             return;
         }
         // The hook is there before the "listening" line: a SIGTERM as soon as it is printed still stops gracefully.
-        Logger shutdownLog = shutdownLogger();
+        // It logs through Logback, which has no shutdown hook of its own here to race with (java.util.logging's
+        // reset its handlers while this hook ran, and the last lines were lost).
         AtomicReference<Running> started = new AtomicReference<>();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             Running running = started.get();
             if (running == null) {
                 return; // it did not start: its error is already printed
             }
-            shutdownLog.info("shutting down: finishing requests in flight");
+            LOG.info("shutting down: finishing requests in flight");
             running.stop();
-            shutdownLog.info("stopped");
+            LOG.info("stopped");
         }, "chatrouter-shutdown"));
         try {
             start(options, System.getenv(), Path.of("").toAbsolutePath(), started::set);
@@ -122,26 +125,6 @@ public final class Main {
             System.err.println("could not start: " + e);
             System.exit(1);
         }
-    }
-
-    /**
-     * The logger of the shutdown hook. java.util.logging has a shutdown hook of its own that resets every logger
-     * the LogManager knows, closing the console handler, and the JVM runs shutdown hooks concurrently: lines
-     * logged through {@code chatrouter} after that reset are lost, which was most of the time. An anonymous
-     * logger is not known to the LogManager, so this one's own handler (stderr, the same format, flushed at each
-     * line) is never reset.
-     */
-    private static Logger shutdownLogger() {
-        Logger logger = Logger.getAnonymousLogger();
-        logger.setUseParentHandlers(false);
-        logger.addHandler(new java.util.logging.StreamHandler(System.err, new java.util.logging.SimpleFormatter()) {
-            @Override
-            public synchronized void publish(java.util.logging.LogRecord record) {
-                super.publish(record);
-                flush();
-            }
-        });
-        return logger;
     }
 
     /** Parses the command line; {@code null} for --help. */
@@ -192,7 +175,7 @@ public final class Main {
                 server.shutdown().toCompletableFuture().get(server.settings().shutdownGrace().toMillis() + 5_000,
                         TimeUnit.MILLISECONDS);
             } catch (Exception e) {
-                LOG.warning("shutdown did not finish cleanly: " + e);
+                LOG.warn("shutdown did not finish cleanly: " + e);
             }
             router.close();
             vertx.close();
@@ -239,7 +222,7 @@ public final class Main {
                 Set<String> types = new HashSet<>();
                 ServiceLoader.load(ProviderFactory.class).forEach(f -> types.add(f.type()));
                 DefaultConfig.Built built = DefaultConfig.fromEnvironment(env, types::contains);
-                built.skipped().forEach(v -> LOG.warning(v + " is set, but its provider plugin is not installed"));
+                built.skipped().forEach(v -> LOG.warn(v + " is set, but its provider plugin is not installed"));
                 RouterConfig config = built.config();
                 builder.config(config);
                 config.providers().values().forEach(p -> secrets.add(p.apiKey()));
@@ -255,15 +238,16 @@ public final class Main {
             if (options.port() != null) {
                 settings = settings.withPort(options.port());
             }
-            ChatRouter router = builder.build();
-            providers.forEach(LOG::info);
+            ServerObservability observability = ServerObservability.create();
+            ChatRouter router = observability.install(builder).build();
+            providers.forEach(p -> LOG.info(p));
             if (settings.keys().isEmpty()) {
-                LOG.warning("no virtual keys configured (server.keys): the API is open to anyone who can reach it");
+                LOG.warn("no virtual keys configured (server.keys): the API is open to anyone who can reach it");
             } else {
                 LOG.info("virtual keys: " + settings.keys().keySet());
             }
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
-            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0)
+            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0, observability)
                     .toCompletableFuture().join();
             Running running = new Running(vertx, router, server);
             started.accept(running);

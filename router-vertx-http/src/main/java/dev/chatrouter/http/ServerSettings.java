@@ -29,21 +29,39 @@ import java.util.Set;
  * @param responsesTtl  how long the Responses surface keeps a stored response for {@code previous_response_id}
  *                      (default 1 h)
  * @param responsesMaxStored how many stored responses it keeps at most, the oldest dropped first (default 10,000)
+ * @param adminKeys     the names of the virtual keys that may read the operator endpoints ({@code GET /metrics});
+ *                      empty: none may (when there are keys at all)
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                              Map<String, VirtualKey> keys, Duration shutdownGrace, Duration responsesTtl,
-                             int responsesMaxStored) {
+                             int responsesMaxStored, Set<String> adminKeys) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored");
+            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored", "admin_keys");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000);
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000, Set.of());
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
         keys = Map.copyOf(keys);
+        adminKeys = Set.copyOf(adminKeys);
+    }
+
+    /** Settings without admin keys, with the Responses store's defaults. */
+    public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
+                          Map<String, VirtualKey> keys, Duration shutdownGrace) {
+        this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, Duration.ofHours(1), 10_000,
+                Set.of());
+    }
+
+    /**
+     * Whether a caller may read the operator endpoints: anyone when there are no keys (the whole API is open then),
+     * else only a key named in {@code admin_keys}.
+     */
+    public boolean mayOperate(VirtualKey key) {
+        return keys.isEmpty() || key != null && adminKeys.contains(key.name());
     }
 
     /**
@@ -67,17 +85,17 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public ServerSettings withHost(String host) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored);
+                responsesMaxStored, adminKeys);
     }
 
     public ServerSettings withPort(int port) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored);
+                responsesMaxStored, adminKeys);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored);
+                responsesMaxStored, adminKeys);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -160,10 +178,21 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
                 throw ttlNode.error("expected a positive duration such as 1h");
             }
         }
+        Set<String> adminKeys = new LinkedHashSet<>();
+        ConfigNode admins = node.field("admin_keys");
+        if (!admins.isAbsent()) {
+            for (ConfigNode admin : admins.elements("a list of virtual key names")) {
+                String name = admin.requiredString();
+                if (!keys.containsKey(name)) {
+                    throw admin.error("expected the name of a key in server.keys but was '" + name + "'");
+                }
+                adminKeys.add(name);
+            }
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
                 node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, responsesTtl,
-                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()));
+                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()), adminKeys);
     }
 
     static byte[] sha256(String secret) {

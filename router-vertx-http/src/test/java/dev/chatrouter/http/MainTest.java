@@ -17,9 +17,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -70,42 +67,24 @@ class MainTest {
 
         @TempDir
         Path dir;
-        final List<String> log = new ArrayList<>();
-        final Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                synchronized (log) {
-                    log.add(record.getLevel() + " " + record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
+        final LogCapture log = new LogCapture("chatrouter");
         Main.Running running;
 
         @BeforeEach
         void captureLog() {
-            Logger.getLogger("chatrouter").addHandler(capture);
+            log.start();
         }
 
         @AfterEach
         void stop() {
-            Logger.getLogger("chatrouter").removeHandler(capture);
+            log.stop();
             if (running != null) {
                 running.stop();
             }
         }
 
         private String logText() {
-            synchronized (log) {
-                return String.join("\n", log);
-            }
+            return String.join("\n", log.lines());
         }
 
         private String url(String path) {

@@ -2,6 +2,7 @@ package dev.chatrouter.api.spi;
 
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.config.RouterConfig;
+import dev.chatrouter.api.event.RouterListener;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -34,12 +35,15 @@ public interface RouterImplementation {
      * @param services    shared services by type
      * @param clock       the clock
      * @param environment where {@code ${VAR}} is looked up
+     * @param listeners   the listeners, in the order added
      */
     record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
                     List<ProviderFactory> factories,
                     List<RequestClassifier.Plugin> classifierPlugins, List<RoutingPolicy.Factory> policyFactories,
-                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment) {
+                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment,
+                    List<RouterListener> listeners) {
         public Settings {
+            listeners = List.copyOf(listeners);
             factories = List.copyOf(factories);
             classifierPlugins = List.copyOf(classifierPlugins);
             policyFactories = List.copyOf(policyFactories);

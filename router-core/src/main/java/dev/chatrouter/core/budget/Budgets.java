@@ -5,6 +5,8 @@ import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.config.BudgetConfig;
+import dev.chatrouter.api.event.BudgetLimitCrossed;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.BudgetStore;
 import dev.chatrouter.api.spi.BudgetStore.Counter;
 import dev.chatrouter.api.spi.BudgetStore.Unit;
@@ -19,12 +21,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Budgets (docs/configuration.md): before an attempt, the worst-case cost and tokens are reserved on every budget that
  * applies; after it, the reservation is settled to the actual usage, or released on failure. Each counter's
  * check-and-reserve is atomic in the {@link BudgetStore}, so concurrent requests can never spend past a hard
- * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic.
+ * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic. The router's listener is told
+ * when a budget first reaches its soft limit, and first refuses spend at its hard limit, in each window.
  */
 public final class Budgets {
 
@@ -35,8 +39,16 @@ public final class Budgets {
     private final List<BudgetConfig.Scope> scopes;
     private final BudgetStore store;
     private final Clock clock;
+    private final RouterListener listener;
+    /** The window start each limit was last told in, by limit, scope and window: each is told once a window. */
+    private final Map<String, Instant> told = new ConcurrentHashMap<>();
 
     public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock) {
+        this(budgets, store, clock, RouterListener.NONE);
+    }
+
+    public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock, RouterListener listener) {
+        this.listener = listener;
         this.budgets = List.copyOf(budgets);
         this.scopes = this.budgets.stream().map(b -> BudgetConfig.Scope.parse(b.scope())).toList();
         this.store = store;
@@ -93,8 +105,15 @@ public final class Budgets {
         }
     }
 
-    /** An amount reserved on a counter. */
-    public record Held(Counter counter, long amount) {
+    /**
+     * An amount reserved on a counter.
+     *
+     * @param softLimit the counter's soft limit (pico-dollars), or -1 for none
+     */
+    public record Held(Counter counter, long amount, long softLimit) {
+        public Held(Counter counter, long amount) {
+            this(counter, amount, -1);
+        }
     }
 
     private List<Applied> applicable(RequestContext context, String user, String provider, String target) {
@@ -159,9 +178,10 @@ public final class Budgets {
     /** Reserves on one counter (without a limit, only counts); the refusal when the limit would be exceeded. */
     private Refusal take(Applied a, Counter counter, long amount, Long limit, List<Held> held) {
         if (store.reserve(counter, amount, limit == null ? Long.MAX_VALUE : limit)) {
-            held.add(new Held(counter, amount));
+            held.add(new Held(counter, amount, counter.unit() == Unit.PICO_USD ? softPicos(a.config()) : -1));
             return null;
         }
+        hardLimit(counter, limit);
         BudgetStore.State state = store.state(counter);
         return new Refusal(a.scope(), counter.window(), counter.unit(), limit, amount, state.spent(),
                 state.reserved(), a.refusesRequest());
@@ -171,7 +191,36 @@ public final class Budgets {
     public void settle(Reservation reservation, long picos, long tokens) {
         for (Held h : reservation.held()) {
             store.settle(h.counter(), h.amount(), h.counter().unit() == Unit.PICO_USD ? picos : tokens);
+            if (h.softLimit() >= 0 && listener != RouterListener.NONE) {
+                long spent = store.state(h.counter()).spent();
+                if (spent >= h.softLimit()) {
+                    tell(BudgetLimitCrossed.Limit.SOFT, h.counter(), spent / PICOS, h.softLimit() / PICOS);
+                }
+            }
         }
+    }
+
+    private static long softPicos(BudgetConfig budget) {
+        return budget.softLimitUsd() == null ? -1 : Math.round(budget.softLimitUsd() * PICOS);
+    }
+
+    /** A hard limit refused a reservation on {@code counter}; {@code limit} in the counter's unit. */
+    private void hardLimit(Counter counter, double limit) {
+        if (listener != RouterListener.NONE) {
+            double scale = counter.unit() == Unit.PICO_USD ? PICOS : 1;
+            tell(BudgetLimitCrossed.Limit.HARD, counter, store.state(counter).spent() / scale, limit / scale);
+        }
+    }
+
+    /** Tells the listener of a limit crossed, once per limit, scope and window. */
+    private void tell(BudgetLimitCrossed.Limit limit, Counter counter, double spent, double limitValue) {
+        String key = limit.wireName() + ':' + counter.unit() + ':' + counter.scope() + '/' + counter.window();
+        if (counter.windowStart().equals(told.put(key, counter.windowStart()))) {
+            return;
+        }
+        listener.onBudgetLimitCrossed(new BudgetLimitCrossed(clock.instant(), counter.scope(), counter.window(), limit,
+                counter.unit() == Unit.PICO_USD ? BudgetLimitCrossed.Unit.USD : BudgetLimitCrossed.Unit.TOKENS,
+                spent, limitValue));
     }
 
     /** Gives a reservation back (the attempt cost nothing). */

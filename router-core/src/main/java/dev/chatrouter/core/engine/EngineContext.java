@@ -1,6 +1,7 @@
 package dev.chatrouter.core.engine;
 
 import dev.chatrouter.api.chat.ChatResponse;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
@@ -12,7 +13,7 @@ import java.util.function.DoubleSupplier;
 /**
  * What the attempt engine needs from the router, and nothing more: time, timers, the jitter source, and where
  * each attempt's outcome is told. A feature that is off is a no-op object here ({@link Served#NONE},
- * {@link Answers#NONE}), never a null.
+ * {@link Answers#NONE}, {@link RouterListener#NONE}), never a null.
  *
  * @param clock     the router's clock
  * @param scheduler timers for backoffs, hedges and deadlines
@@ -21,9 +22,17 @@ import java.util.function.DoubleSupplier;
  * @param cooldowns each target's circuit breaker, told every attempt's outcome
  * @param served    remembers which target served a prompt prefix (sticky prefixes)
  * @param answers   keeps streamed answers in the response cache
+ * @param listener  told of each attempt and of each request's end; {@link RouterListener#NONE} when none is
+ *                  registered, and then no event is built
  */
 public record EngineContext(Clock clock, Scheduler scheduler, DoubleSupplier random, LatencyTracker latency,
-                            Cooldowns cooldowns, Served served, Answers answers) {
+                            Cooldowns cooldowns, Served served, Answers answers, RouterListener listener) {
+
+    /** A context without listeners. */
+    public EngineContext(Clock clock, Scheduler scheduler, DoubleSupplier random, LatencyTracker latency,
+                         Cooldowns cooldowns, Served served, Answers answers) {
+        this(clock, scheduler, random, latency, cooldowns, served, answers, RouterListener.NONE);
+    }
 
     public EngineContext {
         Objects.requireNonNull(clock, "clock");
@@ -33,6 +42,7 @@ public record EngineContext(Clock clock, Scheduler scheduler, DoubleSupplier ran
         Objects.requireNonNull(cooldowns, "cooldowns");
         Objects.requireNonNull(served, "served");
         Objects.requireNonNull(answers, "answers");
+        Objects.requireNonNull(listener, "listener");
     }
 
     /** Told which target served a request's prompt prefix. */

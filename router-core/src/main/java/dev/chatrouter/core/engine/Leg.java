@@ -29,6 +29,11 @@ final class Leg<C extends Sink.Call> {
     Scheduler.Timer hedgeTimer = Scheduler.Timer.NONE;
     boolean over;
     Duration firstToken;
+    /** The attempt's index in the request, from 0. */
+    int index;
+    /** The usage it was charged and its cost, once settled; {@code null} and 0 before or when released. */
+    Usage settled;
+    double cost;
     private Usage reported;
     private long countedChars;
 

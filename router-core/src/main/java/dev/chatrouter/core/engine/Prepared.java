@@ -6,6 +6,7 @@ import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.event.RequestStarted;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.route.Plan;
 import dev.chatrouter.core.route.RequestShape;
@@ -31,10 +32,12 @@ import java.util.List;
  * @param deadline  the request's deadline, or {@code null}
  * @param accounting the request's budgets and caps
  * @param cacheKey  the response-cache key, or {@code null} when the answer is not cached
+ * @param started   the request as listeners were told of it (its arrival time, key...), or {@code null} when no
+ *                  listener is registered
  */
 public record Prepared(String requestId, String intent, RouteConfig route, RequestType type, String rule, Effort effort,
                 String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline,
-                Accounting accounting, String cacheKey) {
+                Accounting accounting, String cacheKey, RequestStarted started) {
 
     /** The report of the request so far: the attempts the sequence recorded, and {@code extra} when not null. */
     RoutingReport report(Target served, FallbackSequence sequence, double cost, Attempt extra) {

@@ -1,22 +1,27 @@
 package dev.chatrouter.core.engine;
 
+import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.Usage;
+import dev.chatrouter.api.event.AttemptFinished;
+import dev.chatrouter.api.event.AttemptStarted;
+import dev.chatrouter.api.event.RequestFinished;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.dispatch.SerialExecutor;
 import dev.chatrouter.kit.upstream.Stages;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * One request's attempts, whatever the answer's shape: admission (cooldown lease and budget reservation) before
@@ -29,13 +34,14 @@ import java.util.logging.Logger;
  *       tokens), since the upstream read the prompt;</li>
  *   <li>a failed attempt, or one stopped by the caller, the deadline or a failure beside it: released.</li>
  * </ul>
- * Every event runs on one {@link SerialExecutor}, so the state below needs no lock.
+ * Every event runs on one {@link SerialExecutor}, so the state below needs no lock. When a listener is registered,
+ * each attempt's start and end and the request's end are told to it, on that executor, before the sink hears.
  *
  * @param <C> the sink's call
  */
 final class Run<C extends Sink.Call> {
 
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
 
     /** How close to the deadline a timeout counts as the deadline's rather than the target's. */
     static final Duration DEADLINE_MARGIN = Duration.ofMillis(20);
@@ -52,6 +58,10 @@ final class Run<C extends Sink.Call> {
     private boolean started;
     private boolean over;
     private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
+    private final RouterListener listener;
+    private int attemptsStarted;
+    /** The start and end of each attempt that ended, for the overhead; kept only when a listener is. */
+    private final List<Instant> upstream;
 
     Run(EngineContext context, Prepared prepared, Sink<C> sink) {
         this.context = context;
@@ -59,6 +69,8 @@ final class Run<C extends Sink.Call> {
         this.sink = sink;
         this.sequence = new FallbackSequence(prepared.plan().candidates(), prepared.route().fallback(),
                 context.clock(), prepared.deadline(), context.random());
+        this.listener = prepared.started() == null ? RouterListener.NONE : context.listener();
+        this.upstream = listener == RouterListener.NONE ? List.of() : new ArrayList<>(4);
     }
 
     Prepared prepared() {
@@ -98,7 +110,9 @@ final class Run<C extends Sink.Call> {
             over = true;
             deadlineTimer.cancel();
             stopRunning(why, false);
-            sink.cancelled(report(0));
+            RoutingReport report = report(0);
+            finished(report, null, true);
+            sink.cancelled(report);
         });
     }
 
@@ -140,7 +154,12 @@ final class Run<C extends Sink.Call> {
         }
         Admission.Admitted admitted = (Admission.Admitted) admission;
         Leg<C> leg = new Leg<>(step, hedged, admitted.lease(), admitted.reservation(), context.clock().instant());
+        leg.index = attemptsStarted++;
         running.add(leg);
+        if (listener != RouterListener.NONE) {
+            listener.onAttemptStarted(new AttemptStarted(leg.start, prepared.requestId(), leg.target().id(),
+                    leg.index, hedged));
+        }
         Duration hedgeAfter = prepared.route().hedgeAfter();
         if (!hedgeAfter.isZero() && !hedged) {
             leg.hedgeTimer = context.scheduler().schedule(hedgeAfter, () -> execute(() -> hedge(leg)));
@@ -193,10 +212,12 @@ final class Run<C extends Sink.Call> {
         leg.lease.succeeded();
         Usage usage = leg.charge(prepared.shape().estimatedInputTokens());
         double cost = settle(leg, usage);
-        sequence.record(leg.attempt(null, 200, null, elapsed(leg)));
+        record(leg, leg.attempt(null, 200, null, elapsed(leg)));
         over = true;
         deadlineTimer.cancel();
-        sink.succeeded(leg, usage, cost, report(cost));
+        RoutingReport report = report(cost);
+        finished(report, null, false);
+        sink.succeeded(leg, usage, cost, report);
     }
 
     /** {@code leg}'s call failed. */
@@ -209,9 +230,10 @@ final class Run<C extends Sink.Call> {
         running.remove(leg);
         ProviderException failure = asProviderException(Stages.unwrap(error));
         settleFailure(leg, failure);
-        sequence.record(leg.attempt(failure.kind(), failure.status(), failure.getMessage(), elapsed(leg)));
+        double winnerCost = leg == winner ? settle(leg, leg.charge(prepared.shape().estimatedInputTokens())) : 0;
+        record(leg, leg.attempt(failure.kind(), failure.status(), failure.getMessage(), elapsed(leg)));
         if (leg == winner) {
-            double cost = settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+            double cost = winnerCost;
             end(ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR,
                             "the stream failed after content was sent: " + failure.getMessage())
                     .failureKind(failure.kind()).upstream(failure.status(), failure.upstreamType().orElse(null),
@@ -247,7 +269,7 @@ final class Run<C extends Sink.Call> {
             } else {
                 release(leg);
             }
-            sequence.record(leg.attempt(FailureKind.TIMEOUT, 0, "the request's deadline passed", elapsed(leg)));
+            record(leg, leg.attempt(FailureKind.TIMEOUT, 0, "the request's deadline passed", elapsed(leg)));
         }
         running.clear();
         end(sequence.timeout(), true, cost);
@@ -265,7 +287,10 @@ final class Run<C extends Sink.Call> {
         over = true;
         deadlineTimer.cancel();
         stopRunning("cancelled: the request failed", false);
-        sink.failed(error.withRequest(prepared.requestId(), prepared.type()), report(cost), now);
+        ChatRouterException named = error.withRequest(prepared.requestId(), prepared.type());
+        RoutingReport report = report(cost);
+        finished(report, named, false);
+        sink.failed(named, report, now);
     }
 
     /**
@@ -288,9 +313,70 @@ final class Run<C extends Sink.Call> {
                     release(leg);
                 }
             }
-            sequence.record(leg.attempt(null, 0, why, elapsed(leg)));
+            record(leg, leg.attempt(null, 0, why, elapsed(leg)));
         }
         running.clear();
+    }
+
+    /** Records an attempt that ended in the sequence, and tells the listener. */
+    private void record(Leg<C> leg, Attempt attempt) {
+        sequence.record(attempt);
+        attemptFinished(leg, attempt);
+    }
+
+    private void attemptFinished(Leg<C> leg, Attempt attempt) {
+        if (listener == RouterListener.NONE) {
+            return;
+        }
+        Instant now = context.clock().instant();
+        upstream.add(leg.start);
+        upstream.add(now);
+        Usage usage = leg.settled;
+        listener.onAttemptFinished(new AttemptFinished(now, prepared.requestId(), attempt.target(), leg.index,
+                attempt.hedged(), attempt.failure(), attempt.cancelled(), attempt.status(), attempt.latency(),
+                sink.streaming() ? attempt.firstToken() : null, usage == null ? 0 : usage.promptTokens(),
+                usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.cachedTokens(), leg.cost));
+    }
+
+    /** Tells the listener the request ended. */
+    private void finished(RoutingReport report, ChatRouterException error, boolean cancelled) {
+        if (listener == RouterListener.NONE) {
+            return;
+        }
+        Instant now = context.clock().instant();
+        Duration total = Duration.between(prepared.started().at(), now);
+        Duration overhead = total.minus(upstreamTime());
+        Usage usage = winner == null ? null : winner.settled;
+        listener.onRequestFinished(new RequestFinished(now, prepared.requestId(), prepared.started().key(), report,
+                error, cancelled, usage == null ? 0 : usage.promptTokens(), usage == null ? 0 : usage.completionTokens(),
+                total, overhead.isNegative() ? Duration.ZERO : overhead));
+    }
+
+    /** The time some upstream call was under way: the union of the attempts' intervals (hedges overlap). */
+    private Duration upstreamTime() {
+        int n = upstream.size() / 2;
+        Integer[] order = new Integer[n];
+        for (int i = 0; i < n; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> upstream.get(2 * a).compareTo(upstream.get(2 * b)));
+        Duration covered = Duration.ZERO;
+        Instant from = null;
+        Instant to = null;
+        for (int i : order) {
+            Instant start = upstream.get(2 * i);
+            Instant end = upstream.get(2 * i + 1);
+            if (to == null || start.isAfter(to)) {
+                if (to != null) {
+                    covered = covered.plus(Duration.between(from, to));
+                }
+                from = start;
+                to = end;
+            } else if (end.isAfter(to)) {
+                to = end;
+            }
+        }
+        return to == null ? covered : covered.plus(Duration.between(from, to));
     }
 
     private void stop(Leg<C> leg) {
@@ -307,6 +393,8 @@ final class Run<C extends Sink.Call> {
         }
         double cost = prepared.accounting().settle(leg.reservation, leg.target().model(), usage);
         leg.reservation = null;
+        leg.settled = usage;
+        leg.cost = cost;
         return cost;
     }
 
@@ -346,7 +434,7 @@ final class Run<C extends Sink.Call> {
  * what it delivered; the other attempts' claims are let go.
      */
     private void crashed(Throwable bug) {
-        LOG.log(Level.SEVERE, "request " + prepared.requestId() + " failed with an internal error", bug);
+        LOG.error("request {} failed with an internal error", prepared.requestId(), bug);
         over = true;
         deadlineTimer.cancel();
         for (Leg<C> leg : running) {
@@ -362,13 +450,21 @@ final class Run<C extends Sink.Call> {
                 release(leg);
             }
         }
+        ChatRouterException internal = ChatRouterException.internal(bug).withRequest(prepared.requestId(),
+                prepared.type());
+        try {
+            for (Leg<C> leg : running) {
+                attemptFinished(leg, leg.attempt(null, 0, "cancelled: an internal error", elapsed(leg)));
+            }
+            finished(null, internal, false);
+        } catch (RuntimeException again) {
+            LOG.error("request {} could not tell its listeners of its internal error", prepared.requestId(), again);
+        }
         running.clear();
         try {
-            sink.failed(ChatRouterException.internal(bug).withRequest(prepared.requestId(), prepared.type()), null,
-                    true);
+            sink.failed(internal, null, true);
         } catch (RuntimeException again) {
-            LOG.log(Level.SEVERE, "request " + prepared.requestId() + " could not be told of its internal error",
-                    again);
+            LOG.error("request {} could not be told of its internal error", prepared.requestId(), again);
         }
     }
 

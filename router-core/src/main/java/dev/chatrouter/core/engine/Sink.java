@@ -43,6 +43,11 @@ interface Sink<C extends Sink.Call> {
     /** The caller cancelled; every attempt has stopped. */
     void cancelled(RoutingReport report);
 
+    /** True when the answer is streamed: the attempts' time to first token is then worth telling. */
+    default boolean streaming() {
+        return false;
+    }
+
     /** After each event the run handled: a stream delivers what demand allows. */
     default void afterEvent() {
     }

@@ -165,6 +165,11 @@ final class StreamSink implements Sink<StreamSink.Upstream>, ChatStream {
     }
 
     @Override
+    public boolean streaming() {
+        return true;
+    }
+
+    @Override
     public void afterEvent() {
         if (terminated || subscriber == null) {
             return;

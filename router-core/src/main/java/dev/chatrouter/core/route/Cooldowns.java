@@ -2,6 +2,9 @@ package dev.chatrouter.core.route;
 
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.TargetHealth;
+import dev.chatrouter.api.event.CooldownClosed;
+import dev.chatrouter.api.event.CooldownOpened;
+import dev.chatrouter.api.event.RouterListener;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -29,7 +32,8 @@ import java.util.Objects;
  * Outcomes that say nothing about the target's health are neutral: {@code bad_request}, {@code auth},
  * {@code context_length} and {@code content_filter} answers, attempts cancelled by the caller or by a winning hedge,
  * and timeouts caused by the request's own deadline; a neutral probe frees the probe for the next request. Time is
- * read from the router's clock. Thread-safe.
+ * read from the router's clock. Each opening and closing is told to the router's listener, outside the target's
+ * lock. Thread-safe.
  */
 public final class Cooldowns {
 
@@ -47,10 +51,16 @@ public final class Cooldowns {
     private final Duration cooldown;
     private final Duration maxCooldown;
     private final Map<String, State> states;
+    private final RouterListener listener;
 
     /** Cooldowns with the defaults for the given targets; other target ids are always healthy. */
     public Cooldowns(Clock clock, Collection<String> targets) {
-        this(clock, targets, DEFAULT_FAILURES, DEFAULT_COOLDOWN, DEFAULT_MAX_COOLDOWN);
+        this(clock, targets, DEFAULT_FAILURES, DEFAULT_COOLDOWN, DEFAULT_MAX_COOLDOWN, RouterListener.NONE);
+    }
+
+    /** Cooldowns with the defaults for the given targets, telling {@code listener} of each opening and closing. */
+    public Cooldowns(Clock clock, Collection<String> targets, RouterListener listener) {
+        this(clock, targets, DEFAULT_FAILURES, DEFAULT_COOLDOWN, DEFAULT_MAX_COOLDOWN, listener);
     }
 
     /**
@@ -61,6 +71,16 @@ public final class Cooldowns {
      *                                  {@code maxCooldown} is shorter than {@code cooldown}
      */
     public Cooldowns(Clock clock, Collection<String> targets, int failures, Duration cooldown, Duration maxCooldown) {
+        this(clock, targets, failures, cooldown, maxCooldown, RouterListener.NONE);
+    }
+
+    /**
+     * As {@link #Cooldowns(Clock, Collection, int, Duration, Duration)}, telling {@code listener} of each opening and
+     * closing.
+     */
+    public Cooldowns(Clock clock, Collection<String> targets, int failures, Duration cooldown, Duration maxCooldown,
+                     RouterListener listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
         this.clock = Objects.requireNonNull(clock, "clock");
         if (failures < 1) {
             throw new IllegalArgumentException("failures must be at least 1 but was " + failures);
@@ -77,7 +97,7 @@ public final class Cooldowns {
         this.maxCooldown = maxCooldown;
         Map<String, State> map = new LinkedHashMap<>();
         for (String target : targets) {
-            map.put(target, new State());
+            map.put(target, new State(target));
         }
         this.states = map;
     }
@@ -159,11 +179,16 @@ public final class Cooldowns {
 
     /** One target's state. Transitions hold the monitor; {@link #eligible} reads volatile fields only. */
     private final class State {
+        private final String target;
         private volatile Instant coolingUntil;   // null: healthy
         private volatile boolean probing;
         private int consecutive;
         private int opens;                       // cooldowns since last healthy; sets the next cooldown's length
         private long generation;                 // changes on every open and close: stale leases are ignored
+
+        State(String target) {
+            this.target = target;
+        }
 
         /** Reads the clock only when the target is cooling down: the healthy path stays allocation-free. */
         boolean eligible() {
@@ -182,35 +207,44 @@ public final class Cooldowns {
             return new StateLease(this, generation, true);
         }
 
-        synchronized void report(long leaseGeneration, boolean probe, Outcome outcome, Instant now) {
+        /**
+         * Applies an attempt's outcome; returns the event to tell the listener once the lock is let go (an opening or
+         * a closing), or {@code null}.
+         */
+        synchronized Object report(long leaseGeneration, boolean probe, Outcome outcome, FailureKind kind,
+                                   Instant now) {
             if (leaseGeneration != generation) {
-                return;
+                return null;
             }
             if (probe) {
                 probing = false;
                 switch (outcome) {
-                    case SUCCESS -> close();
+                    case SUCCESS -> {
+                        close();
+                        return new CooldownClosed(now, target);
+                    }
                     case HEALTH_FAILURE -> {
                         consecutive++;
-                        open(now);
+                        return new CooldownOpened(now, target, kind, open(now));
                     }
                     case NEUTRAL -> {
-                        // the next request probes again
+                        return null; // the next request probes again
                     }
+                    default -> throw new IllegalStateException("unknown outcome " + outcome);
                 }
-                return;
             }
             if (coolingUntil != null) {
-                return; // an attempt that started before the cooldown: only the probe decides now
+                return null; // an attempt that started before the cooldown: only the probe decides now
             }
             if (outcome == Outcome.SUCCESS) {
                 consecutive = 0;
             } else if (outcome == Outcome.HEALTH_FAILURE && ++consecutive >= failures) {
-                open(now);
+                return new CooldownOpened(now, target, kind, open(now));
             }
+            return null;
         }
 
-        private void open(Instant now) {
+        private Instant open(Instant now) {
             long factor = 1L << Math.min(opens, 20);
             Duration length = cooldown.multipliedBy(factor);
             if (length.compareTo(maxCooldown) > 0) {
@@ -219,6 +253,7 @@ public final class Cooldowns {
             opens++;
             generation++;
             coolingUntil = now.plus(length);
+            return coolingUntil;
         }
 
         private void close() {
@@ -251,17 +286,17 @@ public final class Cooldowns {
 
         @Override
         public void succeeded() {
-            report(Outcome.SUCCESS);
+            report(Outcome.SUCCESS, null);
         }
 
         @Override
         public void failed(FailureKind kind) {
-            report(countsAgainstHealth(kind) ? Outcome.HEALTH_FAILURE : Outcome.NEUTRAL);
+            report(countsAgainstHealth(kind) ? Outcome.HEALTH_FAILURE : Outcome.NEUTRAL, kind);
         }
 
         @Override
         public void released() {
-            report(Outcome.NEUTRAL);
+            report(Outcome.NEUTRAL, null);
         }
 
         @Override
@@ -269,13 +304,19 @@ public final class Cooldowns {
             return probe;
         }
 
-        private void report(Outcome outcome) {
+        private void report(Outcome outcome, FailureKind kind) {
+            Object event;
             synchronized (state) {
                 if (reported) {
                     return;
                 }
                 reported = true;
-                state.report(generation, probe, outcome, clock.instant());
+                event = state.report(generation, probe, outcome, kind, clock.instant());
+            }
+            if (event instanceof CooldownOpened opened) {
+                listener.onCooldownOpened(opened);
+            } else if (event instanceof CooldownClosed closed) {
+                listener.onCooldownClosed(closed);
             }
         }
     }

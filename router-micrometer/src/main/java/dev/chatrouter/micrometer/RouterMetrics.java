@@ -1,0 +1,264 @@
+package dev.chatrouter.micrometer;
+
+import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.event.AttemptFinished;
+import dev.chatrouter.api.event.AttemptStarted;
+import dev.chatrouter.api.event.BudgetLimitCrossed;
+import dev.chatrouter.api.event.CooldownClosed;
+import dev.chatrouter.api.event.CooldownOpened;
+import dev.chatrouter.api.event.RequestFinished;
+import dev.chatrouter.api.event.RequestStarted;
+import dev.chatrouter.api.event.RouterListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Records the router's events as Micrometer meters, named after the OpenTelemetry GenAI semantic conventions where
+ * they have one, and {@code chatrouter.*} otherwise. Register it on the builder:
+ *
+ * <pre>{@code
+ * ChatRouter router = ChatRouter.builder().configFile(path).listener(RouterMetrics.create(registry)).build();
+ * }</pre>
+ *
+ * The meters (docs/operations.md lists them with their Prometheus names):
+ * <ul>
+ *   <li>{@value #TOKEN_USAGE}: distribution summary of the tokens each attempt was charged, by
+ *       {@code gen_ai.token.type} ({@code input}, {@code output}), {@code gen_ai.operation.name},
+ *       {@code gen_ai.provider.name}, {@code gen_ai.request.model} and {@code gen_ai.response.model} (the model id at
+ *       the provider);</li>
+ *   <li>{@value #REQUEST_DURATION}: timer of each request, arrival to end, by operation, {@code gen_ai.request.model}
+ *       (the intent the client sent), {@code gen_ai.provider.name} and {@code gen_ai.response.model} (the target that
+ *       served, or {@code none}) and {@code error.type} (the error code, or {@code none});</li>
+ *   <li>{@value #TIME_TO_FIRST_TOKEN}: timer of each stream's time from arrival to its first content, same tags
+ *       without {@code error.type};</li>
+ *   <li>{@value #ATTEMPTS}: counter of attempts by {@code target}, {@code provider} and {@code outcome}
+ *       ({@code success}, {@code cancelled}, or a failure kind such as {@code server});</li>
+ *   <li>{@value #FALLBACKS}: counter of attempts that moved to another target after a failure (not hedges, not
+ *       retries on the same target), by {@code route} and the {@code target} fallen back to;</li>
+ *   <li>{@value #COOLDOWN_STATE}: gauge per {@code target}, 1 while it cools down, else 0;</li>
+ *   <li>{@value #SPEND}: counter of US dollars spent, by {@code scope}: each attempt's cost is added to
+ *       {@code global}, {@code key:NAME} (when the request has a key), {@code provider:ID} and
+ *       {@code model:PROVIDER/MODEL}, so select one scope kind when summing;</li>
+ *   <li>{@value #OVERHEAD}: timer of the router's own time in each request (total less upstream time), by
+ *       {@code route};</li>
+ *   <li>{@value #BUDGET_LIMITS}: counter of budget limits crossed, by {@code limit} ({@code soft}, {@code hard})
+ *       and {@code window}.</li>
+ * </ul>
+ * Users and tags never become tags of a meter: their number is unbounded. Recording is lock-free and allocation-light;
+ * it runs inline, as every listener does. Thread-safe.
+ */
+public final class RouterMetrics implements RouterListener {
+
+    public static final String TOKEN_USAGE = "gen_ai.client.token.usage";
+    public static final String REQUEST_DURATION = "gen_ai.server.request.duration";
+    public static final String TIME_TO_FIRST_TOKEN = "gen_ai.server.time_to_first_token";
+    public static final String ATTEMPTS = "chatrouter.attempts";
+    public static final String FALLBACKS = "chatrouter.fallbacks";
+    public static final String COOLDOWN_STATE = "chatrouter.cooldown.state";
+    public static final String SPEND = "chatrouter.spend.usd";
+    public static final String OVERHEAD = "chatrouter.overhead";
+    public static final String BUDGET_LIMITS = "chatrouter.budget.limits";
+
+    /** Requests followed at once, at most: beyond it (only a bug would leave so many open) new ones are not. */
+    static final int MAX_OPEN_REQUESTS = 100_000;
+    private static final String NONE = "none";
+
+    /** The OpenTelemetry GenAI conventions' bucket boundaries for token counts. */
+    private static final double[] TOKEN_BUCKETS = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576,
+            4194304, 16777216, 67108864};
+    /** The OpenTelemetry GenAI conventions' bucket boundaries for durations, in seconds. */
+    private static final double[] DURATION_BUCKETS = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12,
+            10.24, 20.48, 40.96, 81.92};
+    private static final double[] OVERHEAD_BUCKETS = {0.00005, 0.0001, 0.0002, 0.0005, 0.001, 0.002, 0.005, 0.01,
+            0.05, 0.1};
+
+    private final MeterRegistry registry;
+    private final Meter.MeterProvider<DistributionSummary> tokens;
+    private final Meter.MeterProvider<Timer> requestDuration;
+    private final Meter.MeterProvider<Timer> firstToken;
+    private final Meter.MeterProvider<Counter> attempts;
+    private final Meter.MeterProvider<Counter> fallbacks;
+    private final Meter.MeterProvider<Counter> spend;
+    private final Meter.MeterProvider<Timer> overhead;
+    private final Meter.MeterProvider<Counter> budgetLimits;
+    private final Map<String, AtomicInteger> cooling = new ConcurrentHashMap<>();
+    private final Map<String, Open> open = new ConcurrentHashMap<>();
+
+    /** What a request's later events need from its earlier ones. */
+    private static final class Open {
+        final RequestStarted started;
+        volatile String lastTarget;
+        volatile Instant servingStart;
+        volatile String servingTarget;
+
+        Open(RequestStarted started) {
+            this.started = started;
+        }
+    }
+
+    private RouterMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.tokens = DistributionSummary.builder(TOKEN_USAGE)
+                .description("Tokens charged per upstream attempt, by input and output")
+                .serviceLevelObjectives(TOKEN_BUCKETS).withRegistry(registry);
+        this.requestDuration = Timer.builder(REQUEST_DURATION)
+                .description("Duration of each request the router served, from its arrival to its end")
+                .serviceLevelObjectives(durations(DURATION_BUCKETS)).withRegistry(registry);
+        this.firstToken = Timer.builder(TIME_TO_FIRST_TOKEN)
+                .description("Time from a streamed request's arrival to its first content")
+                .serviceLevelObjectives(durations(DURATION_BUCKETS)).withRegistry(registry);
+        this.attempts = Counter.builder(ATTEMPTS).description("Upstream attempts, by target and outcome")
+                .withRegistry(registry);
+        this.fallbacks = Counter.builder(FALLBACKS)
+                .description("Attempts that fell back to another target after a failure").withRegistry(registry);
+        this.spend = Counter.builder(SPEND).description("US dollars spent, by scope (global, key, provider, model)")
+                .withRegistry(registry);
+        this.overhead = Timer.builder(OVERHEAD)
+                .description("The router's own time in each request: total less upstream time")
+                .serviceLevelObjectives(durations(OVERHEAD_BUCKETS)).withRegistry(registry);
+        this.budgetLimits = Counter.builder(BUDGET_LIMITS).description("Budget limits crossed, by limit and window")
+                .withRegistry(registry);
+    }
+
+    /** A listener recording into {@code registry}. */
+    public static RouterMetrics create(MeterRegistry registry) {
+        return new RouterMetrics(Objects.requireNonNull(registry, "registry"));
+    }
+
+    private static Duration[] durations(double[] seconds) {
+        Duration[] out = new Duration[seconds.length];
+        for (int i = 0; i < seconds.length; i++) {
+            out[i] = Duration.ofNanos(Math.round(seconds[i] * 1e9));
+        }
+        return out;
+    }
+
+    @Override
+    public void onRequestStarted(RequestStarted event) {
+        if (open.size() < MAX_OPEN_REQUESTS) {
+            open.put(event.requestId(), new Open(event));
+        }
+    }
+
+    @Override
+    public void onAttemptStarted(AttemptStarted event) {
+        cooldownGauge(event.target());
+        Open request = open.get(event.requestId());
+        if (request == null) {
+            return;
+        }
+        String previous = request.lastTarget;
+        if (previous != null && !event.hedged() && !previous.equals(event.target())) {
+            fallbacks.withTags("route", orNone(request.started.route()), "target", event.target()).increment();
+        }
+        request.lastTarget = event.target();
+    }
+
+    @Override
+    public void onAttemptFinished(AttemptFinished event) {
+        attempts.withTags("target", event.target(), "provider", event.provider(), "outcome", event.outcome())
+                .increment();
+        Open request = open.get(event.requestId());
+        String operation = request == null ? "chat" : operation(request.started.type());
+        if (event.inputTokens() > 0 || event.outputTokens() > 0) {
+            String model = event.providerModel();
+            tokens.withTags("gen_ai.operation.name", operation, "gen_ai.provider.name", event.provider(),
+                    "gen_ai.request.model", model, "gen_ai.response.model", model, "gen_ai.token.type", "input")
+                    .record(event.inputTokens());
+            tokens.withTags("gen_ai.operation.name", operation, "gen_ai.provider.name", event.provider(),
+                    "gen_ai.request.model", model, "gen_ai.response.model", model, "gen_ai.token.type", "output")
+                    .record(event.outputTokens());
+        }
+        if (event.costUsd() > 0) {
+            spend.withTags("scope", "global").increment(event.costUsd());
+            if (request != null && request.started.key() != null) {
+                spend.withTags("scope", "key:" + request.started.key()).increment(event.costUsd());
+            }
+            spend.withTags("scope", "provider:" + event.provider()).increment(event.costUsd());
+            spend.withTags("scope", "model:" + event.target()).increment(event.costUsd());
+        }
+        if (request != null && event.firstToken() != null && request.servingTarget == null) {
+            // the attempt that showed content first serves the stream
+            request.servingTarget = event.target();
+            request.servingStart = event.at().minus(event.latency()).plus(event.firstToken());
+        }
+    }
+
+    @Override
+    public void onRequestFinished(RequestFinished event) {
+        Open request = open.remove(event.requestId());
+        String operation = request == null ? "chat" : operation(request.started.type());
+        String intent = event.report() != null ? event.report().intent()
+                : request != null ? request.started.model() : NONE;
+        String served = event.report() == null ? null : event.report().target();
+        String provider = served == null ? NONE : served.substring(0, served.indexOf('/'));
+        String model = served == null ? NONE : served.substring(served.indexOf('/') + 1);
+        requestDuration.withTags("gen_ai.operation.name", operation, "gen_ai.request.model", intent,
+                        "gen_ai.provider.name", provider, "gen_ai.response.model", model,
+                        "error.type", event.errorCode().map(c -> c.wireName()).orElse(event.cancelled() ? "cancelled"
+                                : NONE))
+                .record(event.total());
+        overhead.withTags("route", event.report() != null ? event.report().route()
+                : request != null ? orNone(request.started.route()) : NONE).record(event.overhead());
+        if (request != null && request.started.stream() && request.servingStart != null) {
+            Duration ttft = Duration.between(request.started.at(), request.servingStart);
+            if (!ttft.isNegative()) {
+                firstToken.withTags("gen_ai.operation.name", operation, "gen_ai.request.model", intent,
+                        "gen_ai.provider.name", provider, "gen_ai.response.model", model).record(ttft);
+            }
+        }
+    }
+
+    @Override
+    public void onCooldownOpened(CooldownOpened event) {
+        cooldownGauge(event.target()).set(1);
+    }
+
+    @Override
+    public void onCooldownClosed(CooldownClosed event) {
+        cooldownGauge(event.target()).set(0);
+    }
+
+    @Override
+    public void onBudgetLimitCrossed(BudgetLimitCrossed event) {
+        budgetLimits.withTags("limit", event.limit().wireName(), "window", event.window()).increment();
+    }
+
+    private AtomicInteger cooldownGauge(String target) {
+        AtomicInteger state = cooling.get(target);
+        if (state != null) {
+            return state;
+        }
+        return cooling.computeIfAbsent(target, t -> {
+            AtomicInteger value = new AtomicInteger();
+            Gauge.builder(COOLDOWN_STATE, value, AtomicInteger::get)
+                    .description("1 while the target cools down after repeated failures, else 0")
+                    .tag("target", t).register(registry);
+            return value;
+        });
+    }
+
+    private static String operation(RequestType type) {
+        return type == RequestType.EMBEDDING ? "embeddings" : "chat";
+    }
+
+    private static String orNone(String value) {
+        return value == null ? NONE : value;
+    }
+
+    @Override
+    public String toString() {
+        return "RouterMetrics[" + registry.getClass().getSimpleName() + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package dev.chatrouter.micrometer;
+
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.FallbackConfig;
+import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.ResponseCacheConfig;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.StickyPrefixConfig;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+
+import static dev.chatrouter.core.testing.ScriptedProviderFactory.fail;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.data.Offset.offset;
+
+/** The meters {@link RouterMetrics} keeps, as a real router's requests move them. */
+class RouterMetricsTest {
+
+    private static final CacheConfig NO_STICKY =
+            new CacheConfig(ResponseCacheConfig.DEFAULTS, new StickyPrefixConfig(false, Duration.ofMinutes(5), 1000));
+
+    private final ScriptedProviderFactory scripted = new ScriptedProviderFactory();
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private ChatRouter router;
+
+    @AfterEach
+    void close() {
+        router.close();
+    }
+
+    /** Proves a fallback moves the attempts, fallback, token, spend, duration and overhead meters. */
+    @Test
+    void aFallbackMovesTheMeters() throws Exception {
+        // given a router whose first target fails with a server error, with the metrics listener
+        ModelSpec model = new ModelSpec("m", null, Price.of(1.0, 2.0), 100_000, 1_000,
+                EnumSet.allOf(Capability.class));
+        router = ChatRouter.builder().providerFactory(scripted).cache(NO_STICKY)
+                .provider(ProviderSpec.builder("a", "scripted").model(model).build())
+                .provider(ProviderSpec.builder("b", "scripted").model(model).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "a/m", "b/m"))
+                        .fallback(new FallbackConfig(3, 0, FallbackConfig.DEFAULTS.on())).build())
+                .listener(RouterMetrics.create(registry)).build();
+        scripted.script("a", fail(FailureKind.SERVER));
+        // when one request is made for key team-a
+        router.chat(ChatRequest.builder().model("di").addMessage(Message.user("Hello")).maxTokens(5).build(),
+                RequestContext.empty().withKey("team-a")).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        // then each meter counts it
+        assertThat(registry.get(RouterMetrics.ATTEMPTS).tags("target", "a/m", "outcome", "server").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get(RouterMetrics.ATTEMPTS).tags("target", "b/m", "outcome", "success").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get(RouterMetrics.FALLBACKS).tags("route", "di", "target", "b/m").counter().count())
+                .isEqualTo(1);
+        assertThat(registry.get(RouterMetrics.TOKEN_USAGE).tags("gen_ai.token.type", "input",
+                "gen_ai.provider.name", "b", "gen_ai.request.model", "m").summary().totalAmount()).isEqualTo(10);
+        assertThat(registry.get(RouterMetrics.TOKEN_USAGE).tags("gen_ai.token.type", "output")
+                .summary().totalAmount()).isEqualTo(5);
+        assertThat(registry.get(RouterMetrics.SPEND).tags("scope", "global").counter().count())
+                .isCloseTo(20e-6, offset(1e-12));
+        assertThat(registry.get(RouterMetrics.SPEND).tags("scope", "key:team-a").counter().count())
+                .isCloseTo(20e-6, offset(1e-12));
+        assertThat(registry.get(RouterMetrics.SPEND).tags("scope", "provider:b").counter().count())
+                .isCloseTo(20e-6, offset(1e-12));
+        assertThat(registry.get(RouterMetrics.REQUEST_DURATION).tags("gen_ai.request.model", "di",
+                "gen_ai.provider.name", "b", "gen_ai.response.model", "m", "error.type", "none").timer().count())
+                .isEqualTo(1);
+        assertThat(registry.get(RouterMetrics.OVERHEAD).tags("route", "di").timer().count()).isEqualTo(1);
+        assertThat(registry.get(RouterMetrics.COOLDOWN_STATE).tags("target", "a/m").gauge().value()).isZero();
+    }
+
+    /** Proves a target's cooldown gauge reads 1 once it cools down after repeated failures. */
+    @Test
+    void theCooldownGaugeRisesWhenATargetCoolsDown() throws Exception {
+        ModelSpec model = new ModelSpec("m", null, Price.of(1.0, 2.0), 100_000, 1_000,
+                EnumSet.allOf(Capability.class));
+        router = ChatRouter.builder().providerFactory(scripted).cache(NO_STICKY)
+                .provider(ProviderSpec.builder("a", "scripted").model(model).build())
+                .provider(ProviderSpec.builder("b", "scripted").model(model).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "a/m", "b/m"))
+                        .fallback(new FallbackConfig(3, 0, FallbackConfig.DEFAULTS.on())).build())
+                .listener(RouterMetrics.create(registry)).build();
+        scripted.script("a", fail(FailureKind.SERVER), fail(FailureKind.SERVER), fail(FailureKind.SERVER));
+        for (int i = 0; i < 3; i++) {
+            router.chat(ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build())
+                    .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        }
+        assertThat(registry.get(RouterMetrics.COOLDOWN_STATE).tags("target", "a/m").gauge().value()).isEqualTo(1);
+        assertThat(registry.get(RouterMetrics.COOLDOWN_STATE).tags("target", "b/m").gauge().value()).isZero();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.chatrouter.http;
+
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.event.RequestFinished;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The access line's formatting, for what a real request rarely shows: failures, cancels and tiny amounts. */
+class AccessLogTest {
+
+    /** Proves amounts have fixed decimals and never scientific notation, however small or large. */
+    @Test
+    void amountsHaveFixedDecimalsAndNoExponent() {
+        assertThat(AccessLog.fixed(0.00016, 6)).isEqualTo("0.000160");
+        assertThat(AccessLog.fixed(1.6e-7, 6)).isEqualTo("0.000000");
+        assertThat(AccessLog.fixed(6e-7, 6)).isEqualTo("0.000001");
+        assertThat(AccessLog.fixed(0, 6)).isEqualTo("0.000000");
+        assertThat(AccessLog.fixed(12345678.9, 1)).isEqualTo("12345678.9");
+        assertThat(AccessLog.fixed(1e21, 2)).isEqualTo("1000000000000000000000.00");
+        assertThat(AccessLog.fixed(Double.NaN, 3)).isEqualTo("0.000");
+    }
+
+    /** Proves a request that failed before routing shows dashes, the error's status and its code. */
+    @Test
+    void aRequestThatFailedBeforeRoutingShowsTheErrorsStatusAndCode() {
+        ChatRouterException error = ChatRouterException.builder(ErrorCode.MODEL_NOT_FOUND, "no route").build();
+        String line = AccessLog.line(new RequestFinished(Instant.EPOCH, "req_1", "team a", null, error, false, 0, 0,
+                Duration.ofNanos(1_234_567), Duration.ofNanos(1_234_567)));
+        assertThat(line).isEqualTo("req_1 key=team_a route=- type=- target=- attempts=0 status=404 tokens=0/0"
+                + " cost=0.000000 total_ms=1.2 overhead_ms=1.235 error=model_not_found");
+    }
+
+    /** Proves a request its caller gave up on is logged with status 499 and error=cancelled. */
+    @Test
+    void aCancelledRequestIs499() {
+        String line = AccessLog.line(new RequestFinished(Instant.EPOCH, "req_2", null, null, null, true, 0, 0,
+                Duration.ofMillis(5), Duration.ZERO));
+        assertThat(line).contains(" key=- ").contains(" status=499 ").endsWith(" overhead_ms=0.000 error=cancelled");
+    }
+}
