@@ -41,8 +41,10 @@ class MainProcessTest {
 
     /** Starts Main with the test class path in the temporary directory, without provider keys. */
     private void start(String... args) throws IOException {
+        // the server's own logging, as in its jar: the tests' logback-test.xml keeps the router's lines for appenders
+        String logging = "-Dlogback.configurationFile=" + Main.class.getResource("/logback.xml");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                .toString(), "-cp", System.getProperty("surefire.test.class.path",
+                .toString(), logging, "-cp", System.getProperty("surefire.test.class.path",
                 System.getProperty("java.class.path")), Main.class.getName()));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true);
@@ -83,6 +85,15 @@ class MainProcessTest {
         return process.exitValue();
     }
 
+    /** Waits for the "listening" line; on a timeout, fails showing what the process printed. */
+    private void awaitListening() throws Exception {
+        try {
+            listening.get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new AssertionError("no 'listening on' line within 30 s; the process printed: " + lines(), e);
+        }
+    }
+
     private List<String> lines() {
         synchronized (output) {
             return List.copyOf(output);
@@ -94,7 +105,7 @@ class MainProcessTest {
     void shutdownLogsStoppedLast() throws Exception {
         for (int run = 0; run < 5; run++) {
             start("--port", "0");
-            listening.get(30, TimeUnit.SECONDS);
+            awaitListening();
 
             // SIGTERM, as Process.destroy() sends it, but through the handle: Process.destroy() also closes the
             // pipes on this side, and the lines printed after it would never be read
