@@ -16,6 +16,7 @@ import dev.chatrouter.api.TargetHealth;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.embed.EmbeddingResponse;
@@ -45,6 +46,8 @@ import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.RoutingPolicies;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.tokens.Encoding;
+import dev.chatrouter.core.tokens.Tokens;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -59,6 +62,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -79,6 +83,7 @@ final class DefaultChatRouter implements ChatRouter {
     private final ResponseCache responses;
     private final Budgets budgets;
     private final RateLimits rateLimits;
+    private final long defaultOutputTokens;
     private final Cooldowns cooldowns;
     private final List<Provider> providers;
     private final Clock clock;
@@ -88,11 +93,12 @@ final class DefaultChatRouter implements ChatRouter {
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
                       LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
-                      Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
+                      AccountingConfig accounting, Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
                       DoubleSupplier random, Runnable onClose) {
         this.responses = responses;
         this.budgets = budgets;
         this.rateLimits = rateLimits;
+        this.defaultOutputTokens = accounting.defaultOutputTokens();
         this.cooldowns = cooldowns;
         this.routes = routes;
         this.classifier = classifier;
@@ -111,7 +117,8 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public CompletionStage<ChatResult> chat(ChatRequest request, RequestContext context) {
         Preparation preparation = prepare(request.model(), context, request, request.user(),
-                () -> RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request));
+                () -> RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request),
+                encoding -> Tokens.countInput(request, encoding));
         if (preparation instanceof Preparation.Failed failed) {
             return CompletableFuture.failedFuture(failed.error());
         }
@@ -140,7 +147,7 @@ final class DefaultChatRouter implements ChatRouter {
         boolean includeUsage = request.streamOptions() != null
                 && Boolean.TRUE.equals(request.streamOptions().includeUsage());
         Preparation preparation = prepare(request.model(), context, streamed, request.user(),
-                () -> RequestShape.of(streamed));
+                () -> RequestShape.of(streamed), encoding -> Tokens.countInput(streamed, encoding));
         if (preparation instanceof Preparation.Failed failed) {
             return AttemptEngine.failedStream(failed.error());
         }
@@ -162,11 +169,13 @@ final class DefaultChatRouter implements ChatRouter {
             if (request.input().isEmpty()) {
                 throw ChatRouterException.invalid(ErrorCode.MISSING_PARAMETER, "input", "input must not be empty");
             }
-            long chars = 0;
+            return RequestShape.ofTexts(Set.of(Capability.EMBEDDINGS), request.input());
+        }, encoding -> {
+            long tokens = 0;
             for (String text : request.input()) {
-                chars += text.length();
+                tokens += Tokens.count(text, encoding);
             }
-            return new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0);
+            return tokens;
         });
         if (!(preparation instanceof Preparation.Planned planned)) {
             return CompletableFuture.failedFuture(((Preparation.Failed) preparation).error());
@@ -221,13 +230,14 @@ final class DefaultChatRouter implements ChatRouter {
      * @param chat        the chat request, or {@code null} for embeddings
      * @param requestUser the request's {@code user} field, used when the context names no user
      * @param shapeOf     what the request needs and its size; may throw a {@link ChatRouterException} for bad input
+     * @param countInput  the exact prompt tokens under an encoding, for answers without usage
      */
     private Preparation prepare(String model, RequestContext context, ChatRequest chat, String requestUser,
-                                Supplier<RequestShape> shapeOf) {
+                                Supplier<RequestShape> shapeOf, ToLongFunction<Encoding> countInput) {
         String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
         RequestType[] type = new RequestType[1];
         try {
-            return plan(model, context, chat, requestUser, shapeOf, requestId, type);
+            return plan(model, context, chat, requestUser, shapeOf, countInput, requestId, type);
         } catch (ChatRouterException e) {
             return new Preparation.Failed(e.withRequest(requestId, type[0]));
         } catch (RuntimeException bug) {
@@ -239,7 +249,8 @@ final class DefaultChatRouter implements ChatRouter {
 
     /** {@link #prepare}'s work; throws what the caller should see. {@code typeOut} gets the type once known. */
     private Preparation plan(String model, RequestContext context, ChatRequest chat, String requestUser,
-                             Supplier<RequestShape> shapeOf, String requestId, RequestType[] typeOut) {
+                             Supplier<RequestShape> shapeOf, ToLongFunction<Encoding> countInput, String requestId,
+                             RequestType[] typeOut) {
         if (closed.get()) {
             throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
         }
@@ -276,7 +287,22 @@ final class DefaultChatRouter implements ChatRouter {
             }
         }
         String user = context.user() != null ? context.user() : requestUser;
-        rateLimits.acquire(context, user, shape.estimatedInputTokens() + shape.requestedOutputTokens());
+        RateLimits.Charge charge = rateLimits.acquire(context, user, Accounting.rateEstimate(shape));
+        try {
+            return planned(context, chat, shape, route, classification, effort, model, user, requestId, cacheKey,
+                    charge, countInput);
+        } catch (RuntimeException e) {
+            rateLimits.settle(charge, 0); // nothing was dispatched: the estimate goes back
+            throw e;
+        }
+    }
+
+    /** The rest of {@link #plan}, once the router's rate limits took the request's estimate. */
+    private Preparation planned(RequestContext context, ChatRequest chat, RequestShape shape, RouteConfig route,
+                                RequestClassifier.Classification classification, EffortResolver.Resolved effort,
+                                String model, String user, String requestId, String cacheKey,
+                                RateLimits.Charge charge, ToLongFunction<Encoding> countInput) {
+        RequestType type = classification.type();
         String poolName = Planner.poolName(route, type);
         RoutingPolicy policyOverride = null;
         if (type != RequestType.EMBEDDING && route.pools().containsKey("flash") && budgets.softLimited(context, user)) {
@@ -287,7 +313,8 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
-        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape);
+        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape, defaultOutputTokens, charge,
+                countInput);
         Plan plan = planner.plan(route, poolName, shape, policyOverride,
                 target -> cooldowns.eligible(target.id()) ? accounting.unavailable(target) : Cooldowns.REASON);
         long stickyKey = 0;

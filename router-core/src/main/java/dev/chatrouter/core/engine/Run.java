@@ -51,6 +51,8 @@ final class Run<C extends Sink.Call> {
     private Leg<C> winner;
     private boolean started;
     private boolean over;
+    /** The first budget refusal of a candidate, answered when no candidate fits. */
+    private ChatRouterException refusal;
     private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
 
     Run(EngineContext context, Prepared prepared, Sink<C> sink) {
@@ -98,6 +100,7 @@ final class Run<C extends Sink.Call> {
             over = true;
             deadlineTimer.cancel();
             stopRunning(why, false);
+            prepared.accounting().finish();
             sink.cancelled(report(0));
         });
     }
@@ -126,20 +129,20 @@ final class Run<C extends Sink.Call> {
                 sequence.drop(step, refused.error().code().wireName());
                 return;
             }
-            end(refused.error(), true);
+            // the budget has no room for this target's worst case: a cheaper candidate may still fit
+            if (refusal == null) {
+                refusal = refused.error();
+            }
+            skip(step, hedged, "budget_exhausted:" + refused.error().metadata().get("scope") + "/"
+                    + refused.error().metadata().get("window"));
             return;
         }
         if (admission instanceof Admission.Skipped skipped) {
-            FallbackSequence.Step next = sequence.skip(step, skipped.reason());
-            if (next != null) {
-                begin(next, hedged);
-            } else if (running.isEmpty()) {
-                end(sequence.failure(), true);
-            }
+            skip(step, hedged, skipped.reason());
             return;
         }
         Admission.Admitted admitted = (Admission.Admitted) admission;
-        Leg<C> leg = new Leg<>(step, hedged, admitted.lease(), admitted.reservation(), context.clock().instant());
+        Leg<C> leg = new Leg<>(step, hedged, admitted.lease(), admitted.hold(), context.clock().instant());
         running.add(leg);
         Duration hedgeAfter = prepared.route().hedgeAfter();
         if (!hedgeAfter.isZero() && !hedged) {
@@ -150,6 +153,20 @@ final class Run<C extends Sink.Call> {
         } catch (RuntimeException e) {
             leg.call = null;
             execute(() -> failed(leg, e));
+        }
+    }
+
+    /**
+     * The step's target could not start: the next candidate is tried at once. When none is left and nothing runs,
+     * the request ends: refused by its budget when a budget refused a target and no attempt was made (no candidate
+     * fit), else with the sequence's failure.
+     */
+    private void skip(FallbackSequence.Step step, boolean hedged, String reason) {
+        FallbackSequence.Step next = sequence.skip(step, reason);
+        if (next != null) {
+            begin(next, hedged);
+        } else if (running.isEmpty()) {
+            end(refusal != null && sequence.attempts().isEmpty() ? refusal : sequence.failure(), true);
         }
     }
 
@@ -191,11 +208,12 @@ final class Run<C extends Sink.Call> {
         leg.hedgeTimer.cancel();
         running.remove(leg);
         leg.lease.succeeded();
-        Usage usage = leg.charge(prepared.shape().estimatedInputTokens());
+        Usage usage = leg.charge(prepared.accounting());
         double cost = settle(leg, usage);
         sequence.record(leg.attempt(null, 200, null, elapsed(leg)));
         over = true;
         deadlineTimer.cancel();
+        prepared.accounting().finish();
         sink.succeeded(leg, usage, cost, report(cost));
     }
 
@@ -211,7 +229,7 @@ final class Run<C extends Sink.Call> {
         settleFailure(leg, failure);
         sequence.record(leg.attempt(failure.kind(), failure.status(), failure.getMessage(), elapsed(leg)));
         if (leg == winner) {
-            double cost = settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+            double cost = settle(leg, leg.charge(prepared.accounting()));
             end(ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR,
                             "the stream failed after content was sent: " + failure.getMessage())
                     .failureKind(failure.kind()).upstream(failure.status(), failure.upstreamType().orElse(null),
@@ -243,7 +261,7 @@ final class Run<C extends Sink.Call> {
             stop(leg);
             leg.lease.released();
             if (leg == winner) {
-                cost = settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                cost = settle(leg, leg.charge(prepared.accounting()));
             } else {
                 release(leg);
             }
@@ -265,6 +283,7 @@ final class Run<C extends Sink.Call> {
         over = true;
         deadlineTimer.cancel();
         stopRunning("cancelled: the request failed", false);
+        prepared.accounting().finish();
         sink.failed(error.withRequest(prepared.requestId(), prepared.type()), report(cost), now);
     }
 
@@ -277,13 +296,13 @@ final class Run<C extends Sink.Call> {
             stop(leg);
             if (leg == winner) {
                 leg.lease.succeeded(); // it produced content: the target works
-                settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                settle(leg, leg.charge(prepared.accounting()));
             } else {
                 leg.lease.released();
                 if (lostToAnother) {
                     Usage answered = leg.call == null ? null : leg.call.answeredUsage();
                     leg.reported(answered);
-                    settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                    settle(leg, leg.charge(prepared.accounting()));
                 } else {
                     release(leg);
                 }
@@ -302,18 +321,18 @@ final class Run<C extends Sink.Call> {
     }
 
     private double settle(Leg<C> leg, Usage usage) {
-        if (leg.reservation == null) {
+        if (leg.hold == null) {
             return 0;
         }
-        double cost = prepared.accounting().settle(leg.reservation, leg.target().model(), usage);
-        leg.reservation = null;
+        double cost = prepared.accounting().settle(leg.hold, leg.target().model(), usage);
+        leg.hold = null;
         return cost;
     }
 
     private void release(Leg<C> leg) {
-        if (leg.reservation != null) {
-            prepared.accounting().release(leg.reservation);
-            leg.reservation = null;
+        if (leg.hold != null) {
+            prepared.accounting().release(leg.hold);
+            leg.hold = null;
         }
     }
 
@@ -357,12 +376,17 @@ final class Run<C extends Sink.Call> {
             }
             leg.lease.released();
             if (leg == winner) {
-                settle(leg, leg.charge(prepared.shape().estimatedInputTokens())); // its content was delivered
+                settle(leg, leg.charge(prepared.accounting())); // its content was delivered
             } else {
                 release(leg);
             }
         }
         running.clear();
+        try {
+            prepared.accounting().finish();
+        } catch (RuntimeException ignored) {
+            // telling the caller matters more
+        }
         try {
             sink.failed(ChatRouterException.internal(bug).withRequest(prepared.requestId(), prepared.type()), null,
                     true);
