@@ -1,6 +1,7 @@
 package dev.chatrouter.api;
 
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.RateLimitConfig;
@@ -121,6 +122,7 @@ public interface ChatRouter extends AutoCloseable {
         private String defaultRoute;
         private ClassificationConfig classification;
         private CacheConfig cache;
+        private AccountingConfig accounting;
         private final List<BudgetConfig> budgets = new ArrayList<>();
         private final List<RateLimitConfig> rateLimits = new ArrayList<>();
         private final List<ProviderFactory> factories = new ArrayList<>();
@@ -158,6 +160,9 @@ public interface ChatRouter extends AutoCloseable {
             }
             config.budgets().forEach(this::budget);
             config.rateLimits().forEach(this::rateLimit);
+            if (config.accounting() != AccountingConfig.DEFAULTS) {
+                accounting(config.accounting());
+            }
             return this;
         }
 
@@ -176,6 +181,12 @@ public interface ChatRouter extends AutoCloseable {
         /** Adds a rate limit, after the file's. */
         public Builder rateLimit(RateLimitConfig rateLimit) {
             rateLimits.add(Objects.requireNonNull(rateLimit, "rateLimit"));
+            return this;
+        }
+
+        /** How worst cases are bounded (the default output tokens); overrides the file's {@code accounting}. */
+        public Builder accounting(AccountingConfig accounting) {
+            this.accounting = Objects.requireNonNull(accounting, "accounting");
             return this;
         }
 
@@ -285,7 +296,8 @@ public interface ChatRouter extends AutoCloseable {
                     .orElseThrow(() -> new IllegalStateException(
                             "no ChatRouter implementation on the class path: add dev.chatrouter:router-core"));
             return implementation.create(new RouterImplementation.Settings(configFile,
-                    new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits),
+                    new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits,
+                            accounting),
                     classification != null,
                     cache != null,
                     factories, classifierPlugins, policyFactories, services, clock, environment, listeners));

@@ -22,17 +22,35 @@ import java.util.Objects;
  * @param attempts   every attempt, in order
  * @param costUsd    what the request cost, in US dollars
  * @param cacheHit   true when the answer came from the response cache
+ * @param headroom   the caller's tightest rate limits and budget as the request ended (or, for a stream's
+ *                   {@link ChatStream#started()} report, as its content began); {@link Headroom#NONE} when none
+ *                   applied
  */
 public record RoutingReport(String requestId, String intent, String route, RequestType type, String rule,
                             Effort effort, String pool, String policy, List<String> candidates,
                             List<DroppedTarget> dropped, String target, List<Attempt> attempts, double costUsd,
-                            boolean cacheHit) {
+                            boolean cacheHit, Headroom headroom) {
 
     public RoutingReport {
+        headroom = headroom == null ? Headroom.NONE : headroom;
         Objects.requireNonNull(requestId, "requestId");
         candidates = List.copyOf(candidates);
         dropped = List.copyOf(dropped);
         attempts = List.copyOf(attempts);
+    }
+
+    /** A report without headroom ({@link Headroom#NONE}). */
+    public RoutingReport(String requestId, String intent, String route, RequestType type, String rule, Effort effort,
+                         String pool, String policy, List<String> candidates, List<DroppedTarget> dropped,
+                         String target, List<Attempt> attempts, double costUsd, boolean cacheHit) {
+        this(requestId, intent, route, type, rule, effort, pool, policy, candidates, dropped, target, attempts,
+                costUsd, cacheHit, Headroom.NONE);
+    }
+
+    /** This report with {@code headroom}. */
+    public RoutingReport withHeadroom(Headroom headroom) {
+        return new RoutingReport(requestId, intent, route, type, rule, effort, pool, policy, candidates, dropped,
+                target, attempts, costUsd, cacheHit, headroom);
     }
 
     /**

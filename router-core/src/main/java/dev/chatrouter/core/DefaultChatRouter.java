@@ -16,6 +16,7 @@ import dev.chatrouter.api.TargetHealth;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.embed.EmbeddingResponse;
@@ -48,6 +49,8 @@ import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.RoutingPolicies;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.tokens.Encoding;
+import dev.chatrouter.core.tokens.Tokens;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,6 +67,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The default {@link ChatRouter}. The path of a request reads top to bottom: prepare (resolve the route,
@@ -82,6 +86,7 @@ final class DefaultChatRouter implements ChatRouter {
     private final ResponseCache responses;
     private final Budgets budgets;
     private final RateLimits rateLimits;
+    private final long defaultOutputTokens;
     private final Cooldowns cooldowns;
     private final List<Provider> providers;
     private final Clock clock;
@@ -92,20 +97,13 @@ final class DefaultChatRouter implements ChatRouter {
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
                       LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
-                      Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
-                      DoubleSupplier random, Runnable onClose) {
-        this(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits, cooldowns, providers, clock,
-                scheduler, random, onClose, RouterListener.NONE);
-    }
-
-    DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
-                      LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
-                      Cooldowns cooldowns, List<Provider> providers, Clock clock, Scheduler scheduler,
-                      DoubleSupplier random, Runnable onClose, RouterListener listener) {
+                      AccountingConfig accounting, Cooldowns cooldowns, List<Provider> providers, Clock clock,
+                      Scheduler scheduler, DoubleSupplier random, Runnable onClose, RouterListener listener) {
         this.listener = listener;
         this.responses = responses;
         this.budgets = budgets;
         this.rateLimits = rateLimits;
+        this.defaultOutputTokens = accounting.defaultOutputTokens();
         this.cooldowns = cooldowns;
         this.routes = routes;
         this.classifier = classifier;
@@ -128,7 +126,8 @@ final class DefaultChatRouter implements ChatRouter {
                 () -> {
                     RequestValidator.check(request);
                     return RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request);
-                });
+                },
+                encoding -> Tokens.countInput(request, encoding));
         if (preparation instanceof Preparation.Failed failed) {
             return CompletableFuture.failedFuture(failed.error());
         }
@@ -160,7 +159,7 @@ final class DefaultChatRouter implements ChatRouter {
                 () -> {
                     RequestValidator.check(request);
                     return RequestShape.of(streamed);
-                });
+                }, encoding -> Tokens.countInput(streamed, encoding));
         if (preparation instanceof Preparation.Failed failed) {
             return AttemptEngine.failedStream(failed.error());
         }
@@ -180,11 +179,13 @@ final class DefaultChatRouter implements ChatRouter {
     public CompletionStage<EmbeddingResult> embed(EmbeddingRequest request, RequestContext context) {
         Preparation preparation = prepare(request.model(), context, null, false, request.user(), () -> {
             RequestValidator.check(request);
-            long chars = 0;
+            return RequestShape.ofTexts(Set.of(Capability.EMBEDDINGS), request.input());
+        }, encoding -> {
+            long tokens = 0;
             for (String text : request.input()) {
-                chars += text.length();
+                tokens += Tokens.count(text, encoding);
             }
-            return new RequestShape(Set.of(Capability.EMBEDDINGS), (chars + 3) / 4, 0);
+            return tokens;
         });
         if (!(preparation instanceof Preparation.Planned planned)) {
             return CompletableFuture.failedFuture(((Preparation.Failed) preparation).error());
@@ -250,15 +251,17 @@ final class DefaultChatRouter implements ChatRouter {
      * @param stream      whether the answer is streamed
      * @param requestUser the request's {@code user} field, used when the context names no user
      * @param shapeOf     what the request needs and its size; may throw a {@link ChatRouterException} for bad input
+     * @param countInput  the exact prompt tokens under an encoding, for answers without usage
      */
     private Preparation prepare(String model, RequestContext context, ChatRequest chat, boolean stream,
-                                String requestUser, Supplier<RequestShape> shapeOf) {
+                                String requestUser, Supplier<RequestShape> shapeOf,
+                                ToLongFunction<Encoding> countInput) {
         String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
         Instant arrived = listener == RouterListener.NONE ? null : clock.instant();
         RequestType[] type = new RequestType[1];
         ChatRouterException failure;
         try {
-            Preparation preparation = plan(model, context, chat, requestUser, shapeOf, requestId, type, arrived,
+            Preparation preparation = plan(model, context, chat, requestUser, shapeOf, countInput, requestId, type, arrived,
                     stream);
             if (arrived != null && preparation instanceof Preparation.Cached hit) {
                 told(arrived, requestId, model, context, requestUser, stream, hit.report(), null,
@@ -298,8 +301,8 @@ final class DefaultChatRouter implements ChatRouter {
 
     /** {@link #prepare}'s work; throws what the caller should see. {@code typeOut} gets the type once known. */
     private Preparation plan(String model, RequestContext context, ChatRequest chat, String requestUser,
-                             Supplier<RequestShape> shapeOf, String requestId, RequestType[] typeOut,
-                             Instant arrived, boolean stream) {
+                             Supplier<RequestShape> shapeOf, ToLongFunction<Encoding> countInput, String requestId,
+                             RequestType[] typeOut, Instant arrived, boolean stream) {
         if (closed.get()) {
             throw ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build();
         }
@@ -336,7 +339,23 @@ final class DefaultChatRouter implements ChatRouter {
             }
         }
         String user = context.user() != null ? context.user() : requestUser;
-        rateLimits.acquire(context, user, shape.estimatedInputTokens() + shape.requestedOutputTokens());
+        RateLimits.Charge charge = rateLimits.acquire(context, user, Accounting.rateEstimate(shape));
+        try {
+            return planned(context, chat, shape, route, classification, effort, model, user, requestId, cacheKey,
+                    charge, countInput, arrived, stream);
+        } catch (RuntimeException e) {
+            rateLimits.settle(charge, 0); // nothing was dispatched: the estimate goes back
+            throw e;
+        }
+    }
+
+    /** The rest of {@link #plan}, once the router's rate limits took the request's estimate. */
+    private Preparation planned(RequestContext context, ChatRequest chat, RequestShape shape, RouteConfig route,
+                                RequestClassifier.Classification classification, EffortResolver.Resolved effort,
+                                String model, String user, String requestId, String cacheKey,
+                                RateLimits.Charge charge, ToLongFunction<Encoding> countInput, Instant arrived,
+                                boolean stream) {
+        RequestType type = classification.type();
         String poolName = Planner.poolName(route, type);
         RoutingPolicy policyOverride = null;
         if (type != RequestType.EMBEDDING && route.pools().containsKey("flash") && budgets.softLimited(context, user)) {
@@ -347,7 +366,8 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
-        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape);
+        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape, defaultOutputTokens, charge,
+                countInput);
         Plan plan = planner.plan(route, poolName, shape, policyOverride,
                 target -> cooldowns.eligible(target.id()) ? accounting.unavailable(target) : Cooldowns.REASON);
         long stickyKey = 0;

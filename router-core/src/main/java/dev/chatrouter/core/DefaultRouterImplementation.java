@@ -2,6 +2,7 @@ package dev.chatrouter.core;
 
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ConfigurationException;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
@@ -26,6 +27,7 @@ import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.event.Listeners;
 import dev.chatrouter.core.plugin.PluginRegistry;
+import dev.chatrouter.core.tokens.Tokens;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
 import dev.chatrouter.core.route.Planner;
@@ -140,8 +142,9 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
+        Tokens.preload();
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
+                config.accounting(), cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
     }
 
     private static long nanos(Clock clock) {
@@ -167,7 +170,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         }
         return new RouterConfig(providers, routes,
                 code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute(), file.classification(),
-                file.cache(), concat(file.budgets(), code.budgets()), concat(file.rateLimits(), code.rateLimits()));
+                file.cache(), concat(file.budgets(), code.budgets()), concat(file.rateLimits(), code.rateLimits()),
+                code.accounting() != AccountingConfig.DEFAULTS ? code.accounting() : file.accounting());
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -50,6 +50,10 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private static final int INITIAL_BODY_BUFFER = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** The longest X-DI-User, or tag in X-DI-Tags. */
+    static final int MAX_SCOPE_VALUE = 256;
+    /** The most tags X-DI-Tags may hold. */
+    static final int MAX_TAGS = 32;
 
     private final ChatRouter router;
     private final ServerSettings settings;
@@ -300,6 +304,58 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         if (requestId != null && REQUEST_ID.matcher(requestId).matches()) {
             context = context.withRequestId(requestId);
         }
+        String user = request.getHeader("x-di-user");
+        if (user != null) {
+            user = user.trim();
+            if (user.isEmpty() || user.length() > MAX_SCOPE_VALUE) {
+                throw ChatRouterException.invalid(ErrorCode.INVALID_PARAMETER, "X-DI-User", "X-DI-User must be 1 to "
+                        + MAX_SCOPE_VALUE + " characters but was " + user.length());
+            }
+            context = context.withUser(user);
+        }
+        String tags = request.getHeader("x-di-tags");
+        if (tags != null) {
+            List<String> list = new ArrayList<>();
+            for (String tag : tags.split(",")) {
+                String t = tag.trim();
+                if (t.length() > MAX_SCOPE_VALUE) {
+                    throw ChatRouterException.invalid(ErrorCode.INVALID_PARAMETER, "X-DI-Tags", "each tag in X-DI-Tags"
+                            + " must be at most " + MAX_SCOPE_VALUE + " characters; one was " + t.length());
+                }
+                if (!t.isEmpty() && !list.contains(t)) {
+                    list.add(t);
+                }
+            }
+            if (list.size() > MAX_TAGS) {
+                throw ChatRouterException.invalid(ErrorCode.INVALID_PARAMETER, "X-DI-Tags", "X-DI-Tags may hold at most "
+                        + MAX_TAGS + " tags but held " + list.size());
+            }
+            context = context.withTags(list);
+        }
+        return context;
+    }
+
+    /**
+     * The caller's user and tags completed from the body: its {@code user} when no {@code X-DI-User} was sent, and
+     * each {@code metadata} entry as the tag {@code key=value} after the {@code X-DI-Tags} ones
+     * (docs/operations.md#users-and-tags).
+     */
+    static RequestContext withBodyScopes(RequestContext context, String user, Map<String, Object> metadata) {
+        if (context.user() == null && user != null && !user.isBlank()) {
+            context = context.withUser(user);
+        }
+        if (metadata != null && !metadata.isEmpty()) {
+            List<String> tags = new ArrayList<>(context.tags());
+            metadata.forEach((k, v) -> {
+                if (v != null) {
+                    String tag = k + "=" + v;
+                    if (!tags.contains(tag)) {
+                        tags.add(tag);
+                    }
+                }
+            });
+            context = context.withTags(tags);
+        }
         return context;
     }
 
@@ -389,6 +445,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private void chat(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         ChatRequest chat = WireCodec.readChatRequest(body);
+        context = withBodyScopes(context, chat.user(), chat.metadata());
         Exchange exchange = exchange(request, start);
         if (chat.isStream()) {
             exchange.stream(router.stream(chat, context));
@@ -401,6 +458,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private void embed(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         EmbeddingRequest embedding = WireCodec.readEmbeddingRequest(body);
+        context = withBodyScopes(context, embedding.user(), null);
         exchange(request, start).answer(router.embed(embedding, context), EmbeddingResult::report,
                 result -> WireCodec.writeEmbeddingResponse(result.response()));
     }

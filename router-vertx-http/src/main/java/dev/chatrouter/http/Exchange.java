@@ -4,6 +4,7 @@ import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.Headroom;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.http.surface.SseEncoder;
@@ -155,6 +156,14 @@ final class Exchange {
     private static final CharSequence HIT = HttpHeaders.createOptimized("hit");
     private static final CharSequence MISS = HttpHeaders.createOptimized("miss");
     private static final CharSequence CONTENT_TYPE = HttpHeaders.createOptimized("content-type");
+    private static final CharSequence LIMIT_REQUESTS = HttpHeaders.createOptimized("x-ratelimit-limit-requests");
+    private static final CharSequence REMAINING_REQUESTS =
+            HttpHeaders.createOptimized("x-ratelimit-remaining-requests");
+    private static final CharSequence RESET_REQUESTS = HttpHeaders.createOptimized("x-ratelimit-reset-requests");
+    private static final CharSequence LIMIT_TOKENS = HttpHeaders.createOptimized("x-ratelimit-limit-tokens");
+    private static final CharSequence REMAINING_TOKENS = HttpHeaders.createOptimized("x-ratelimit-remaining-tokens");
+    private static final CharSequence RESET_TOKENS = HttpHeaders.createOptimized("x-ratelimit-reset-tokens");
+    private static final CharSequence BUDGET_REMAINING = HttpHeaders.createOptimized("x-di-budget-remaining-usd");
     private static final CharSequence JSON = HttpHeaders.createOptimized("application/json");
 
     private void headers(RoutingReport report, boolean withCost) {
@@ -162,8 +171,14 @@ final class Exchange {
             return;
         }
         response.putHeader(REQUEST_TYPE, report.type().wireName());
+        Headroom headroom = report.headroom();
+        limitHeaders(headroom.requests(), LIMIT_REQUESTS, REMAINING_REQUESTS, RESET_REQUESTS);
+        limitHeaders(headroom.tokens(), LIMIT_TOKENS, REMAINING_TOKENS, RESET_TOKENS);
         if (!handler.settings().routeHeaders()) {
-            return; // SPEC 10: X-Request-Id is one of the route headers
+            return; // X-Request-Id is one of the route headers (docs/operations.md)
+        }
+        if (headroom.budget() != null) {
+            response.putHeader(BUDGET_REMAINING, Decimals.fixed(headroom.budget().remainingUsd(), 6));
         }
         response.putHeader(REQUEST_ID, report.requestId());
         response.putHeader(EFFORT, report.effort().wireName());
@@ -187,6 +202,35 @@ final class Exchange {
         }
         long overhead = Math.max(0, System.nanoTime() - startNanos - upstreamNanos);
         response.putHeader(OVERHEAD, Decimals.fixed(overhead / 1e6, 3));
+    }
+
+    /** OpenAI's rate-limit headers for the tightest router limit that applied. */
+    private void limitHeaders(Headroom.Limit limit, CharSequence limitName, CharSequence remainingName,
+                              CharSequence resetName) {
+        if (limit != null) {
+            response.putHeader(limitName, Long.toString(limit.limit()));
+            response.putHeader(remainingName, Long.toString(limit.remaining()));
+            response.putHeader(resetName, resetText(limit.reset()));
+        }
+    }
+
+    /** A reset time as OpenAI writes it: {@code 250ms}, {@code 1.5s}, {@code 1m30s}. */
+    static String resetText(java.time.Duration reset) {
+        long millis = reset.toMillis() + (reset.toNanosPart() % 1_000_000 > 0 ? 1 : 0);
+        if (millis < 1_000) {
+            return millis + "ms";
+        }
+        if (millis < 60_000) {
+            String seconds = Decimals.fixed(millis / 1000.0, 3);
+            while (seconds.endsWith("0")) {
+                seconds = seconds.substring(0, seconds.length() - 1);
+            }
+            if (seconds.endsWith(".")) {
+                seconds = seconds.substring(0, seconds.length() - 1);
+            }
+            return seconds + "s";
+        }
+        return millis / 60_000 + "m" + (millis % 60_000) / 1_000 + "s";
     }
 
     /** Relays a stream as Chat Completions Server-Sent Events. */

@@ -240,6 +240,14 @@ public final class Main {
             }
             ServerObservability observability = ServerObservability.create();
             ChatRouter router = observability.install(builder).build();
+            if (file != null) {
+                try {
+                    checkKeyReferences(file, env);
+                } catch (RuntimeException e) {
+                    router.close();
+                    throw e;
+                }
+            }
             providers.forEach(p -> LOG.info(p));
             if (settings.keys().isEmpty()) {
                 LOG.warn("no virtual keys configured (server.keys): the API is open to anyone who can reach it");
@@ -260,6 +268,51 @@ public final class Main {
                 throw c;
             }
             throw e;
+        }
+    }
+
+    /**
+     * What neither the router nor the server settings can check alone: a virtual key's {@code routes} must name
+     * routes of the file, and a {@code key:NAME} budget or rate limit must name a key of {@code server.keys} (when
+     * keys are configured; without them, key names come from embedding code and are not checked).
+     *
+     * @throws ConfigurationException naming the file and the path, such as {@code server.keys.team-b.routes[0]}
+     */
+    static void checkKeyReferences(Path file, Map<String, String> env) {
+        ConfigNode keys = ConfigFiles.section(file, "server", env).field("keys");
+        if (keys.isAbsent()) {
+            return;
+        }
+        Map<String, ConfigNode> keyNodes = keys.entries("a map of virtual keys by name");
+        Set<String> routeIds = ConfigFiles.section(file, "routes", env).entries("a map of routes by intent id")
+                .keySet();
+        keyNodes.forEach((name, node) -> {
+            ConfigNode routes = node.field("routes");
+            if (!routes.isAbsent()) {
+                for (ConfigNode route : routes.elements("a list of route ids")) {
+                    if (!routeIds.contains(route.requiredString())) {
+                        throw route.error("names route '" + route.requiredString() + "', which is not defined; "
+                                + "defined routes: " + String.join(", ", routeIds));
+                    }
+                }
+            }
+        });
+        for (String section : List.of("budgets", "rate_limits")) {
+            ConfigNode list = ConfigFiles.section(file, section, env);
+            if (list.isAbsent()) {
+                continue;
+            }
+            for (ConfigNode entry : list.elements("a list")) {
+                ConfigNode scope = entry.field("scope");
+                if (!scope.isString()) {
+                    continue; // the router's reader names what is wrong with it
+                }
+                String value = scope.requiredString();
+                if (value.startsWith("key:") && !value.equals("key:*") && !keyNodes.containsKey(value.substring(4))) {
+                    throw scope.error("names key '" + value.substring(4) + "', which is not in server.keys; "
+                            + "defined keys: " + String.join(", ", keyNodes.keySet()));
+                }
+            }
         }
     }
 

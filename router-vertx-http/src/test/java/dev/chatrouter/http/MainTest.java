@@ -227,5 +227,69 @@ class MainTest {
 
             assertThat(e.getMessage()).contains("broken.yaml").contains("routes.di");
         }
+
+        /** A virtual key's routes must name routes of the file: the error names the file and the path. */
+        @Test
+        void aKeyNamingNoRouteIsReported() throws Exception {
+            Path file = dir.resolve("keys.yaml");
+            Files.writeString(file, """
+                    providers:
+                      mock: { type: mock, models: { m: {} } }
+                    routes:
+                      di: { pools: { "*": { targets: [mock/m] } } }
+                    server:
+                      keys:
+                        team-a: { key: "a-secret" }
+                        team-b: { key: "b-secret", routes: [dii] }
+                    """);
+
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
+                    () -> running = Main.start(new Main.Options(file, null, 0), Map.of(), dir));
+
+            assertThat(e.getMessage()).contains("keys.yaml").contains("server.keys.team-b.routes[0]")
+                    .contains("names route 'dii', which is not defined; defined routes: di");
+        }
+
+        /** With server keys configured, a key:NAME budget must name one of them; key:* is always fine. */
+        @Test
+        void aBudgetNamingNoKeyIsReported() throws Exception {
+            Path file = dir.resolve("budgets.yaml");
+            Files.writeString(file, """
+                    providers:
+                      mock: { type: mock, models: { m: {} } }
+                    routes:
+                      di: { pools: { "*": { targets: [mock/m] } } }
+                    budgets:
+                      - { scope: "key:*", window: day, limit_usd: 5 }
+                      - { scope: "key:team-c", window: day, limit_usd: 5 }
+                    server:
+                      keys:
+                        team-a: { key: "a-secret" }
+                    """);
+
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
+                    () -> running = Main.start(new Main.Options(file, null, 0), Map.of(), dir));
+
+            assertThat(e.getMessage()).contains("budgets.yaml").contains("budgets[1].scope")
+                    .contains("names key 'team-c', which is not in server.keys; defined keys: team-a");
+        }
+
+        /** Without server keys (key names come from elsewhere), a key:NAME budget is not checked. */
+        @Test
+        void withoutKeysAKeyBudgetIsNotChecked() throws Exception {
+            Path file = dir.resolve("open.yaml");
+            Files.writeString(file, """
+                    providers:
+                      mock: { type: mock, models: { m: {} } }
+                    routes:
+                      di: { pools: { "*": { targets: [mock/m] } } }
+                    budgets:
+                      - { scope: "key:team-c", window: day, limit_usd: 5 }
+                    """);
+
+            running = Main.start(new Main.Options(file, null, 0), Map.of(), dir);
+
+            assertThat(Http.get(url("/health")).statusCode()).isEqualTo(200);
+        }
     }
 }

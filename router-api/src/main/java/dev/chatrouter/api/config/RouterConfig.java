@@ -18,17 +18,27 @@ import java.util.Map;
  * @param cache          the caches
  * @param budgets        the budgets
  * @param rateLimits     the router's rate limits
+ * @param accounting     how worst cases are bounded ({@link AccountingConfig#DEFAULTS} when {@code null})
  */
 public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes,
                            String defaultRoute, ClassificationConfig classification, CacheConfig cache,
-                           List<BudgetConfig> budgets, List<RateLimitConfig> rateLimits) {
+                           List<BudgetConfig> budgets, List<RateLimitConfig> rateLimits,
+                           AccountingConfig accounting) {
     public RouterConfig {
+        accounting = accounting == null ? AccountingConfig.DEFAULTS : accounting;
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
         classification = classification == null ? ClassificationConfig.DEFAULTS : classification;
         cache = cache == null ? CacheConfig.DEFAULTS : cache;
         budgets = budgets == null ? List.of() : List.copyOf(budgets);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    /** A configuration with the default accounting. */
+    public RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes, String defaultRoute,
+                        ClassificationConfig classification, CacheConfig cache, List<BudgetConfig> budgets,
+                        List<RateLimitConfig> rateLimits) {
+        this(providers, routes, defaultRoute, classification, cache, budgets, rateLimits, AccountingConfig.DEFAULTS);
     }
 
     /** A configuration with the default classification and caches, and no budgets or rate limits. */

@@ -3,6 +3,7 @@ package dev.chatrouter.core.budget;
 import dev.chatrouter.api.BudgetStatus;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.Headroom;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.event.BudgetLimitCrossed;
@@ -24,7 +25,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Budgets (docs/configuration.md): before an attempt, the worst-case cost and tokens are reserved on every budget that
+ * Budgets (docs/routing.md#budgets): before an attempt, the worst-case cost and tokens are reserved on every budget that
  * applies; after it, the reservation is settled to the actual usage, or released on failure. Each counter's
  * check-and-reserve is atomic in the {@link BudgetStore}, so concurrent requests can never spend past a hard
  * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic. The router's listener is told
@@ -246,6 +247,26 @@ public final class Budgets {
             }
         }
         return false;
+    }
+
+    /**
+     * The caller's dollar budget (key, user, tag or global) with the least left in its current window, or
+     * {@code null} when none applies.
+     */
+    public Headroom.Budget headroom(RequestContext context, String user) {
+        Headroom.Budget tightest = null;
+        for (Applied a : applicable(context, user, null, null)) {
+            Double limit = a.config().limitUsd();
+            if (limit == null || !a.refusesRequest()) {
+                continue;
+            }
+            BudgetStore.State state = store.state(a.usd());
+            double left = Math.max(0, Math.round(limit * PICOS) - state.spent() - state.reserved()) / PICOS;
+            if (tightest == null || left < tightest.remainingUsd()) {
+                tightest = new Headroom.Budget(a.scope(), a.usd().window(), left);
+            }
+        }
+        return tightest;
     }
 
     /** Why a target's own budget (provider or model) cannot take a request now, or null when it can. */

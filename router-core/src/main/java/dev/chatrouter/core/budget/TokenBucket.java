@@ -51,6 +51,23 @@ final class TokenBucket {
         return needed <= 0 ? 0 : (long) Math.ceil(needed / perNano);
     }
 
+    /** The tokens there now (negative after usage above what was taken). */
+    synchronized double available(long now) {
+        refill(now);
+        return tokens;
+    }
+
+    /** Nanoseconds until the bucket is full again. */
+    synchronized long nanosUntilFull(long now) {
+        refill(now);
+        double missing = capacity - tokens;
+        return missing <= 0 ? 0 : (long) Math.ceil(missing / perNano);
+    }
+
+    long capacity() {
+        return (long) capacity;
+    }
+
     /** Whether {@code n} tokens are there now, without taking them. */
     synchronized boolean has(double n, long now) {
         refill(now);

@@ -4,6 +4,7 @@ import dev.chatrouter.kit.config.Durations;
 import dev.chatrouter.kit.config.ConfigNode;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestType;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.RateLimitConfig;
@@ -41,7 +42,8 @@ import java.util.stream.Collectors;
 final class ConfigReader {
 
     static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "classification", "budgets",
-            "rate_limits", "cache", "server");
+            "rate_limits", "accounting", "cache", "server");
+    private static final List<String> ACCOUNTING_KEYS = List.of("default_output_tokens");
     private static final List<String> BUDGET_KEYS = List.of("scope", "window", "limit_usd", "limit_tokens",
             "soft_limit_usd");
     private static final List<String> RATE_LIMIT_KEYS = List.of("scope", "rpm", "tpm");
@@ -92,6 +94,7 @@ final class ConfigReader {
         CLASSIFICATION_KEYS.forEach(k -> paths.add("classification." + k));
         BUDGET_KEYS.forEach(k -> paths.add("budgets[]." + k));
         RATE_LIMIT_KEYS.forEach(k -> paths.add("rate_limits[]." + k));
+        ACCOUNTING_KEYS.forEach(k -> paths.add("accounting." + k));
         CACHE_KEYS.forEach(k -> paths.add("cache." + k));
         RESPONSE_CACHE_KEYS.forEach(k -> paths.add("cache.responses." + k));
         STICKY_KEYS.forEach(k -> paths.add("cache.sticky_prefix." + k));
@@ -118,7 +121,17 @@ final class ConfigReader {
                 .forEach((id, node) -> routes.put(id, route(id, node)));
         return new RouterConfig(providers, routes, root.field("default_route").string(null),
                 classification(root.field("classification")), cache(root.field("cache")),
-                budgets(root.field("budgets")), rateLimits(root.field("rate_limits")));
+                budgets(root.field("budgets")), rateLimits(root.field("rate_limits")),
+                accounting(root.field("accounting")));
+    }
+
+    private static AccountingConfig accounting(ConfigNode node) {
+        if (node.isAbsent()) {
+            return AccountingConfig.DEFAULTS;
+        }
+        node.object("a map", ACCOUNTING_KEYS);
+        return new AccountingConfig(node.field("default_output_tokens")
+                .longInteger(1, AccountingConfig.DEFAULT_OUTPUT_TOKENS));
     }
 
     private static List<BudgetConfig> budgets(ConfigNode node) {

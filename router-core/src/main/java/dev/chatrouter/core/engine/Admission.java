@@ -1,7 +1,6 @@
 package dev.chatrouter.core.engine;
 
 import dev.chatrouter.api.ChatRouterException;
-import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.Target;
 
@@ -12,14 +11,17 @@ import dev.chatrouter.core.route.Target;
 sealed interface Admission {
 
     /** Start the attempt; settle or release both afterwards. */
-    record Admitted(Cooldowns.Lease lease, Budgets.Reservation reservation) implements Admission {
+    record Admitted(Cooldowns.Lease lease, Accounting.Hold hold) implements Admission {
     }
 
     /** Skip this target (cooling down, its own budget or caps full) and try the next. */
     record Skipped(String reason) implements Admission {
     }
 
-    /** The request itself may not go on: a key, user, tag or global budget refuses it. */
+    /**
+     * A key, user, tag or global budget has no room for this target's worst case: the next candidate (a cheaper
+     * one, say) may still fit; the request is refused with this error only when none does.
+     */
     record Refused(ChatRouterException error) implements Admission {
     }
 
@@ -39,6 +41,6 @@ sealed interface Admission {
             lease.released();
             return new Skipped(skip.reason());
         }
-        return new Admitted(lease, ((Accounting.Start.Granted) start).reservation());
+        return new Admitted(lease, ((Accounting.Start.Granted) start).hold());
     }
 }

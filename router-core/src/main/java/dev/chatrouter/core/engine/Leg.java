@@ -3,11 +3,12 @@ package dev.chatrouter.core.engine;
 import dev.chatrouter.api.Attempt;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.chat.Usage;
-import dev.chatrouter.core.budget.Budgets;
 import dev.chatrouter.core.dispatch.FallbackSequence;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.tokens.Encoding;
+import dev.chatrouter.core.tokens.Tokens;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -24,7 +25,9 @@ final class Leg<C extends Sink.Call> {
     final boolean hedged;
     final Cooldowns.Lease lease;
     final Instant start;
-    Budgets.Reservation reservation;
+    Accounting.Hold hold;
+    /** The tokenizer of the target's model, for counting what arrives when no usage is reported. */
+    final Encoding encoding;
     C call;
     Scheduler.Timer hedgeTimer = Scheduler.Timer.NONE;
     boolean over;
@@ -35,14 +38,16 @@ final class Leg<C extends Sink.Call> {
     Usage settled;
     double cost;
     private Usage reported;
-    private long countedChars;
+    static final int COUNT_BATCH_CHARS = 1_024;
+    private long countedTokens;
+    private StringBuilder pending;
 
-    Leg(FallbackSequence.Step step, boolean hedged, Cooldowns.Lease lease, Budgets.Reservation reservation,
-        Instant start) {
+    Leg(FallbackSequence.Step step, boolean hedged, Cooldowns.Lease lease, Accounting.Hold hold, Instant start) {
         this.step = step;
         this.hedged = hedged;
         this.lease = lease;
-        this.reservation = reservation;
+        this.hold = hold;
+        this.encoding = Tokens.encodingOf(step.target().model().upstream());
         this.start = start;
     }
 
@@ -67,17 +72,39 @@ final class Leg<C extends Sink.Call> {
         return reported;
     }
 
-    /** Counts output characters received, for when the upstream reports no usage. */
-    void counted(long chars) {
-        countedChars += chars;
+    /**
+     * Counts output text received with the target's tokenizer, for when the upstream reports no usage. The text is
+     * gathered and counted {@value #COUNT_BATCH_CHARS} characters at a time (and the rest when charged), so memory
+     * stays bounded; a token split across two batches counts twice, so the count can only err upwards, by at most
+     * one token a batch.
+     */
+    void counted(String text) {
+        if (pending == null) {
+            pending = new StringBuilder(Math.max(64, text.length()));
+        }
+        pending.append(text);
+        if (pending.length() >= COUNT_BATCH_CHARS) {
+            countPending();
+        }
+    }
+
+    private void countPending() {
+        if (pending != null && !pending.isEmpty()) {
+            countedTokens += Tokens.count(pending.toString(), encoding);
+            pending.setLength(0);
+        }
     }
 
     /**
-     * What the attempt is charged: the usage reported, else the estimated input and the counted output. Never
-     * zero: the upstream read the prompt.
+     * What the attempt is charged: the usage reported, else the prompt's exact count and the counted output.
+     * Never zero: the upstream read the prompt.
      */
-    Usage charge(long estimatedInputTokens) {
-        return reported != null ? reported : Usage.of(estimatedInputTokens, (countedChars + 3) / 4);
+    Usage charge(Accounting accounting) {
+        if (reported != null) {
+            return reported;
+        }
+        countPending();
+        return Usage.of(accounting.countedInput(target()), countedTokens);
     }
 
     Attempt attempt(FailureKind failure, int status, String message, Duration latency) {

@@ -39,7 +39,10 @@ public record Prepared(String requestId, String intent, RouteConfig route, Reque
                 String upstreamEffort, RequestShape shape, Plan plan, long stickyKey, Instant deadline,
                 Accounting accounting, String cacheKey, RequestStarted started) {
 
-    /** The report of the request so far: the attempts the sequence recorded, and {@code extra} when not null. */
+    /**
+     * The report of the request so far: the attempts the sequence recorded, and {@code extra} when not null, with the
+     * caller's headroom now.
+     */
     RoutingReport report(Target served, FallbackSequence sequence, double cost, Attempt extra) {
         List<DroppedTarget> dropped = plan.dropped();
         List<DroppedTarget> skipped = sequence.skipped();
@@ -54,6 +57,6 @@ public record Prepared(String requestId, String intent, RouteConfig route, Reque
         }
         return new RoutingReport(requestId, intent, route.id(), type, rule, effort, plan.pool(), plan.policy(),
                 plan.candidates().stream().map(Target::id).toList(), dropped,
-                served == null ? null : served.id(), List.copyOf(attempts), cost, false);
+                served == null ? null : served.id(), List.copyOf(attempts), cost, false, accounting.headroom());
     }
 }

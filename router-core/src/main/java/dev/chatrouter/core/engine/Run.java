@@ -57,6 +57,8 @@ final class Run<C extends Sink.Call> {
     private Leg<C> winner;
     private boolean started;
     private boolean over;
+    /** The first budget refusal of a candidate, answered when no candidate fits. */
+    private ChatRouterException refusal;
     private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
     private final RouterListener listener;
     private int attemptsStarted;
@@ -110,6 +112,7 @@ final class Run<C extends Sink.Call> {
             over = true;
             deadlineTimer.cancel();
             stopRunning(why, false);
+            prepared.accounting().finish();
             RoutingReport report = report(0);
             finished(report, null, true);
             sink.cancelled(report);
@@ -140,20 +143,20 @@ final class Run<C extends Sink.Call> {
                 sequence.drop(step, refused.error().code().wireName());
                 return;
             }
-            end(refused.error(), true);
+            // the budget has no room for this target's worst case: a cheaper candidate may still fit
+            if (refusal == null) {
+                refusal = refused.error();
+            }
+            skip(step, hedged, "budget_exhausted:" + refused.error().metadata().get("scope") + "/"
+                    + refused.error().metadata().get("window"));
             return;
         }
         if (admission instanceof Admission.Skipped skipped) {
-            FallbackSequence.Step next = sequence.skip(step, skipped.reason());
-            if (next != null) {
-                begin(next, hedged);
-            } else if (running.isEmpty()) {
-                end(sequence.failure(), true);
-            }
+            skip(step, hedged, skipped.reason());
             return;
         }
         Admission.Admitted admitted = (Admission.Admitted) admission;
-        Leg<C> leg = new Leg<>(step, hedged, admitted.lease(), admitted.reservation(), context.clock().instant());
+        Leg<C> leg = new Leg<>(step, hedged, admitted.lease(), admitted.hold(), context.clock().instant());
         leg.index = attemptsStarted++;
         running.add(leg);
         if (listener != RouterListener.NONE) {
@@ -169,6 +172,20 @@ final class Run<C extends Sink.Call> {
         } catch (RuntimeException e) {
             leg.call = null;
             execute(() -> failed(leg, e));
+        }
+    }
+
+    /**
+     * The step's target could not start: the next candidate is tried at once. When none is left and nothing runs,
+     * the request ends: refused by its budget when a budget refused a target and no attempt was made (no candidate
+     * fit), else with the sequence's failure.
+     */
+    private void skip(FallbackSequence.Step step, boolean hedged, String reason) {
+        FallbackSequence.Step next = sequence.skip(step, reason);
+        if (next != null) {
+            begin(next, hedged);
+        } else if (running.isEmpty()) {
+            end(refusal != null && sequence.attempts().isEmpty() ? refusal : sequence.failure(), true);
         }
     }
 
@@ -210,11 +227,12 @@ final class Run<C extends Sink.Call> {
         leg.hedgeTimer.cancel();
         running.remove(leg);
         leg.lease.succeeded();
-        Usage usage = leg.charge(prepared.shape().estimatedInputTokens());
+        Usage usage = leg.charge(prepared.accounting());
         double cost = settle(leg, usage);
         record(leg, leg.attempt(null, 200, null, elapsed(leg)));
         over = true;
         deadlineTimer.cancel();
+        prepared.accounting().finish();
         RoutingReport report = report(cost);
         finished(report, null, false);
         sink.succeeded(leg, usage, cost, report);
@@ -230,7 +248,7 @@ final class Run<C extends Sink.Call> {
         running.remove(leg);
         ProviderException failure = asProviderException(Stages.unwrap(error));
         settleFailure(leg, failure);
-        double winnerCost = leg == winner ? settle(leg, leg.charge(prepared.shape().estimatedInputTokens())) : 0;
+        double winnerCost = leg == winner ? settle(leg, leg.charge(prepared.accounting())) : 0;
         record(leg, leg.attempt(failure.kind(), failure.status(), failure.getMessage(), elapsed(leg)));
         if (leg == winner) {
             double cost = winnerCost;
@@ -265,7 +283,7 @@ final class Run<C extends Sink.Call> {
             stop(leg);
             leg.lease.released();
             if (leg == winner) {
-                cost = settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                cost = settle(leg, leg.charge(prepared.accounting()));
             } else {
                 release(leg);
             }
@@ -287,6 +305,7 @@ final class Run<C extends Sink.Call> {
         over = true;
         deadlineTimer.cancel();
         stopRunning("cancelled: the request failed", false);
+        prepared.accounting().finish();
         ChatRouterException named = error.withRequest(prepared.requestId(), prepared.type());
         RoutingReport report = report(cost);
         finished(report, named, false);
@@ -302,13 +321,13 @@ final class Run<C extends Sink.Call> {
             stop(leg);
             if (leg == winner) {
                 leg.lease.succeeded(); // it produced content: the target works
-                settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                settle(leg, leg.charge(prepared.accounting()));
             } else {
                 leg.lease.released();
                 if (lostToAnother) {
                     Usage answered = leg.call == null ? null : leg.call.answeredUsage();
                     leg.reported(answered);
-                    settle(leg, leg.charge(prepared.shape().estimatedInputTokens()));
+                    settle(leg, leg.charge(prepared.accounting()));
                 } else {
                     release(leg);
                 }
@@ -388,20 +407,20 @@ final class Run<C extends Sink.Call> {
     }
 
     private double settle(Leg<C> leg, Usage usage) {
-        if (leg.reservation == null) {
+        if (leg.hold == null) {
             return 0;
         }
-        double cost = prepared.accounting().settle(leg.reservation, leg.target().model(), usage);
-        leg.reservation = null;
+        double cost = prepared.accounting().settle(leg.hold, leg.target().model(), usage);
+        leg.hold = null;
         leg.settled = usage;
         leg.cost = cost;
         return cost;
     }
 
     private void release(Leg<C> leg) {
-        if (leg.reservation != null) {
-            prepared.accounting().release(leg.reservation);
-            leg.reservation = null;
+        if (leg.hold != null) {
+            prepared.accounting().release(leg.hold);
+            leg.hold = null;
         }
     }
 
@@ -445,7 +464,7 @@ final class Run<C extends Sink.Call> {
             }
             leg.lease.released();
             if (leg == winner) {
-                settle(leg, leg.charge(prepared.shape().estimatedInputTokens())); // its content was delivered
+                settle(leg, leg.charge(prepared.accounting())); // its content was delivered
             } else {
                 release(leg);
             }
@@ -461,6 +480,11 @@ final class Run<C extends Sink.Call> {
             LOG.error("request {} could not tell its listeners of its internal error", prepared.requestId(), again);
         }
         running.clear();
+        try {
+            prepared.accounting().finish();
+        } catch (RuntimeException ignored) {
+            // telling the caller matters more
+        }
         try {
             sink.failed(internal, null, true);
         } catch (RuntimeException again) {

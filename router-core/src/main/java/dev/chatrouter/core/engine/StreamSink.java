@@ -233,9 +233,11 @@ final class StreamSink implements Sink<StreamSink.Upstream>, ChatStream {
                 chunk = chunk.withUsage(null);
             }
         }
-        for (var choice : chunk.choices()) {
-            if (choice.delta() != null && choice.delta().content() != null) {
-                leg.counted(choice.delta().content().length());
+        if (leg.reported() == null) {
+            for (var choice : chunk.choices()) {
+                if (choice.delta() != null) {
+                    countDelta(leg, choice.delta());
+                }
             }
         }
         chunk = chunk.withModel(intent);
@@ -247,6 +249,28 @@ final class StreamSink implements Sink<StreamSink.Upstream>, ChatStream {
             run.content(leg);
         }
         pending.add(chunk);
+    }
+
+    /** Counts a delta's text (content, refusal, tool calls) for a stream that may report no usage. */
+    private static void countDelta(Leg<Upstream> leg, dev.chatrouter.api.chat.Delta delta) {
+        if (delta.content() != null) {
+            leg.counted(delta.content());
+        }
+        if (delta.refusal() != null) {
+            leg.counted(delta.refusal());
+        }
+        if (delta.toolCalls() != null) {
+            for (var call : delta.toolCalls()) {
+                if (call.function() != null) {
+                    if (call.function().name() != null) {
+                        leg.counted(call.function().name());
+                    }
+                    if (call.function().arguments() != null) {
+                        leg.counted(call.function().arguments());
+                    }
+                }
+            }
+        }
     }
 
     /** One attempt's subscription to a provider stream. */

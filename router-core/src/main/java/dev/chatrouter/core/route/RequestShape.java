@@ -6,6 +6,9 @@ import dev.chatrouter.api.chat.ContentPart;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.core.tokens.Encoding;
+import dev.chatrouter.core.tokens.MediaTokens;
+import dev.chatrouter.core.tokens.TokenEstimate;
 
 import java.util.EnumSet;
 import java.util.Set;
@@ -13,68 +16,92 @@ import java.util.Set;
 /**
  * What routing needs to know of a request: the capabilities it needs and its estimated size.
  *
- * <p>Input tokens are estimated as one token per four characters of text (the usual figure for English under
- * OpenAI's tokenizers), plus four per message for the role and separators, plus a fixed 85 per image and 1,000
- * per file part; tool definitions count by the length of their names, descriptions and parameter schemas.
+ * <p>Input tokens are estimated by {@link TokenEstimate}: one pass over the text (message text, tool-call
+ * arguments, tool names, descriptions and parameter schemas) counting characters by script, at rates calibrated
+ * against OpenAI's tokenizers; on the calibration corpus (English prose and documentation, Java, Python, Chinese,
+ * Japanese) a 2 KB text's estimate is within 13% of the exact count, and a paragraph of prose, code or CJK text
+ * within 10% (docs/routing.md#token-counting). To that come {@value #TOKENS_PER_MESSAGE} tokens a message (role and
+ * separators) and {@value #REPLY_PRIMING} to prime the reply, as OpenAI counts them; images by OpenAI's tile rule
+ * and files by pages ({@link MediaTokens}). The estimate is made for both encodings in the same pass:
+ * {@link #estimatedInputTokens()} is {@code cl100k_base}'s, the larger of the two on every script (it is the one
+ * classification and planning use), {@link #compactInputTokens()} is {@code o200k_base}'s. Exact counting
+ * ({@link dev.chatrouter.core.tokens.Tokens}) costs about ten times as much and is kept off the decision path.
  *
  * @param needs                 the capabilities a target must have
- * @param estimatedInputTokens  the estimated prompt size
+ * @param estimatedInputTokens  the estimated prompt size under {@code cl100k_base}
  * @param requestedOutputTokens the caller's output limit, or 0 when it set none
  * @param cacheableInputTokens  the estimated size of the prompt up to its last {@code cache_control} breakpoint:
  *                              what a target with {@code prompt_cache} may read at its cached-input price
+ * @param compactInputTokens    the estimated prompt size under {@code o200k_base}
  */
 public record RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens,
-                           long cacheableInputTokens) {
+                           long cacheableInputTokens, long compactInputTokens) {
 
     public RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens) {
-        this(needs, estimatedInputTokens, requestedOutputTokens, 0);
+        this(needs, estimatedInputTokens, requestedOutputTokens, 0, estimatedInputTokens);
     }
 
-    static final int CHARS_PER_TOKEN = 4;
+    public RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens,
+                        long cacheableInputTokens) {
+        this(needs, estimatedInputTokens, requestedOutputTokens, cacheableInputTokens, estimatedInputTokens);
+    }
+
     static final int TOKENS_PER_MESSAGE = 4;
-    static final int TOKENS_PER_IMAGE = 85;
-    static final int TOKENS_PER_FILE = 1_000;
+    static final int REPLY_PRIMING = 3;
+
+    /** The estimated prompt size under {@code encoding}. */
+    public long estimatedInputTokens(Encoding encoding) {
+        return encoding == Encoding.O200K_BASE ? compactInputTokens : estimatedInputTokens;
+    }
+
+    /** The shape of embeddings input: its texts, estimated like a prompt's. */
+    public static RequestShape ofTexts(Set<Capability> needs, Iterable<String> texts) {
+        TokenEstimate text = new TokenEstimate();
+        for (String t : texts) {
+            text.add(t);
+        }
+        return new RequestShape(needs, text.tokens(Encoding.CL100K_BASE), 0, 0, text.tokens(Encoding.O200K_BASE));
+    }
 
     public static RequestShape of(ChatRequest request) {
         EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
-        long chars = 0;
-        long tokens = 0;
+        TokenEstimate text = new TokenEstimate();
+        long tokens = REPLY_PRIMING;
         long cacheable = 0;
         for (Message message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
             Content content = message.content();
-            if (content instanceof Content.Text text) {
-                chars += text.text().length();
+            if (content instanceof Content.Text t) {
+                text.add(t.text());
             } else if (content instanceof Content.Parts parts) {
                 for (ContentPart part : parts.parts()) {
                     if (part instanceof ContentPart.Text t) {
-                        chars += t.text().length();
+                        text.add(t.text());
                     } else if (part instanceof ContentPart.Image) {
                         needs.add(Capability.VISION);
-                        tokens += TOKENS_PER_IMAGE;
+                        tokens += MediaTokens.of(part);
                     } else if (part instanceof ContentPart.File) {
                         needs.add(Capability.DOCUMENT);
-                        tokens += TOKENS_PER_FILE;
+                        tokens += MediaTokens.of(part);
                     } else if (part instanceof ContentPart.Other other) {
                         if ("image".equals(other.type())) {
                             needs.add(Capability.VISION);
-                            tokens += TOKENS_PER_IMAGE;
                         } else if ("document".equals(other.type())) {
                             needs.add(Capability.DOCUMENT);
-                            tokens += TOKENS_PER_FILE;
                         }
+                        tokens += MediaTokens.of(part);
                     }
                     if (part.cacheControl() != null) {
                         // everything before this breakpoint, and the part itself (text, image or document), may be
                         // read from a prompt cache
-                        cacheable = tokens + (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
+                        cacheable = tokens + text.tokens(Encoding.CL100K_BASE);
                     }
                 }
             }
             if (message.toolCalls() != null) {
                 for (var call : message.toolCalls()) {
                     if (call.function() != null && call.function().arguments() != null) {
-                        chars += call.function().arguments().length();
+                        text.add(call.function().arguments());
                     }
                 }
             }
@@ -83,12 +110,12 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             needs.add(Capability.TOOLS);
             for (Tool tool : request.tools()) {
                 if (tool.function() != null) {
-                    chars += tool.function().name().length();
+                    text.add(tool.function().name());
                     if (tool.function().description() != null) {
-                        chars += tool.function().description().length();
+                        text.add(tool.function().description());
                     }
                     if (tool.function().parameters() != null) {
-                        chars += tool.function().parameters().toString().length();
+                        text.add(tool.function().parameters().toString());
                     }
                 }
             }
@@ -100,7 +127,9 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             needs.add(Capability.STREAMING);
         }
         Integer limit = request.outputLimit();
-        long input = tokens + (chars + CHARS_PER_TOKEN - 1) / CHARS_PER_TOKEN;
-        return new RequestShape(Set.copyOf(needs), input, limit == null ? 0 : limit, Math.min(cacheable, input));
+        long input = tokens + text.tokens(Encoding.CL100K_BASE);
+        long compact = tokens + text.tokens(Encoding.O200K_BASE);
+        return new RequestShape(Set.copyOf(needs), input, limit == null ? 0 : limit, Math.min(cacheable, input),
+                compact);
     }
 }

@@ -273,8 +273,9 @@ class BudgetEnforcementTest {
         subscriber.awaitDone(Duration.ofSeconds(5));
         assertThat(subscriber.completed()).isTrue();
         BudgetStatus status = status("global");
-        // input estimated at 6 tokens ("Hello" and the message overhead), output counted: 18 characters, 5 tokens
-        assertThat(status.spentUsd()).isEqualTo((6 * 1.0 + 5 * 2.0) / 1e6, org.assertj.core.data.Offset.offset(1e-12));
+        // counted with cl100k_base (model "m"): input 8 tokens ("Hello" 1, its role 1, the message framing 3, the
+        // reply priming 3), output "one two three four" 4 tokens
+        assertThat(status.spentUsd()).isEqualTo((8 * 1.0 + 4 * 2.0) / 1e6, org.assertj.core.data.Offset.offset(1e-12));
         assertThat(status.reservedUsd()).isZero();
     }
 

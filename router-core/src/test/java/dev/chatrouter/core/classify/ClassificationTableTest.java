@@ -53,8 +53,8 @@ class ClassificationTableTest {
 
     /** Prose that triggers no rule: no code, no JSON, no reasoning, no simple-task words. */
     private static final String FILLER_UNIT = "lorem ipsum dolor sit amet ";
-    /** About 108,000 estimated tokens: over the default long_input_tokens of 100,000. */
-    private static final String LONG_TEXT = filler(432_000);
+    /** About 111,000 tokens (cl100k_base counts 5 per unit): over the default long_input_tokens of 100,000. */
+    private static final String LONG_TEXT = filler(600_000);
     private static final int TEN_MB = 10 * 1024 * 1024;
     private static final String CODE = "```python\nprint('hello')\n```";
 
@@ -305,13 +305,13 @@ class ClassificationTableTest {
                                 null, null, null, null, Map.of()), Message.user("Why not?")))
                         .decides(RequestType.PRO, "base"),
                 // 3 long
-                row("long: about 108k estimated tokens, over the default 100k", users(LONG_TEXT))
+                row("long: about 111k tokens, over the default 100k", users(LONG_TEXT))
                         .endToEnd().decides(RequestType.LONG, "long"),
                 row("long: an estimate one token over long_input_tokens", atThreshold).longAbove(estimate - 1)
                         .decides(RequestType.LONG, "long"),
                 row("not long: an estimate exactly at long_input_tokens", atThreshold).longAbove(estimate)
                         .decides(RequestType.PRO, "base"),
-                row("long: custom long_input_tokens of 1,000 makes a 5 KB prompt long", users(filler(5_000)))
+                row("long: custom long_input_tokens of 1,000 makes a 6 KB prompt long", users(filler(6_000)))
                         .longAbove(1_000).decides(RequestType.LONG, "long"),
                 // 4 tools
                 row("tools: non-empty tools", ask("What's the weather in Paris?").tools(List.of(WEATHER)).build())

@@ -1,0 +1,166 @@
+package dev.chatrouter.core.tokens;
+
+/**
+ * The decision path's token estimate: one pass over the text that counts characters and runs by script, weighed
+ * by rates calibrated against jtokkit's exact counts (see docs/routing.md#token-counting for the corpus and the
+ * measured error). It is about one tenth of an exact count's cost on a 2 KB request, which the decision path's
+ * budget cannot pay (measured in router-bench, {@code TokenCountingBenchmark}).
+ *
+ * <p>The rates, per encoding: an ASCII word (a run of letters) 0.65, a run of spaces 0.44 (together, a
+ * space-led word is about one token), a newline 1.85 (it carries the indentation after it), a run of ASCII
+ * punctuation 0.46 plus 0.10 a character, 0.25 a letter past the twelfth of a run (a word that long is an
+ * identifier run together, a hash or a blob), a digit 1.15 (numbers split in groups of up to three, and line numbers
+ * and versions are short); CJK ideographs 1.08 ({@code cl100k_base}) or 0.67 ({@code o200k_base}), kana 1.02 or
+ * 0.78, Hangul 1.23 or 0.63, CJK and full-width punctuation 1.0 or 0.5, other letters (Cyrillic, Greek, accented
+ * Latin...) 0.56 or 0.19 a character, and a character outside the Basic Multilingual Plane (emoji) 1.5 or 1.0 per
+ * UTF-16 unit.
+ *
+ * <p>Cost is bounded: a text longer than {@value #SAMPLE_CHARS} characters is read in its first and last
+ * {@value #HALF_SAMPLE} characters, and the counts are scaled to its length.
+ *
+ * <p>A tally accumulates any number of texts; not thread-safe (one request's shape is computed on one thread).
+ */
+public final class TokenEstimate {
+
+    /** Texts longer than this are sampled. */
+    static final int SAMPLE_CHARS = 16_384;
+    static final int HALF_SAMPLE = SAMPLE_CHARS / 2;
+
+    // character classes
+    private static final int LETTER = 0;
+    private static final int DIGIT = 1;
+    private static final int NEWLINE = 2;
+    private static final int SPACE = 3;
+    private static final int PUNCT = 4;
+    private static final int KANA = 5;
+    private static final int IDEOGRAPH = 6;
+    private static final int HANGUL = 7;
+    private static final int CJK_PUNCT = 8;
+    private static final int OTHER = 9;
+    private static final int ASTRAL = 10;
+    private static final int CLASSES = 11;
+
+    private static final byte[] ASCII = new byte[128];
+
+    static {
+        for (int c = 0; c < 128; c++) {
+            int cls;
+            if (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z') {
+                cls = LETTER;
+            } else if (c >= '0' && c <= '9') {
+                cls = DIGIT;
+            } else if (c == '\n') {
+                cls = NEWLINE;
+            } else if (c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == 0x0b) {
+                cls = SPACE;
+            } else {
+                cls = PUNCT;
+            }
+            ASCII[c] = (byte) cls;
+        }
+    }
+
+    /** Tokens per character of each class, {@code [encoding][class]}. */
+    private static final double[][] PER_CHAR = {
+            // LETTER DIGIT NEWLINE SPACE PUNCT KANA IDEOGRAPH HANGUL CJK_PUNCT OTHER ASTRAL
+            {0, 1.15, 1.85, 0, 0.10, 1.02, 1.08, 1.23, 1.0, 0.56, 1.5},   // cl100k_base
+            {0, 1.15, 1.85, 0, 0.10, 0.78, 0.67, 0.63, 0.5, 0.19, 1.0},   // o200k_base
+    };
+    /** Tokens per run of each class (ASCII words, spaces and punctuation). */
+    private static final double[] PER_RUN = {0.65, 0, 0, 0.44, 0.46, 0, 0, 0, 0, 0, 0};
+
+    /** Letters past this many in one run (identifiers run together, hashes) count {@link #PER_LONG_LETTER}. */
+    private static final int LONG_WORD = 12;
+    private static final double PER_LONG_LETTER = 0.25;
+
+    private long longLetters;
+    private double longLetterSum;
+    private final double[] chars = new double[CLASSES];
+    private final double[] runs = new double[CLASSES];
+    private final long[] counts = new long[CLASSES];
+    private final long[] runCounts = new long[CLASSES];
+
+    /** Adds a text to the tally. */
+    public TokenEstimate add(CharSequence text) {
+        int length = text.length();
+        if (length <= SAMPLE_CHARS) {
+            scan(text, 0, length);
+            flush(1.0);
+        } else {
+            scan(text, 0, HALF_SAMPLE);
+            scan(text, length - HALF_SAMPLE, length);
+            flush((double) length / SAMPLE_CHARS);
+        }
+        return this;
+    }
+
+    private void scan(CharSequence text, int from, int to) {
+        long[] counts = this.counts;
+        long[] runCounts = this.runCounts;
+        int previous = -1;
+        int runStart = from;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            int cls = c < 128 ? ASCII[c] : wide(c);
+            counts[cls]++;
+            if (cls != previous) {
+                if (previous == LETTER) {
+                    longLetters += Math.max(0, i - runStart - LONG_WORD);
+                }
+                runCounts[cls]++;
+                previous = cls;
+                runStart = i;
+            }
+        }
+        if (previous == LETTER) {
+            longLetters += Math.max(0, to - runStart - LONG_WORD);
+        }
+    }
+
+    private static int wide(char c) {
+        if (c >= 0x3040 && c <= 0x30ff) {
+            return KANA;
+        }
+        if (c >= 0x3400 && c <= 0x9fff || c >= 0xf900 && c <= 0xfaff) {
+            return IDEOGRAPH;
+        }
+        if (c >= 0xac00 && c <= 0xd7af || c >= 0x1100 && c <= 0x11ff) {
+            return HANGUL;
+        }
+        if (c >= 0x3000 && c <= 0x303f || c >= 0xff00 && c <= 0xffef) {
+            return CJK_PUNCT;
+        }
+        if (Character.isSurrogate(c)) {
+            return ASTRAL;
+        }
+        return OTHER;
+    }
+
+    private void flush(double scale) {
+        longLetterSum += longLetters * scale;
+        longLetters = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            if (counts[k] != 0) {
+                chars[k] += counts[k] * scale;
+                runs[k] += runCounts[k] * scale;
+                counts[k] = 0;
+                runCounts[k] = 0;
+            }
+        }
+    }
+
+    /** The estimated tokens of every text added, under {@code encoding} (rounded up). */
+    public long tokens(Encoding encoding) {
+        double[] perChar = PER_CHAR[encoding.ordinal()];
+        double sum = longLetterSum * PER_LONG_LETTER;
+        for (int k = 0; k < CLASSES; k++) {
+            sum += chars[k] * perChar[k] + runs[k] * PER_RUN[k];
+        }
+        return (long) Math.ceil(sum);
+    }
+
+    /** The estimate of one text under {@code encoding}. */
+    public static long of(CharSequence text, Encoding encoding) {
+        return new TokenEstimate().add(text).tokens(encoding);
+    }
+}
