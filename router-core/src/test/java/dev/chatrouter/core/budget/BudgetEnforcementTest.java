@@ -180,28 +180,28 @@ class BudgetEnforcementTest {
 
         // 6 input tokens estimated, reserved twice over, + the model's 1,000 output tokens: 12 x $1/M + 1,000 x $2/M
         assertThat(e.getMessage()).isEqualTo("budget key:alice (day, limit $0.001) would be exceeded: this request"
-                + " reserves up to $0.00201 (input ~6 tokens, reserved as 12, + up to 1,000 output tokens, the"
+                + " reserves up to $0.00201 (input ~8 tokens, reserved as 10, + up to 1,000 output tokens, the"
                 + " model's max_output_tokens, at a/m prices; set max_tokens to reserve less), $0.00 spent,"
                 + " $0.001 left");
         assertThat(e.metadata()).containsEntry("scope", "key:alice").containsEntry("window", "day")
-                .containsEntry("unit", "usd").containsEntry("limit", 0.001).containsEntry("reserved", 0.002012)
+                .containsEntry("unit", "usd").containsEntry("limit", 0.001).containsEntry("reserved", 0.00201)
                 .containsEntry("spent", 0.0).containsEntry("remaining", 0.001);
     }
 
     /** A token budget's refusal counts in tokens, and with max_tokens set says that it bounds the output. */
     @Test
     void tokenRefusalCountsTokens() {
-        router = builder().budget(BudgetConfig.tokens("global", Window.DAY, 30)).build();
+        router = builder().budget(BudgetConfig.tokens("global", Window.DAY, 29)).build();
         router.chat(hello()).toCompletableFuture().join(); // 15 tokens
 
         ChatRouterException e = refusal(org.assertj.core.api.Assertions.catchThrowable(() ->
                 router.chat(hello()).toCompletableFuture().join()));
 
-        assertThat(e.getMessage()).isEqualTo("budget global (day, limit 30 tokens) would be exceeded: this request"
-                + " reserves up to 17 tokens (input ~6 tokens, reserved as 12, + up to 5 output tokens, its"
-                + " max_tokens, at a/m prices; lower max_tokens to reserve less), 15 tokens spent, 15 tokens left");
-        assertThat(e.metadata()).containsEntry("unit", "tokens").containsEntry("limit", 30L)
-                .containsEntry("reserved", 17L).containsEntry("spent", 15L).containsEntry("remaining", 15L);
+        assertThat(e.getMessage()).isEqualTo("budget global (day, limit 29 tokens) would be exceeded: this request"
+                + " reserves up to 15 tokens (input ~8 tokens, reserved as 10, + up to 5 output tokens, its"
+                + " max_tokens, at a/m prices; lower max_tokens to reserve less), 15 tokens spent, 14 tokens left");
+        assertThat(e.metadata()).containsEntry("unit", "tokens").containsEntry("limit", 29L)
+                .containsEntry("reserved", 15L).containsEntry("spent", 15L).containsEntry("remaining", 14L);
     }
 
     /** Every budget counts both dollars and tokens, whichever it limits; dollar figures carry no binary noise. */
