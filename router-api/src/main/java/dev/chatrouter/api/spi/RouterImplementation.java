@@ -34,11 +34,14 @@ public interface RouterImplementation {
      * @param services    shared services by type
      * @param clock       the clock
      * @param environment where {@code ${VAR}} is looked up
+     * @param previous    the router whose state the new one continues from, or {@code null}
+     *                    ({@link ChatRouter.Builder#continueFrom})
      */
     record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
                     List<ProviderFactory> factories,
                     List<RequestClassifier.Plugin> classifierPlugins, List<RoutingPolicy.Factory> policyFactories,
-                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment) {
+                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment,
+                    ChatRouter previous) {
         public Settings {
             factories = List.copyOf(factories);
             classifierPlugins = List.copyOf(classifierPlugins);

@@ -26,8 +26,10 @@ public final class RouteTable {
     private final List<GlobEntry> globs = new ArrayList<>();
     private final RouteConfig defaultRoute;
     private final List<ModelInfo> models = new ArrayList<>();
+    private final List<RouteConfig> routes;
 
     public RouteTable(Map<String, RouteConfig> routes, String defaultRouteId, long createdEpochSeconds) {
+        this.routes = List.copyOf(routes.values());
         int order = 0;
         for (RouteConfig route : routes.values()) {
             add(route.id(), order, route, createdEpochSeconds);
@@ -62,6 +64,11 @@ public final class RouteTable {
             }
         }
         return hit != null ? Optional.of(hit.route()) : Optional.ofNullable(defaultRoute);
+    }
+
+    /** The routes, in configuration order. */
+    public List<RouteConfig> routes() {
+        return routes;
     }
 
     /** The model ids clients may send: route ids and non-glob match ids, in configuration order. */
