@@ -13,7 +13,10 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.kit.wire.Json;
 import dev.chatrouter.kit.wire.WireCodec;
+import dev.chatrouter.api.ChatStream;
+import dev.chatrouter.api.RoutingReport;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -29,6 +32,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -49,18 +54,35 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private static final Logger LOG = Logger.getLogger("chatrouter");
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
-    private final ChatRouter router;
-    private final ServerSettings settings;
-    private final Redactor redactor;
+    /** The router serving now; a reload replaces it (see {@link Operations}). */
+    final LiveRouter routers;
+    private volatile ServerSettings settings;
+    private volatile Redactor redactor;
     private final Clock clock;
+    private final Vertx vertx;
+    final Operations operations;
     final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
     final AtomicBoolean draining = new AtomicBoolean();
 
-    ApiHandler(ChatRouter router, ServerSettings settings, Redactor redactor, Clock clock) {
-        this.router = router;
+    /** @param reloader re-reads the configuration file for {@code /router/reload}, or {@code null} */
+    ApiHandler(ChatRouter router, ServerSettings settings, List<String> secrets, Clock clock, Vertx vertx,
+               ConfigReloader reloader) {
+        this.routers = new LiveRouter(router);
+        this.settings = settings;
+        this.redactor = new Redactor(secrets);
+        this.clock = clock;
+        this.vertx = vertx;
+        this.operations = new Operations(this, clock, reloader, secrets);
+    }
+
+    /** After a reload: the new file's server settings (those that apply without a restart) and secrets. */
+    void reconfigure(ServerSettings settings, Redactor redactor) {
         this.settings = settings;
         this.redactor = redactor;
-        this.clock = clock;
+    }
+
+    Vertx vertx() {
+        return vertx;
     }
 
     @Override
@@ -75,6 +97,15 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             response.putHeader("content-type", "application/json").end(HEALTH);
             return;
         }
+        if ("/ready".equals(path)) {
+            if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+                methodNotAllowed(request, "GET");
+                return;
+            }
+            operations.ready(request);
+            return;
+        }
+        ServerSettings settings = this.settings;
         String endpoint = endpoint(path);
         if (endpoint == null) {
             notFound(request);
@@ -82,6 +113,10 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         }
         if (draining.get()) {
             send(response, HttpErrors.of(503, "api_error", "shutting_down", null, "the server is shutting down"));
+            return;
+        }
+        if (Operations.isAdminEndpoint(endpoint)) {
+            operations.admin(request, endpoint);
             return;
         }
         ServerSettings.VirtualKey key = settings.keys().isEmpty() ? null
@@ -151,7 +186,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      */
     private Map<String, Object> spend(ServerSettings.VirtualKey key) {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (BudgetStatus s : router.spend()) {
+        for (BudgetStatus s : routers.current().spend()) {
             if (key != null && !s.scope().equals("global") && !s.scope().equals("key:" + key.name())) {
                 continue;
             }
@@ -178,7 +213,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     }
 
     private List<ModelInfo> visibleModels(ServerSettings.VirtualKey key) {
-        return router.models();
+        return routers.current().models();
     }
 
     private void model(HttpServerRequest request, String id, ServerSettings.VirtualKey key) {
@@ -197,13 +232,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      * Finds the key whose SHA-256 matches the bearer token. Every configured key is compared, each in constant
      * time, so timing tells nothing about which key or how much of it matched.
      */
-    private ServerSettings.VirtualKey authenticate(String authorization) {
+    ServerSettings.VirtualKey authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
         byte[] presented = ServerSettings.sha256(authorization.substring(7).trim());
         ServerSettings.VirtualKey found = null;
-        for (ServerSettings.VirtualKey candidate : settings.keys().values()) {
+        for (ServerSettings.VirtualKey candidate : this.settings.keys().values()) {
             if (MessageDigest.isEqual(presented, candidate.sha256()) && found == null) {
                 found = candidate;
             }
@@ -331,26 +366,62 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private void chat(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         ChatRequest chat = WireCodec.readChatRequest(body);
-        Exchange exchange = exchange(request, start);
+        LiveRouter.Lease lease = routers.acquire();
+        Exchange exchange = exchange(request, start, lease);
         if (chat.isStream()) {
-            exchange.stream(router.stream(chat, context));
+            ChatStream stream = lease.router().stream(chat, context);
+            record(exchange, chat.model(), stream.report().toCompletableFuture(), null);
+            exchange.stream(stream);
         } else {
-            exchange.answer(router.chat(chat, context), ChatResult::report,
-                    result -> WireCodec.writeChatResponse(result.response()));
+            CompletionStage<ChatResult> call = lease.router().chat(chat, context);
+            record(exchange, chat.model(), null, call.thenApply(ChatResult::report));
+            exchange.answer(call, ChatResult::report, result -> WireCodec.writeChatResponse(result.response()));
         }
     }
 
     private void embed(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         EmbeddingRequest embedding = WireCodec.readEmbeddingRequest(body);
-        exchange(request, start).answer(router.embed(embedding, context), EmbeddingResult::report,
-                result -> WireCodec.writeEmbeddingResponse(result.response()));
+        LiveRouter.Lease lease = routers.acquire();
+        Exchange exchange = exchange(request, start, lease);
+        CompletionStage<EmbeddingResult> call = lease.router().embed(embedding, context);
+        record(exchange, embedding.model(), null, call.thenApply(EmbeddingResult::report));
+        exchange.answer(call, EmbeddingResult::report, result -> WireCodec.writeEmbeddingResponse(result.response()));
     }
 
-    private Exchange exchange(HttpServerRequest request, long start) {
+    /** An exchange holding the router it started on until it finishes. */
+    private Exchange exchange(HttpServerRequest request, long start, LiveRouter.Lease lease) {
         Exchange exchange = new Exchange(this, request, start);
         inFlight.add(exchange);
+        exchange.done().whenComplete((v, e) -> lease.release());
         return exchange;
+    }
+
+    /**
+     * Feeds the dashboard once the exchange finished: a stream's final report, or a call's report or error.
+     *
+     * @param streamReport a stream's report, which never fails; or {@code null}
+     * @param callReport   a call's report, failing with the call's error; or {@code null}
+     */
+    private void record(Exchange exchange, String intent, CompletableFuture<RoutingReport> streamReport,
+                        CompletionStage<RoutingReport> callReport) {
+        CompletionStage<RoutingReport> report = streamReport != null ? streamReport : callReport;
+        report.toCompletableFuture().handle((r, e) -> {
+            ChatRouterException error = null;
+            if (e != null) {
+                Throwable cause = dev.chatrouter.kit.upstream.Stages.unwrap(e);
+                error = cause instanceof ChatRouterException cre ? cre : ChatRouterException.internal(cause);
+            }
+            return new Object[]{r, error};
+        }).thenCombine(exchange.done(), (outcome, v) -> {
+            ChatRouterException error = (ChatRouterException) outcome[1];
+            int status = error != null ? HttpErrors.status(error) : exchange.request().response().getStatusCode();
+            operations.activity.finished(intent, (RoutingReport) outcome[0], error, status);
+            return null;
+        }).exceptionally(bug -> {
+            LOG.log(Level.WARNING, "could not record a finished request for the dashboard", bug);
+            return null;
+        });
     }
 
     ServerSettings settings() {

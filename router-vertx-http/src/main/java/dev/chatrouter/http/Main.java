@@ -124,6 +124,7 @@ public final class Main {
                 LOG.warning("shutdown did not finish cleanly: " + e);
             }
             router.close();
+            server.router().close(); // the one a reload built, if any (closing twice does nothing)
             vertx.close();
         }
     }
@@ -186,8 +187,9 @@ public final class Main {
                 LOG.info("virtual keys: " + settings.keys().keySet());
             }
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
-            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0)
-                    .toCompletableFuture().join();
+            ConfigReloader reloader = file == null ? null : new ConfigReloader(file, env, vertx, b -> { });
+            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0,
+                    java.time.Clock.systemUTC(), reloader).toCompletableFuture().join();
             LOG.info("listening on http://" + settings.host() + ":" + server.port() + " under "
                     + settings.basePaths() + " (and /health)");
             return new Running(vertx, router, server);

@@ -26,20 +26,55 @@ import java.util.Set;
  *                      (default true)
  * @param keys          the virtual keys by name; empty: no authentication
  * @param shutdownGrace how long in-flight requests may take to finish on shutdown (default 30 s)
+ * @param adminKeys     the names of the virtual keys that may call the admin endpoints ({@code /router/reload},
+ *                      {@code /router/state}, {@code /router/ui}); without {@code keys} they are open like the rest
+ * @param reload        whether and how often the configuration file is watched for changes
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
-                             Map<String, VirtualKey> keys, Duration shutdownGrace) {
+                             Map<String, VirtualKey> keys, Duration shutdownGrace, Set<String> adminKeys,
+                             Reload reload) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace");
+            "keys", "shutdown_grace", "admin_keys", "reload");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
+    public static final List<String> RELOAD_KEYS = List.of("watch", "interval");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30));
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Set.of(), Reload.DEFAULTS);
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
         keys = Map.copyOf(keys);
+        adminKeys = Set.copyOf(adminKeys);
+        reload = reload == null ? Reload.DEFAULTS : reload;
+    }
+
+    /** Settings without admin keys and without a file watch. */
+    public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
+                          Map<String, VirtualKey> keys, Duration shutdownGrace) {
+        this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, Set.of(), Reload.DEFAULTS);
+    }
+
+    /**
+     * The {@code server.reload} section.
+     *
+     * @param watch    whether the configuration file is polled for changes and reloaded when it changed
+     *                 (default false)
+     * @param interval how often it is polled (default 2 s)
+     */
+    public record Reload(boolean watch, Duration interval) {
+        public static final Reload DEFAULTS = new Reload(false, Duration.ofSeconds(2));
+
+        public Reload {
+            if (interval.toMillis() < 1) {
+                throw new IllegalArgumentException("interval must be at least 1 ms but was " + interval);
+            }
+        }
+    }
+
+    /** Whether the key (null: no authentication configured) may call the admin endpoints. */
+    public boolean isAdmin(VirtualKey key) {
+        return keys.isEmpty() || key != null && adminKeys.contains(key.name());
     }
 
     /**
@@ -62,15 +97,23 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
     }
 
     public ServerSettings withHost(String host) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys,
+                reload);
     }
 
     public ServerSettings withPort(int port) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys,
+                reload);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys,
+                reload);
+    }
+
+    public ServerSettings withReload(Reload reload) {
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, adminKeys,
+                reload);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -141,9 +184,38 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
                 throw graceNode.error(e.getMessage());
             }
         }
+        Set<String> adminKeys = new LinkedHashSet<>();
+        ConfigNode admins = node.field("admin_keys");
+        if (!admins.isAbsent()) {
+            for (ConfigNode admin : admins.elements("a list of virtual key names")) {
+                String name = admin.requiredString();
+                if (!keys.containsKey(name)) {
+                    throw admin.error("no virtual key '" + name + "' in server.keys");
+                }
+                adminKeys.add(name);
+            }
+        }
+        Reload reload = Reload.DEFAULTS;
+        ConfigNode reloadNode = node.field("reload");
+        if (!reloadNode.isAbsent()) {
+            reloadNode.object("a map", RELOAD_KEYS);
+            Duration interval = Reload.DEFAULTS.interval();
+            ConfigNode intervalNode = reloadNode.field("interval");
+            if (!intervalNode.isAbsent()) {
+                try {
+                    interval = Durations.parse(intervalNode.requiredString());
+                } catch (IllegalArgumentException e) {
+                    throw intervalNode.error(e.getMessage());
+                }
+                if (interval.toMillis() < 100) {
+                    throw intervalNode.error("expected at least 100ms but was " + intervalNode.requiredString());
+                }
+            }
+            reload = new Reload(reloadNode.field("watch").bool(false), interval);
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
-                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace);
+                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, adminKeys, reload);
     }
 
     static byte[] sha256(String secret) {
