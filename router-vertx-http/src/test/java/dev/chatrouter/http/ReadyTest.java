@@ -35,8 +35,8 @@ class ReadyTest {
                     base_url: http://127.0.0.1:${WM_PORT}/v1
                     api_key: sk-upstream-secret-ready
                     models:
-                      m1: { upstream: up-model-1, price: { input: 1.0, output: 2.0 }, context_window: 128000 }
-                      m2: { upstream: up-model-2, price: { input: 1.0, output: 2.0 }, context_window: 128000 }
+                      m1: { upstream: up-model-1, price: { input: 1.0, output: 2.0 }, context_window: 128000, capabilities: [streaming] }
+                      m2: { upstream: up-model-2, price: { input: 1.0, output: 2.0 }, context_window: 128000, capabilities: [streaming] }
                 routes:
                   solo:
                     pools: { "*": { policy: priority, targets: [up/m1] } }
