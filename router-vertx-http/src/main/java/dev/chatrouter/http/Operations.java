@@ -46,7 +46,7 @@ final class Operations {
     private static final Logger LOG = Logger.getLogger("chatrouter");
     private static final long MAX_LOGIN_BODY = 8 * 1024;
     private static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; "
-            + "connect-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+            + "connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
     private static final Map<String, Asset> ASSETS = Map.of(
             "/router/ui", Asset.load("index.html", "text/html; charset=utf-8"),
             "/router/ui/app.js", Asset.load("app.js", "text/javascript; charset=utf-8"),
