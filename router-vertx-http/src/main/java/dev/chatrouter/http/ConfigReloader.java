@@ -44,6 +44,7 @@ public final class ConfigReloader {
         try {
             read = ServerSettings.read(ConfigFiles.section(file, "server", environment));
         } catch (RuntimeException e) {
+            // the server read this file a moment ago; if it broke since, restart hints compare with the defaults
             read = ServerSettings.DEFAULTS;
         }
         this.atStartup = read;
