@@ -100,6 +100,12 @@ public interface ChatRouter extends AutoCloseable {
     List<TargetHealth> health();
 
     /**
+     * The routes as configured (the file's, then those added in code), in matching order, with their pools:
+     * what an operator's readiness check needs to know which targets serve which route.
+     */
+    List<RouteConfig> routes();
+
+    /**
      * Stops taking requests, closes providers and, when the router created it, its event loop. Requests under
      * way fail with {@link ErrorCode#ROUTER_CLOSED}.
      */
@@ -132,6 +138,7 @@ public interface ChatRouter extends AutoCloseable {
         private final List<RouterListener> listeners = new ArrayList<>();
         private Clock clock = Clock.systemUTC();
         private Map<String, String> environment = System.getenv();
+        private ChatRouter previous;
 
         private Builder() {
         }
@@ -285,6 +292,30 @@ public interface ChatRouter extends AutoCloseable {
         }
 
         /**
+         * Makes the router built here continue where {@code previous} left off, for a configuration reload without
+         * losing state (see docs/operations.md, "Reload"). The new router takes over, by target and scope:
+         * <ul>
+         *   <li>budget counters: it uses {@code previous}'s budget store, unless a
+         *       {@link dev.chatrouter.api.spi.BudgetStore} is handed over with {@link #service}, so spend in the
+         *       current windows carries over;</li>
+         *   <li>rate-limit buckets whose limit (per minute) is unchanged;</li>
+         *   <li>the cooldown state of every target ({@code provider-id/model-id}) both routers have: consecutive
+         *       failures, cooldowns and probes; requests still running on {@code previous} go on reporting into
+         *       that shared state;</li>
+         *   <li>latency observations, which the {@code latency} policy orders by.</li>
+         * </ul>
+         * Sticky prefixes and the response cache start empty. {@code previous} keeps serving until it is closed;
+         * close it once its requests have finished.
+         *
+         * @throws IllegalArgumentException at {@link #build()} if {@code previous} was built by another
+         *                                  implementation than the one on the class path
+         */
+        public Builder continueFrom(ChatRouter previous) {
+            this.previous = Objects.requireNonNull(previous, "previous");
+            return this;
+        }
+
+        /**
          * Builds the router.
          *
          * @throws ConfigurationException if the configuration is wrong; the message names the path
@@ -300,7 +331,8 @@ public interface ChatRouter extends AutoCloseable {
                             accounting),
                     classification != null,
                     cache != null,
-                    factories, classifierPlugins, policyFactories, services, clock, environment, listeners));
+                    factories, classifierPlugins, policyFactories, services, clock, environment, listeners,
+                    previous));
         }
     }
 }

@@ -229,6 +229,28 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     @Override
+    public List<RouteConfig> routes() {
+        return routes.routes();
+    }
+
+    /** The state a router built with {@code continueFrom(this)} takes over. */
+    Budgets budgets() {
+        return budgets;
+    }
+
+    RateLimits rateLimits() {
+        return rateLimits;
+    }
+
+    Cooldowns cooldowns() {
+        return cooldowns;
+    }
+
+    LatencyTracker latency() {
+        return latency;
+    }
+
+    @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
             for (Provider provider : providers) {

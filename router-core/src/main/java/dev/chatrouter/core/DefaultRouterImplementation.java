@@ -58,6 +58,14 @@ public final class DefaultRouterImplementation implements RouterImplementation {
 
     @Override
     public ChatRouter create(Settings settings) {
+        DefaultChatRouter previous = null;
+        if (settings.previous() != null) {
+            if (!(settings.previous() instanceof DefaultChatRouter d)) {
+                throw new IllegalArgumentException("continueFrom needs a router built by router-core, not "
+                        + settings.previous().getClass().getName());
+            }
+            previous = d;
+        }
         ClassLoader loader = Optional.ofNullable(Thread.currentThread().getContextClassLoader())
                 .orElse(DefaultRouterImplementation.class.getClassLoader());
         PluginRegistry plugins = PluginRegistry.discover(loader, settings.factories(), settings.policyFactories());
@@ -124,9 +132,12 @@ public final class DefaultRouterImplementation implements RouterImplementation {
 
         Vertx shared = vertx;
         Scheduler scheduler = new VertxScheduler(shared);
-        LatencyTracker latency = new LatencyTracker();
+        LatencyTracker latency = previous != null ? previous.latency() : new LatencyTracker();
         RouterListener listener = Listeners.of(settings.listeners());
         Cooldowns cooldowns = new Cooldowns(settings.clock(), targets.keySet(), listener);
+        if (previous != null) {
+            cooldowns.continueFrom(previous.cooldowns());
+        }
         RouteTable routes = new RouteTable(config.routes(), config.defaultRoute(),
                 settings.clock().instant().getEpochSecond());
         Planner planner = new Planner(targets, latency, policies);
@@ -135,11 +146,17 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         StickyPrefixes sticky = cache.stickyPrefix().enabled()
                 ? new StickyPrefixes(cache.stickyPrefix(), settings.clock()) : null;
         BudgetStore store = (BudgetStore) settings.services().get(BudgetStore.class);
+        if (store == null && previous != null) {
+            store = previous.budgets().store();
+        }
         Budgets budgets = new Budgets(config.budgets(), store != null ? store : new InMemoryBudgetStore(),
                 settings.clock(), listener);
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
+        if (previous != null) {
+            rateLimits.continueFrom(previous.rateLimits());
+        }
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         Tokens.preload();

@@ -14,7 +14,10 @@ import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.kit.wire.Decimals;
 import dev.chatrouter.kit.wire.Json;
 import dev.chatrouter.kit.wire.WireCodec;
+import dev.chatrouter.api.ChatStream;
+import dev.chatrouter.api.RoutingReport;
 import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -33,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -55,28 +60,42 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     /** The most tags X-DI-Tags may hold. */
     static final int MAX_TAGS = 32;
 
-    private final ChatRouter router;
-    private final ServerSettings settings;
-    private final Redactor redactor;
+    /** The router serving now; a reload replaces it (see {@link Operations}). */
+    final LiveRouter routers;
+    private volatile ServerSettings settings;
+    private volatile Redactor redactor;
     private final Clock clock;
     private final SurfaceEndpoints surfaces;
     private final ServerObservability observability;
+    private final Vertx vertx;
+    final Operations operations;
     final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
     final AtomicBoolean draining = new AtomicBoolean();
 
-    ApiHandler(ChatRouter router, ServerSettings settings, Redactor redactor, Clock clock) {
-        this(router, settings, redactor, clock, null);
+    /**
+     * @param reloader      re-reads the configuration file for {@code /router/reload}, or {@code null}
+     * @param observability serves {@code GET /metrics}, or {@code null} for no metrics endpoint
+     */
+    ApiHandler(ChatRouter router, ServerSettings settings, List<String> secrets, Clock clock, Vertx vertx,
+               ConfigReloader reloader, ServerObservability observability) {
+        this.routers = new LiveRouter(router);
+        this.settings = settings;
+        this.redactor = new Redactor(secrets);
+        this.clock = clock;
+        this.vertx = vertx;
+        this.observability = observability;
+        this.operations = new Operations(this, clock, reloader, secrets);
+        this.surfaces = new SurfaceEndpoints(this, settings, clock);
     }
 
-    /** @param observability serves {@code GET /metrics}, or {@code null} for no metrics endpoint */
-    ApiHandler(ChatRouter router, ServerSettings settings, Redactor redactor, Clock clock,
-               ServerObservability observability) {
-        this.observability = observability;
-        this.router = router;
+    /** After a reload: the new file's server settings (those that apply without a restart) and secrets. */
+    void reconfigure(ServerSettings settings, Redactor redactor) {
         this.settings = settings;
         this.redactor = redactor;
-        this.clock = clock;
-        this.surfaces = new SurfaceEndpoints(this, router, settings, clock);
+    }
+
+    Vertx vertx() {
+        return vertx;
     }
 
     @Override
@@ -95,6 +114,15 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             metrics(request);
             return;
         }
+        if ("/ready".equals(path)) {
+            if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+                methodNotAllowed(request, "GET");
+                return;
+            }
+            operations.ready(request);
+            return;
+        }
+        ServerSettings settings = this.settings;
         String endpoint = endpoint(path);
         if (endpoint == null) {
             notFound(request);
@@ -106,6 +134,10 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         }
         if (draining.get()) {
             send(response, HttpErrors.of(503, "api_error", "shutting_down", null, "the server is shutting down"));
+            return;
+        }
+        if (Operations.isAdminEndpoint(endpoint)) {
+            operations.admin(request, endpoint);
             return;
         }
         ServerSettings.VirtualKey key = settings.keys().isEmpty() ? null
@@ -176,8 +208,8 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                             ? "missing API key: send Authorization: Bearer <key>" : "invalid API key"));
             return;
         }
-        if (!settings.mayOperate(key)) {
-            send(request.response(), HttpErrors.of(403, "permission_error", "admin_key_required", null,
+        if (!settings.isAdmin(key)) {
+            send(request.response(), HttpErrors.of(403, "permission_error", "admin_required", null,
                     "key '" + key.name() + "' may not read /metrics: list it in server.admin_keys"));
             return;
         }
@@ -203,7 +235,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      */
     private Map<String, Object> spend(ServerSettings.VirtualKey key) {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (BudgetStatus s : router.spend()) {
+        for (BudgetStatus s : routers.current().spend()) {
             if (key != null && !s.scope().equals("global") && !s.scope().equals("key:" + key.name())) {
                 continue;
             }
@@ -230,12 +262,12 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     }
 
     private List<ModelInfo> visibleModels(ServerSettings.VirtualKey key) {
-        return router.models();
+        return routers.current().models();
     }
 
     /** A model a route names or whose glob matches {@code id}, described with the id asked for. */
     private void model(HttpServerRequest request, String id, ServerSettings.VirtualKey key) {
-        var model = router.model(id);
+        var model = routers.current().model(id);
         if (model.isPresent()) {
             request.response().putHeader("content-type", "application/json")
                     .end(Buffer.buffer(WireCodec.writeModel(model.get())));
@@ -249,7 +281,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      * Finds the key whose SHA-256 matches the bearer token. Every configured key is compared, each in constant
      * time, so timing tells nothing about which key or how much of it matched.
      */
-    private ServerSettings.VirtualKey authenticate(String authorization) {
+    ServerSettings.VirtualKey authenticate(String authorization) {
         if (authorization == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return null;
         }
@@ -260,7 +292,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     ServerSettings.VirtualKey authenticateKey(String secret) {
         byte[] presented = ServerSettings.sha256(secret);
         ServerSettings.VirtualKey found = null;
-        for (ServerSettings.VirtualKey candidate : settings.keys().values()) {
+        for (ServerSettings.VirtualKey candidate : this.settings.keys().values()) {
             if (MessageDigest.isEqual(presented, candidate.sha256()) && found == null) {
                 found = candidate;
             }
@@ -446,12 +478,16 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         long start = System.nanoTime();
         ChatRequest chat = WireCodec.readChatRequest(body);
         context = withBodyScopes(context, chat.user(), chat.metadata());
-        Exchange exchange = exchange(request, start);
+        LiveRouter.Lease lease = routers.acquire();
+        Exchange exchange = exchange(request, start, Surface.CHAT, lease);
         if (chat.isStream()) {
-            exchange.stream(router.stream(chat, context));
+            ChatStream stream = lease.router().stream(chat, context);
+            record(exchange, chat.model(), stream.report().toCompletableFuture(), null);
+            exchange.stream(stream);
         } else {
-            exchange.answer(router.chat(chat, context), ChatResult::report,
-                    result -> WireCodec.writeChatResponse(result.response()));
+            CompletionStage<ChatResult> call = lease.router().chat(chat, context);
+            record(exchange, chat.model(), null, call.thenApply(ChatResult::report));
+            exchange.answer(call, ChatResult::report, result -> WireCodec.writeChatResponse(result.response()));
         }
     }
 
@@ -459,18 +495,51 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         long start = System.nanoTime();
         EmbeddingRequest embedding = WireCodec.readEmbeddingRequest(body);
         context = withBodyScopes(context, embedding.user(), null);
-        exchange(request, start).answer(router.embed(embedding, context), EmbeddingResult::report,
-                result -> WireCodec.writeEmbeddingResponse(result.response()));
+        LiveRouter.Lease lease = routers.acquire();
+        Exchange exchange = exchange(request, start, Surface.CHAT, lease);
+        CompletionStage<EmbeddingResult> call = lease.router().embed(embedding, context);
+        record(exchange, embedding.model(), null, call.thenApply(EmbeddingResult::report));
+        exchange.answer(call, EmbeddingResult::report, result -> WireCodec.writeEmbeddingResponse(result.response()));
     }
 
-    private Exchange exchange(HttpServerRequest request, long start) {
-        return exchange(request, start, Surface.CHAT);
+    /** The router serving now, held until {@link LiveRouter.Lease#release()}: a reload closes it only after. */
+    LiveRouter.Lease acquireRouter() {
+        return routers.acquire();
     }
 
-    Exchange exchange(HttpServerRequest request, long start, Surface surface) {
+    /** An exchange on {@code surface} holding the router it started on until it finishes. */
+    Exchange exchange(HttpServerRequest request, long start, Surface surface, LiveRouter.Lease lease) {
         Exchange exchange = new Exchange(this, request, start, surface);
         inFlight.add(exchange);
+        exchange.done().whenComplete((v, e) -> lease.release());
         return exchange;
+    }
+
+    /**
+     * Feeds the dashboard once the exchange finished: a stream's final report, or a call's report or error.
+     *
+     * @param streamReport a stream's report, which never fails; or {@code null}
+     * @param callReport   a call's report, failing with the call's error; or {@code null}
+     */
+    private void record(Exchange exchange, String intent, CompletableFuture<RoutingReport> streamReport,
+                        CompletionStage<RoutingReport> callReport) {
+        CompletionStage<RoutingReport> report = streamReport != null ? streamReport : callReport;
+        report.toCompletableFuture().handle((r, e) -> {
+            ChatRouterException error = null;
+            if (e != null) {
+                Throwable cause = dev.chatrouter.kit.upstream.Stages.unwrap(e);
+                error = cause instanceof ChatRouterException cre ? cre : ChatRouterException.internal(cause);
+            }
+            return new Object[]{r, error};
+        }).thenCombine(exchange.done(), (outcome, v) -> {
+            ChatRouterException error = (ChatRouterException) outcome[1];
+            int status = error != null ? HttpErrors.status(error) : exchange.request().response().getStatusCode();
+            operations.activity.finished(intent, (RoutingReport) outcome[0], error, status);
+            return null;
+        }).exceptionally(bug -> {
+            LOG.warn("could not record a finished request for the dashboard", bug);
+            return null;
+        });
     }
 
     ServerSettings settings() {

@@ -32,13 +32,21 @@ public final class ChatRouterServer {
     private final ServerSettings settings;
     private final int port;
     private final String deploymentId;
+    private final ChatRouter initial;
+    private final ConfigWatch watch;
 
-    private ChatRouterServer(Vertx vertx, ApiHandler handler, ServerSettings settings, int port, String deploymentId) {
+    private ChatRouterServer(Vertx vertx, ApiHandler handler, ServerSettings settings, int port, String deploymentId,
+                             ChatRouter initial) {
         this.vertx = vertx;
         this.handler = handler;
         this.settings = settings;
         this.port = port;
         this.deploymentId = deploymentId;
+        this.initial = initial;
+        ConfigReloader reloader = handler.operations.reloader();
+        this.watch = reloader != null && settings.reload().watch()
+                ? ConfigWatch.start(vertx, reloader, settings.reload().interval(), handler.operations::reload)
+                : null;
     }
 
     /**
@@ -49,26 +57,48 @@ public final class ChatRouterServer {
      */
     public static CompletionStage<ChatRouterServer> start(Vertx vertx, ChatRouter router, ServerSettings settings,
                                                           List<String> secrets, int instances) {
-        return start(vertx, router, settings, secrets, instances, null);
+        return start(vertx, router, settings, secrets, instances, Clock.systemUTC(), null, null);
     }
 
     /**
-     * Starts serving, with {@code GET /metrics} from {@code observability} (installed on the router's builder
-     * before the router was built), or without it when {@code null}.
+     * Starts serving, with reloads: {@code POST /router/reload} (and, with {@code server.reload.watch}, a change
+     * of the file) re-reads the configuration through {@code reloader} and serves with the new router from then
+     * on (docs/operations.md, "Reload"). The server closes a router it replaced once that router's requests have
+     * finished, and on {@link #shutdown()} the router it built last. {@code GET /metrics} is served from
+     * {@code observability} (installed on the router's builder before the router was built), or not at all when
+     * {@code null}.
      *
-     * @param secrets provider API keys and other secrets to redact from anything sent to clients
+     * @param secrets  provider API keys and other secrets to redact from anything sent to clients
      * @param instances how many servers (event loops) share the port; 0 for one per processor
+     * @param clock    the clock for readiness, the dashboard's counters and its login sessions
+     * @param reloader re-reads the configuration file; {@code null}: reloads answer 409 {@code reload_unavailable}
      */
     public static CompletionStage<ChatRouterServer> start(Vertx vertx, ChatRouter router, ServerSettings settings,
-                                                          List<String> secrets, int instances,
+                                                          List<String> secrets, int instances, Clock clock,
+                                                          ConfigReloader reloader,
                                                           ServerObservability observability) {
         Objects.requireNonNull(router, "router");
-        ApiHandler handler = new ApiHandler(router, settings, new Redactor(secrets), Clock.systemUTC(),
-                observability);
+        ApiHandler handler = new ApiHandler(router, settings, secrets, clock, vertx, reloader, observability);
         int count = instances > 0 ? instances : Runtime.getRuntime().availableProcessors();
         CompletableFuture<ChatRouterServer> result = new CompletableFuture<>();
-        deploy(vertx, handler, settings, count, 3, result);
+        deploy(vertx, handler, settings, count, 3, result, router);
         return result;
+    }
+
+    /**
+     * Re-reads the configuration file now, as {@code POST /router/reload} does.
+     *
+     * @return completes with the {@code server} keys that changed but need a restart, or fails with the
+     *         {@link dev.chatrouter.api.ConfigurationException} that refused the file (the old configuration then
+     *         keeps serving), or with an {@link IllegalStateException} when the server has no file to reload
+     */
+    public CompletionStage<List<String>> reload() {
+        return handler.operations.reload().thenApply(ConfigReloader.Reloaded::restartRequired);
+    }
+
+    /** The router serving now: the one given to {@code start} until a reload replaced it. */
+    public ChatRouter router() {
+        return handler.routers.current();
     }
 
     /**
@@ -77,7 +107,7 @@ public final class ChatRouterServer {
      * take it in between, the bind fails and another free port is tried.
      */
     private static void deploy(Vertx vertx, ApiHandler handler, ServerSettings settings, int count, int tries,
-                               CompletableFuture<ChatRouterServer> result) {
+                               CompletableFuture<ChatRouterServer> result, ChatRouter initial) {
         int port;
         try {
             port = settings.port() != 0 ? settings.port() : freePort(settings.host());
@@ -87,10 +117,10 @@ public final class ChatRouterServer {
         }
         vertx.deployVerticle(() -> new ServerVerticle(handler, settings, port), new DeploymentOptions()
                         .setInstances(count))
-                .onSuccess(id -> result.complete(new ChatRouterServer(vertx, handler, settings, port, id)))
+                .onSuccess(id -> result.complete(new ChatRouterServer(vertx, handler, settings, port, id, initial)))
                 .onFailure(e -> {
                     if (settings.port() == 0 && tries > 1 && e instanceof BindException) {
-                        deploy(vertx, handler, settings, count, tries - 1, result);
+                        deploy(vertx, handler, settings, count, tries - 1, result, initial);
                     } else {
                         result.completeExceptionally(cannotListen(settings.host(), port, e));
                     }
@@ -128,13 +158,22 @@ public final class ChatRouterServer {
      */
     public CompletionStage<Void> shutdown() {
         handler.draining.set(true);
+        if (watch != null) {
+            watch.stop();
+        }
         CompletableFuture<Void> done = new CompletableFuture<>();
         long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
         Runnable[] poll = new Runnable[1];
         poll[0] = () -> {
             if (handler.inFlight.isEmpty() || System.nanoTime() >= deadline) {
                 handler.inFlight.forEach(Exchange::abortForShutdown);
-                vertx.undeploy(deploymentId).onComplete(ar -> done.complete(null));
+                vertx.undeploy(deploymentId).onComplete(ar -> {
+                    ChatRouter last = handler.routers.current();
+                    if (last != initial) {
+                        last.close(); // built by a reload: the server's own
+                    }
+                    done.complete(null);
+                });
             } else {
                 vertx.setTimer(20, id -> poll[0].run());
             }

@@ -41,6 +41,7 @@ final class Exchange {
     private final long startNanos;
     private final Surface surface;
     private final AtomicBoolean finished = new AtomicBoolean();
+    private final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
     private volatile Runnable abort = () -> { };
     /** The event loop the request arrived on, which writes its answer. */
     private final Context context = Vertx.currentContext();
@@ -74,7 +75,13 @@ final class Exchange {
     private void finish() {
         if (finished.compareAndSet(false, true)) {
             handler.inFlight.remove(this);
+            done.complete(null);
         }
+    }
+
+    /** Completes once the answer is finished (written, failed, aborted, or the client went away). */
+    java.util.concurrent.CompletionStage<Void> done() {
+        return done;
     }
 
     /** Writes a JSON answer with the routing headers. */

@@ -178,6 +178,7 @@ public final class Main {
                 LOG.warn("shutdown did not finish cleanly: " + e);
             }
             router.close();
+            server.router().close(); // the one a reload built, if any (closing twice does nothing)
             vertx.close();
         }
     }
@@ -255,8 +256,10 @@ public final class Main {
                 LOG.info("virtual keys: " + settings.keys().keySet());
             }
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
-            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0, observability)
-                    .toCompletableFuture().join();
+            ConfigReloader reloader = file == null ? null
+                    : new ConfigReloader(file, env, vertx, b -> observability.install(b));
+            ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0,
+                    java.time.Clock.systemUTC(), reloader, observability).toCompletableFuture().join();
             Running running = new Running(vertx, router, server);
             started.accept(running);
             LOG.info("listening on http://" + settings.host() + ":" + server.port() + " under "

@@ -29,38 +29,57 @@ import java.util.Set;
  * @param responsesTtl  how long the Responses surface keeps a stored response for {@code previous_response_id}
  *                      (default 1 h)
  * @param responsesMaxStored how many stored responses it keeps at most, the oldest dropped first (default 10,000)
- * @param adminKeys     the names of the virtual keys that may read the operator endpoints ({@code GET /metrics});
- *                      empty: none may (when there are keys at all)
+ * @param adminKeys     the names of the virtual keys that may call the admin endpoints ({@code GET /metrics},
+ *                      {@code /router/reload}, {@code /router/state}, {@code /router/ui}); without {@code keys}
+ *                      they are open like the rest
+ * @param reload        whether and how often the configuration file is watched for changes
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                              Map<String, VirtualKey> keys, Duration shutdownGrace, Duration responsesTtl,
-                             int responsesMaxStored, Set<String> adminKeys) {
+                             int responsesMaxStored, Set<String> adminKeys, Reload reload) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored", "admin_keys");
+            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored", "admin_keys", "reload");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
+    public static final List<String> RELOAD_KEYS = List.of("watch", "interval");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000, Set.of());
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000, Set.of(),
+            Reload.DEFAULTS);
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
         keys = Map.copyOf(keys);
         adminKeys = Set.copyOf(adminKeys);
+        reload = reload == null ? Reload.DEFAULTS : reload;
     }
 
-    /** Settings without admin keys, with the Responses store's defaults. */
+    /** Settings without admin keys and without a file watch. */
     public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                           Map<String, VirtualKey> keys, Duration shutdownGrace) {
         this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, Duration.ofHours(1), 10_000,
-                Set.of());
+                Set.of(), Reload.DEFAULTS);
     }
 
     /**
-     * Whether a caller may read the operator endpoints: anyone when there are no keys (the whole API is open then),
-     * else only a key named in {@code admin_keys}.
+     * The {@code server.reload} section.
+     *
+     * @param watch    whether the configuration file is polled for changes and reloaded when it changed
+     *                 (default false)
+     * @param interval how often it is polled (default 2 s)
      */
-    public boolean mayOperate(VirtualKey key) {
+    public record Reload(boolean watch, Duration interval) {
+        public static final Reload DEFAULTS = new Reload(false, Duration.ofSeconds(2));
+
+        public Reload {
+            if (interval.toMillis() < 1) {
+                throw new IllegalArgumentException("interval must be at least 1 ms but was " + interval);
+            }
+        }
+    }
+
+    /** Whether the key (null: no authentication configured) may call the admin endpoints. */
+    public boolean isAdmin(VirtualKey key) {
         return keys.isEmpty() || key != null && adminKeys.contains(key.name());
     }
 
@@ -85,17 +104,22 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public ServerSettings withHost(String host) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys);
+                responsesMaxStored, adminKeys, reload);
     }
 
     public ServerSettings withPort(int port) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys);
+                responsesMaxStored, adminKeys, reload);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys);
+                responsesMaxStored, adminKeys, reload);
+    }
+
+    public ServerSettings withReload(Reload reload) {
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
+                responsesMaxStored, adminKeys, reload);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -184,15 +208,33 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
             for (ConfigNode admin : admins.elements("a list of virtual key names")) {
                 String name = admin.requiredString();
                 if (!keys.containsKey(name)) {
-                    throw admin.error("expected the name of a key in server.keys but was '" + name + "'");
+                    throw admin.error("no virtual key '" + name + "' in server.keys");
                 }
                 adminKeys.add(name);
             }
         }
+        Reload reload = Reload.DEFAULTS;
+        ConfigNode reloadNode = node.field("reload");
+        if (!reloadNode.isAbsent()) {
+            reloadNode.object("a map", RELOAD_KEYS);
+            Duration interval = Reload.DEFAULTS.interval();
+            ConfigNode intervalNode = reloadNode.field("interval");
+            if (!intervalNode.isAbsent()) {
+                try {
+                    interval = Durations.parse(intervalNode.requiredString());
+                } catch (IllegalArgumentException e) {
+                    throw intervalNode.error(e.getMessage());
+                }
+                if (interval.toMillis() < 100) {
+                    throw intervalNode.error("expected at least 100ms but was " + intervalNode.requiredString());
+                }
+            }
+            reload = new Reload(reloadNode.field("watch").bool(false), interval);
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
                 node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, responsesTtl,
-                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()), adminKeys);
+                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()), adminKeys, reload);
     }
 
     static byte[] sha256(String secret) {

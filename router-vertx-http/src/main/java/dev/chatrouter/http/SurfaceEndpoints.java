@@ -26,15 +26,12 @@ import java.time.Clock;
 final class SurfaceEndpoints {
 
     private final ApiHandler handler;
-    private final ChatRouter router;
-    private final ServerSettings settings;
     private final ResponseStore store;
     private final Clock clock;
 
-    SurfaceEndpoints(ApiHandler handler, ChatRouter router, ServerSettings settings, Clock clock) {
+    /** @param settings the server's settings at start, which size the Responses store */
+    SurfaceEndpoints(ApiHandler handler, ServerSettings settings, Clock clock) {
         this.handler = handler;
-        this.router = router;
-        this.settings = settings;
         this.clock = clock;
         this.store = ResponseStore.inMemory(settings.responsesTtl(), settings.responsesMaxStored(), clock);
     }
@@ -61,7 +58,7 @@ final class SurfaceEndpoints {
             return;
         }
         ServerSettings.VirtualKey key = null;
-        if (!settings.keys().isEmpty()) {
+        if (!handler.settings().keys().isEmpty()) {
             String secret = secret(request, surface == Surface.ANTHROPIC);
             key = secret == null ? null : handler.authenticateKey(secret);
             if (key == null) {
@@ -77,15 +74,24 @@ final class SurfaceEndpoints {
             switch (endpoint) {
                 case "/messages" -> messages(request, body, context);
                 case "/messages/count_tokens" -> json(request,
-                        AnthropicMessages.writeTokenCount(router.estimateInputTokens(
-                                AnthropicMessages.readRequest(body, true))));
+                        AnthropicMessages.writeTokenCount(countTokens(AnthropicMessages.readRequest(body, true))));
                 case "/completions" -> completions(request, body, context);
                 case "/responses" -> responses(request, body, context);
                 case "/responses/input_tokens" -> json(request, OpenAiResponses.writeTokenCount(
-                        router.estimateInputTokens(OpenAiResponses.readRequest(body, store, clock).chat())));
+                        countTokens(OpenAiResponses.readRequest(body, store, clock).chat())));
                 default -> throw new IllegalStateException("no surface for " + endpoint);
             }
         });
+    }
+
+    /** The serving router's estimate of a request's input tokens; nothing is dispatched. */
+    private long countTokens(ChatRequest chat) {
+        LiveRouter.Lease lease = handler.acquireRouter();
+        try {
+            return lease.router().estimateInputTokens(chat);
+        } finally {
+            lease.release();
+        }
     }
 
     /** The presented key: {@code Authorization: Bearer}, or for Anthropic clients {@code x-api-key}. */
@@ -101,7 +107,9 @@ final class SurfaceEndpoints {
     private void messages(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         ChatRequest chat = AnthropicMessages.readRequest(body, false);
-        Exchange exchange = handler.exchange(request, start, Surface.ANTHROPIC);
+        LiveRouter.Lease lease = handler.acquireRouter();
+        ChatRouter router = lease.router();
+        Exchange exchange = handler.exchange(request, start, Surface.ANTHROPIC, lease);
         if (chat.isStream()) {
             exchange.stream(router.stream(chat, context), AnthropicMessages.streamEncoder());
         } else {
@@ -113,7 +121,9 @@ final class SurfaceEndpoints {
     private void completions(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         ChatRequest chat = TextCompletions.readRequest(body);
-        Exchange exchange = handler.exchange(request, start, Surface.CHAT);
+        LiveRouter.Lease lease = handler.acquireRouter();
+        ChatRouter router = lease.router();
+        Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
         if (chat.isStream()) {
             exchange.stream(router.stream(chat, context), TextCompletions.streamEncoder());
         } else {
@@ -128,7 +138,9 @@ final class SurfaceEndpoints {
         if (!turn.droppedTools().isEmpty()) {
             request.response().putHeader("x-di-dropped-tools", String.join(",", turn.droppedTools()));
         }
-        Exchange exchange = handler.exchange(request, start, Surface.CHAT);
+        LiveRouter.Lease lease = handler.acquireRouter();
+        ChatRouter router = lease.router();
+        Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
         if (turn.chat().isStream()) {
             exchange.stream(router.stream(turn.chat(), context), OpenAiResponses.streamEncoder(turn, answer -> {
                 if (turn.store()) {

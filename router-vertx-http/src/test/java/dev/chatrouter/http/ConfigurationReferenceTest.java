@@ -29,6 +29,7 @@ class ConfigurationReferenceTest {
         accepted.add("server");
         ServerSettings.KEYS.forEach(k -> accepted.add("server." + k));
         ServerSettings.VIRTUAL_KEY_KEYS.forEach(k -> accepted.add("server.keys.<id>." + k));
+        ServerSettings.RELOAD_KEYS.forEach(k -> accepted.add("server.reload." + k));
         for (ProviderFactory plugin : ServiceLoader.load(ProviderFactory.class)) {
             plugin.optionKeys().forEach(k -> accepted.add("providers.<id>." + k));
         }

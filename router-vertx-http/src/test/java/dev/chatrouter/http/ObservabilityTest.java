@@ -145,7 +145,7 @@ class ObservabilityTest {
         assertThat(Http.get(url("/metrics"), "authorization", "Bearer wrong").statusCode()).isEqualTo(401);
         HttpResponse<String> teamA = Http.get(url("/metrics"), "authorization", "Bearer " + TEAM_KEY);
         assertThat(teamA.statusCode()).isEqualTo(403);
-        assertThat(Http.error(teamA).path("code").asText()).isEqualTo("admin_key_required");
+        assertThat(Http.error(teamA).path("code").asText()).isEqualTo("admin_required");
     }
 
     /** Every line is a HELP, a TYPE or a sample line of the Prometheus text format. */

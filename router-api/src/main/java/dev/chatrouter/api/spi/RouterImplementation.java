@@ -36,12 +36,14 @@ public interface RouterImplementation {
      * @param clock       the clock
      * @param environment where {@code ${VAR}} is looked up
      * @param listeners   the listeners, in the order added
+     * @param previous    the router whose state the new one continues from, or {@code null}
+     *                    ({@link ChatRouter.Builder#continueFrom})
      */
     record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
                     List<ProviderFactory> factories,
                     List<RequestClassifier.Plugin> classifierPlugins, List<RoutingPolicy.Factory> policyFactories,
                     Map<Class<?>, Object> services, Clock clock, Map<String, String> environment,
-                    List<RouterListener> listeners) {
+                    List<RouterListener> listeners, ChatRouter previous) {
         public Settings {
             listeners = List.copyOf(listeners);
             factories = List.copyOf(factories);

@@ -56,6 +56,11 @@ public final class Budgets {
         this.clock = clock;
     }
 
+    /** Where the counters live. */
+    public BudgetStore store() {
+        return store;
+    }
+
     public boolean isEmpty() {
         return budgets.isEmpty();
     }

@@ -44,7 +44,22 @@ public final class RateLimits {
     }
 
     private TokenBucket bucket(String name, long perMinute, long now) {
-        return buckets.computeIfAbsent(name, k -> new TokenBucket(perMinute, now));
+        TokenBucket bucket = buckets.get(name);
+        if (bucket != null && bucket.perMinute() == perMinute) {
+            return bucket;
+        }
+        // new, or taken over from a previous router whose limit for this scope differed: start full
+        return buckets.compute(name, (k, old) -> old != null && old.perMinute() == perMinute ? old
+                : new TokenBucket(perMinute, now));
+    }
+
+    /**
+     * Takes over the buckets of {@code previous} (a router being replaced by a reload), shared, so that what was
+     * taken in the current minute still counts; a bucket whose limit changed starts full at its first use. Call
+     * before the router that owns these limits takes requests.
+     */
+    public void continueFrom(RateLimits previous) {
+        buckets.putAll(previous.buckets);
     }
 
     private record Taken(TokenBucket bucket, double amount) {

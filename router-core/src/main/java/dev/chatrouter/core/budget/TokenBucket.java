@@ -20,6 +20,11 @@ final class TokenBucket {
         this.last = nowNanos;
     }
 
+    /** The bucket's size, which is also its refill per minute. */
+    long perMinute() {
+        return (long) capacity;
+    }
+
     private void refill(long now) {
         if (now > last) {
             tokens = Math.min(capacity, tokens + (now - last) * perNano);

@@ -135,6 +135,20 @@ public final class Cooldowns {
                 : state.health(target, latencyMillis);
     }
 
+    /**
+     * Takes over the state of every target both track from {@code previous} (a router being replaced by a
+     * reload): the two then share it, so attempts still running on the previous router report into it too.
+     * Call before the router that owns these cooldowns takes requests.
+     */
+    public void continueFrom(Cooldowns previous) {
+        for (Map.Entry<String, State> entry : states.entrySet()) {
+            State shared = previous.states.get(entry.getKey());
+            if (shared != null) {
+                entry.setValue(shared);
+            }
+        }
+    }
+
     /** The targets these cooldowns track, in the order given. */
     public Collection<String> targets() {
         return states.keySet();

@@ -27,9 +27,11 @@ public final class RouteTable {
     private final RouteConfig defaultRoute;
     private final List<ModelInfo> models = new ArrayList<>();
     private final long created;
+    private final List<RouteConfig> routes;
 
     public RouteTable(Map<String, RouteConfig> routes, String defaultRouteId, long createdEpochSeconds) {
         this.created = createdEpochSeconds;
+        this.routes = List.copyOf(routes.values());
         int order = 0;
         for (RouteConfig route : routes.values()) {
             add(route.id(), order, route, createdEpochSeconds);
@@ -78,6 +80,11 @@ public final class RouteTable {
             }
         }
         return Optional.empty();
+    }
+
+    /** The routes, in configuration order. */
+    public List<RouteConfig> routes() {
+        return routes;
     }
 
     /** The model ids clients may send: route ids and non-glob match ids, in configuration order. */

@@ -1,0 +1,142 @@
+package dev.chatrouter.core;
+
+import dev.chatrouter.api.BudgetStatus;
+import dev.chatrouter.api.ChatResult;
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.TargetHealth;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.config.BudgetConfig;
+import dev.chatrouter.api.config.CacheConfig;
+import dev.chatrouter.api.config.FallbackConfig;
+import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.RateLimitConfig;
+import dev.chatrouter.api.config.ResponseCacheConfig;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.StickyPrefixConfig;
+import dev.chatrouter.api.config.Window;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.core.testing.MutableClock;
+import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.lang.reflect.Proxy;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static dev.chatrouter.core.testing.ScriptedProviderFactory.fail;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * {@code ChatRouter.Builder.continueFrom}: a router built to replace another (a configuration reload) takes over
+ * its budget counters, rate-limit buckets, cooldowns and latency observations.
+ */
+class ContinueFromTest {
+
+    private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+    private static final CacheConfig NO_STICKY =
+            new CacheConfig(ResponseCacheConfig.DEFAULTS, new StickyPrefixConfig(false, Duration.ofMinutes(5), 1000));
+    private static final FallbackConfig NO_RETRIES = new FallbackConfig(3, 0, FallbackConfig.DEFAULTS.on());
+
+    private final ScriptedProviderFactory scripted = new ScriptedProviderFactory();
+    private final MutableClock clock = new MutableClock(T0);
+    private final List<ChatRouter> routers = new ArrayList<>();
+
+    @AfterEach
+    void close() {
+        routers.forEach(ChatRouter::close);
+    }
+
+    private ChatRouter build(ChatRouter previous, long rpm, boolean extraRoute) {
+        ModelSpec model = new ModelSpec("m", null, Price.of(1.0, 2.0), 0, 0, EnumSet.allOf(Capability.class));
+        ChatRouter.Builder builder = ChatRouter.builder()
+                .providerFactory(scripted)
+                .clock(clock)
+                .cache(NO_STICKY)
+                .provider(ProviderSpec.builder("a", "scripted").model(model).build())
+                .provider(ProviderSpec.builder("b", "scripted").model(model).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "a/m", "b/m"))
+                        .fallback(NO_RETRIES).build())
+                .budget(BudgetConfig.usd("global", Window.DAY, 10.0))
+                .rateLimit(new RateLimitConfig("global", rpm, 0));
+        if (extraRoute) {
+            builder.route(RouteConfig.builder("extra").pool("*", PoolConfig.of("priority", "b/m")).build());
+        }
+        if (previous != null) {
+            builder.continueFrom(previous);
+        }
+        ChatRouter router = builder.build();
+        routers.add(router);
+        return router;
+    }
+
+    private static ChatResult chat(ChatRouter router, String model) throws Exception {
+        return router.chat(ChatRequest.builder().model(model).addMessage(Message.user("Hello")).build())
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    private static TargetHealth health(ChatRouter router, String target) {
+        return router.health().stream().filter(h -> h.target().equals(target)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void spendCooldownsLatencyAndRateLimitsCarryOverToTheNewRouter() throws Exception {
+        ChatRouter first = build(null, 4, false);
+        scripted.script("a", fail(FailureKind.SERVER), fail(FailureKind.SERVER), fail(FailureKind.SERVER));
+        for (int i = 0; i < 4; i++) {
+            assertThat(chat(first, "di").report().target()).isEqualTo("b/m");
+        }
+        assertThat(health(first, "a/m").state()).isEqualTo(TargetHealth.State.COOLING_DOWN);
+        List<BudgetStatus> spent = first.spend();
+        assertThat(spent).singleElement().satisfies(s -> assertThat(s.spentUsd()).isPositive());
+
+        ChatRouter second = build(first, 4, true);
+
+        assertThat(second.spend()).as("the same counters").isEqualTo(spent);
+        assertThat(health(second, "a/m")).isEqualTo(health(first, "a/m"));
+        assertThat(health(second, "b/m").latencyMillis()).isEqualTo(health(first, "b/m").latencyMillis());
+        assertThat(second.routes()).extracting(RouteConfig::id).containsExactly("di", "extra");
+        assertThatThrownBy(() -> chat(second, "di")).as("the four requests of this minute were taken already")
+                .isInstanceOf(ExecutionException.class).cause().isInstanceOf(ChatRouterException.class)
+                .satisfies(e -> assertThat(((ChatRouterException) e).code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED));
+
+        ChatRouter third = build(second, 10, false);
+        assertThat(chat(third, "di").report().dropped()).as("a changed limit starts full; the cooldown holds")
+                .extracting(d -> d.target() + " " + d.reason()).containsExactly("a/m cooling_down");
+        assertThat(third.spend().get(0).spentUsd()).isGreaterThan(spent.get(0).spentUsd());
+        assertThat(second.spend()).as("one store, seen by both").isEqualTo(third.spend());
+    }
+
+    @Test
+    void anAttemptStillRunningOnThePreviousRouterReportsIntoTheSharedCooldown() throws Exception {
+        ChatRouter first = build(null, 100, false);
+        ChatRouter second = build(first, 100, false);
+        scripted.script("a", fail(FailureKind.SERVER), fail(FailureKind.SERVER), fail(FailureKind.SERVER));
+        for (int i = 0; i < 3; i++) {
+            chat(first, "di");
+        }
+        assertThat(health(second, "a/m").state()).isEqualTo(TargetHealth.State.COOLING_DOWN);
+        assertThat(health(second, "a/m").consecutiveFailures()).isEqualTo(3);
+    }
+
+    @Test
+    void continuingFromARouterOfAnotherImplementationIsRefused() {
+        ChatRouter foreign = (ChatRouter) Proxy.newProxyInstance(ChatRouter.class.getClassLoader(),
+                new Class<?>[]{ChatRouter.class}, (proxy, method, args) -> null);
+        assertThatThrownBy(() -> build(foreign, 10, false)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("continueFrom needs a router built by router-core");
+    }
+}
