@@ -2,7 +2,7 @@ package dev.chatrouter.api;
 
 import java.util.Locale;
 
-/** How hard the caller wants the model to work (SPEC section 5). {@link #AUTO} lets the router decide. */
+/** How hard the caller wants the model to work (docs/routing.md#effort). {@link #AUTO} lets the router decide. */
 public enum Effort {
     FAST, MINIMAL, LOW, MEDIUM, HIGH, XHIGH, MAX, AUTO;
 

@@ -3,7 +3,7 @@ package dev.chatrouter.api;
 import java.util.Locale;
 
 /**
- * Why one attempt at one target failed (SPEC section 7). Routes name these in {@code fallback.on};
+ * Why one attempt at one target failed (docs/routing.md#fallback). Routes name these in {@code fallback.on};
  * {@link #BAD_REQUEST} and {@link #AUTH} are never retried.
  */
 public enum FailureKind {

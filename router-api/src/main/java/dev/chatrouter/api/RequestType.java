@@ -2,7 +2,7 @@ package dev.chatrouter.api;
 
 import java.util.Locale;
 
-/** What a request needs, inferred from its shape (SPEC section 4). */
+/** What a request needs, inferred from its shape (docs/routing.md#classification). */
 public enum RequestType {
     DOCUMENT, VISION, LONG, CODE, JSON, REASON, FLASH, PRO, EMBEDDING;
 

@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.Objects;
 
 /**
- * One target's health as the router sees it (SPEC section 7): whether it is being sent requests, skipped while it
+ * One target's health as the router sees it (docs/routing.md#fallback): whether it is being sent requests, skipped while it
  * cools down after repeated failures, or being probed with one request to see whether it recovered.
  *
  * @param target              {@code provider-id/model-id}

@@ -22,7 +22,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The build check of SPEC section 1: router-api's public signatures name JDK types and its own types only, so no
+ * The build check of docs/architecture.md#modules: router-api's public signatures name JDK types and its own types only, so no
  * Vert.x, Jackson or Caffeine type (or any other library's) can leak into the API.
  */
 class RouterApiSurfaceTest {

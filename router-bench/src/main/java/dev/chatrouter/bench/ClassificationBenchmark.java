@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Classification as the router does it: resolve the effort, estimate the size, run the rules. For a typical 2 KB
- * request, and for a 100 KB against a 10 MB prompt (SPEC 4: text signals read bounded windows, so the two should
+ * request, and for a 100 KB against a 10 MB prompt (docs/routing.md#classification: text signals read bounded windows, so the two should
  * cost about the same).
  */
 @BenchmarkMode(Mode.SampleTime)

@@ -27,7 +27,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The whole in-process path of one chat request (SPEC 13): resolve the route and effort, classify, plan, look up
+ * The whole in-process path of one chat request (docs/benchmarks.md#targets): resolve the route and effort, classify, plan, look up
  * and record the sticky prefix, dispatch to a provider that answers at once, price the usage and build the result
  * and its routing report. The router is built with the default settings (sticky prefixes on) and two budgets,
  * so every request also reserves its worst case and settles to its usage.
@@ -77,7 +77,7 @@ public class DecisionPathBenchmark {
                         .pool("*", PoolConfig.of("cost", "openai/gpt-4o", "anthropic/claude-haiku-4-5",
                                 "openai/gpt-4o-mini"))
                         .build())
-                // budgets on the path, as SPEC 13 counts them: each request reserves and settles on both
+                // budgets on the path, as docs/benchmarks.md#targets counts them: each request reserves and settles on both
                 .budget(BudgetConfig.usd("global", Window.MONTH, 1e9))
                 .budget(BudgetConfig.usd("provider:openai", Window.DAY, 1e9))
                 .build();
@@ -89,19 +89,19 @@ public class DecisionPathBenchmark {
         fixedClassification.close();
     }
 
-    /** The SPEC 13 figure: a typical 2 KB request. */
+    /** The figure of docs/benchmarks.md#targets: a typical 2 KB request. */
     @Benchmark
     public ChatResult typical2Kb() {
         return router.chat(typical).toCompletableFuture().join();
     }
 
-    /** The SPEC 13 path for the same request with classification taken out (a plugin answers {@code base}). */
+    /** The path of docs/benchmarks.md#targets for the same request with classification taken out (a plugin answers {@code base}). */
     @Benchmark
     public ChatResult typical2KbWithoutTextRules() {
         return fixedClassification.chat(typical).toCompletableFuture().join();
     }
 
-    /** Not a SPEC target: shows which parts of the path are not bounded by the windows classification reads. */
+    /** Not a target of docs/benchmarks.md#targets: shows which parts of the path are not bounded by the windows classification reads. */
     @Benchmark
     public ChatResult prompt10Mb() {
         return router.chat(tenMb).toCompletableFuture().join();

@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The OpenAI-compatible HTTP front of a {@link ChatRouter} (SPEC section 10): one HTTP server per event loop on
+ * The OpenAI-compatible HTTP front of a {@link ChatRouter} (docs/operations.md#endpoints): one HTTP server per event loop on
  * one port. {@link #shutdown()} is graceful: no new requests, in-flight ones finish within the grace period, and
  * streams still open after it end with an error event.
  */

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The {@code server} section (SPEC section 3).
+ * The {@code server} section (docs/configuration.md).
  *
  * @param host          the address to listen on (default 127.0.0.1)
  * @param port          the port (default 8080; 0 picks a free one)

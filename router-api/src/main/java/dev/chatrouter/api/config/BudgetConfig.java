@@ -3,7 +3,7 @@ package dev.chatrouter.api.config;
 import java.util.Objects;
 
 /**
- * A budget (SPEC section 8).
+ * A budget (docs/routing.md#budgets).
  *
  * @param scope        {@code global}, {@code key:NAME}, {@code user:ID}, {@code tag:NAME}, {@code provider:ID} or
  *                     {@code model:PROVIDER/MODEL}; {@code *} in place of the name makes one budget per value

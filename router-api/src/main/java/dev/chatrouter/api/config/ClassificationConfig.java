@@ -5,7 +5,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * The built-in classifier's settings (SPEC section 4).
+ * The built-in classifier's settings (docs/routing.md#classification).
  *
  * @param longInputTokens the estimated input above which a request is {@code long} (default 100,000)
  * @param order           the rules in the order they run; a rule left out is disabled (default: all nine)

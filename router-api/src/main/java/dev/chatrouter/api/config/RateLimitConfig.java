@@ -3,7 +3,7 @@ package dev.chatrouter.api.config;
 import java.util.Objects;
 
 /**
- * A router rate limit (SPEC section 8): requests and tokens per minute for a scope.
+ * A router rate limit (docs/routing.md#budgets): requests and tokens per minute for a scope.
  *
  * @param scope {@code global}, {@code key:NAME}, {@code user:ID} or {@code tag:NAME}; {@code *} for one per value
  * @param rpm   requests per minute, 0 for none

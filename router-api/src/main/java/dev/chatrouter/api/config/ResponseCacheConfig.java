@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * The response cache (SPEC section 9): identical requests of the same key are answered from memory.
+ * The response cache (docs/routing.md#caching): identical requests of the same key are answered from memory.
  *
  * @param enabled           whether responses are cached (default false)
  * @param ttl               how long an answer is kept (default 10 minutes)

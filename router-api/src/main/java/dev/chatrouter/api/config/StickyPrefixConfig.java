@@ -4,7 +4,7 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Sticky prefixes (SPEC section 6): requests that share a prompt prefix go to the target that served it last,
+ * Sticky prefixes (docs/routing.md#routing): requests that share a prompt prefix go to the target that served it last,
  * within the TTL, so that upstream prompt caches hit.
  *
  * @param enabled    whether requests stick (default true)

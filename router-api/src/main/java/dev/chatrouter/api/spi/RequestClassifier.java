@@ -5,7 +5,7 @@ import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.chat.ChatRequest;
 
 /**
- * Decides a chat request's type from its shape (SPEC section 4). The router's built-in classifier runs the nine
+ * Decides a chat request's type from its shape (docs/routing.md#classification). The router's built-in classifier runs the nine
  * rules; a plugin replaces or wraps it by registering a {@link RequestClassifier.Plugin} with
  * {@link java.util.ServiceLoader} (or passing one to the builder). Must be fast, deterministic, non-blocking, and
  * must not call a model.

@@ -13,7 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /**
- * The response cache (SPEC section 9) on Caffeine: answers to identical requests of the same caller key, kept
+ * The response cache (docs/routing.md#caching) on Caffeine: answers to identical requests of the same caller key, kept
  * for the TTL and bounded in size. Only deterministic requests ({@code temperature} 0 or a {@code seed}) are
  * cached unless configured otherwise. Requests are identical when their wire form is, ignoring {@code stream}
  * and {@code stream_options}: a stream and a plain call share an entry.

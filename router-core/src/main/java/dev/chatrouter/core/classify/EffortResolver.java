@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Finds a request's effort (SPEC section 5), first found wins: the caller's context (the {@code X-DI-Effort}
+ * Finds a request's effort (docs/routing.md#effort), first found wins: the caller's context (the {@code X-DI-Effort}
  * header or {@code ?effort=} query in HTTP mode, which the HTTP module puts there in that order); then
  * {@code reasoning_effort} or {@code reasoning.effort}; then Anthropic's {@code thinking.budget_tokens}; then a
  * model suffix ({@code di@high}, {@code di:fast}); else {@code auto}. Values that are not efforts are skipped.

@@ -14,7 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The built-in classifier: the nine rules of SPEC section 4, run in the configured order, first match wins.
+ * The built-in classifier: the nine rules of docs/routing.md#classification, run in the configured order, first match wins.
  * Reads only the request's shape and bounded windows of its text ({@link TextSignals#WINDOW}).
  *
  * <ol>

@@ -4,7 +4,7 @@ package dev.chatrouter.core.classify;
  * The text signals of the classification rules, found in one pass over a bounded window of each message: its
  * first {@link #WINDOW} and last {@link #WINDOW} characters (so classifying a 10 MB prompt reads no more than a
  * 32 KB one). Hand-written scanning rather than regular expressions: the whole decision path has a budget of a
- * few microseconds (SPEC section 13). Words are matched case-insensitively and whole.
+ * few microseconds (docs/benchmarks.md#targets). Words are matched case-insensitively and whole.
  *
  * <ul>
  *   <li>{@link #CODE}: a fenced code block (a line starting with {@code ```} or {@code ~~~}); a unified diff

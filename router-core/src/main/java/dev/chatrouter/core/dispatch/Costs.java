@@ -3,7 +3,7 @@ package dev.chatrouter.core.dispatch;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.api.spi.Price;
 
-/** What usage costs at a model's prices (SPEC section 8). */
+/** What usage costs at a model's prices (docs/routing.md#budgets). */
 public final class Costs {
     private Costs() {
     }

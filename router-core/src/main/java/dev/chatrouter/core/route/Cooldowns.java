@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * The cooldown of each target (SPEC section 7: "a target that fails repeatedly cools down, skipped for a while,
+ * The cooldown of each target (docs/routing.md#fallback: "a target that fails repeatedly cools down, skipped for a while,
  * then probed with one request"), a circuit breaker per target:
  *
  * <ul>

@@ -11,7 +11,7 @@ import java.util.Optional;
 
 /**
  * Resolves the model id a client sends to a route. Routes are tried in configuration order and the first whose
- * id or {@code match} entry fits wins (SPEC section 3); then the default route. Exact ids are found by hash, and
+ * id or {@code match} entry fits wins (docs/configuration.md); then the default route. Exact ids are found by hash, and
  * only globs of earlier routes are tried before them.
  */
 public final class RouteTable {

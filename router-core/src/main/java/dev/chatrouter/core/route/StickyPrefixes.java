@@ -15,7 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Remembers which target served a prompt prefix last (SPEC section 6), so that requests sharing it go there
+ * Remembers which target served a prompt prefix last (docs/routing.md#routing), so that requests sharing it go there
  * again while it stays eligible and upstream prompt caches hit. The prefix is the conversation up to and
  * including the last part with a {@code cache_control} breakpoint; without one, the leading system and developer
  * messages and the first other message. Entries expire {@code ttl} after they were last written, and at most

@@ -32,7 +32,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The response cache through ChatRouter (SPEC section 9). */
+/** The response cache through ChatRouter (docs/routing.md#caching). */
 class ResponseCacheTest {
 
     private final ScriptedProviderFactory scripted = new ScriptedProviderFactory();

@@ -41,7 +41,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The nine classification rules of SPEC section 4 and the effort sources of section 5, as one table of named
+ * The nine classification rules of docs/routing.md#classification and the effort sources of section 5, as one table of named
  * requests: each row states the request, the settings it is classified under, and the type, the deciding rule and
  * the effort it must get. The bulk runs the built-in {@link RuleClassifier} directly, fed the way the router feeds
  * it ({@link EffortResolver} for the effort, {@link RequestShape} for the token estimate); the rows marked end to
@@ -443,7 +443,7 @@ class ClassificationTableTest {
         });
     }
 
-    // ---- effort sources (SPEC 5) --------------------------------------------------------------------------------------
+    // ---- effort sources (docs/routing.md#effort) --------------------------------------------------------------------------------------
 
     static Stream<Case> effortSources() {
         Map<String, Object> reasoningHigh = Map.of("effort", "high");
@@ -564,7 +564,7 @@ class ClassificationTableTest {
                         users(tenMbCodeAtEnd)).order(withoutLong).decides(RequestType.CODE, "code"),
                 row("10 MB prompt, long disabled: code at the very start is in the prefix window",
                         users(CODE + "\n" + tenMb)).order(withoutLong).decides(RequestType.CODE, "code"),
-                // Intended: text signals read a bounded prefix and suffix of each message (SPEC 4), so that a
+                // Intended: text signals read a bounded prefix and suffix of each message (docs/routing.md#classification), so that a
                 // 10 MB prompt costs what a 100 KB one does; a signal buried in the middle is not seen.
                 row("10 MB prompt, long disabled: code only in the middle is not seen (intended)",
                         users(tenMbCodeInMiddle)).order(withoutLong).decides(RequestType.PRO, "base"),

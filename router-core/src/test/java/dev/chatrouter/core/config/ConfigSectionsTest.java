@@ -33,7 +33,7 @@ class ConfigSectionsTest {
                   "*": { targets: [openai/gpt-4o-mini] }
             """;
 
-    /** The whole example of SPEC section 3 loads, every section read. */
+    /** The whole example of docs/configuration.md loads, every section read. */
     @Test
     void theWholeSpecExampleLoads() throws Exception {
         Path file = Path.of(getClass().getResource("/config/spec-full.yaml").toURI());

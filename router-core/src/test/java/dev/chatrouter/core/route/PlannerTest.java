@@ -59,7 +59,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
- * The routing policies of SPEC section 6: priority, cost (with prompt-cache pricing), latency learnt from observed
+ * The routing policies of docs/routing.md#routing: priority, cost (with prompt-cache pricing), latency learnt from observed
  * timings, weighted draws, and the eligibility rules that drop targets before any policy orders them.
  */
 class PlannerTest {

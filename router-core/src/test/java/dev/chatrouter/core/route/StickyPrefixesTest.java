@@ -35,7 +35,7 @@ import static dev.chatrouter.core.testing.ScriptedProviderFactory.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Sticky prefixes (SPEC section 6): a request whose prefix (up to the last cache_control breakpoint, else the
+ * Sticky prefixes (docs/routing.md#routing): a request whose prefix (up to the last cache_control breakpoint, else the
  * system prompt and first message) was served within the TTL goes back to the target that served it, while that
  * target stays eligible, even when the pool's policy would put another target first.
  */

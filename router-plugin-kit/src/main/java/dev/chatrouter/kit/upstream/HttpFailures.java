@@ -23,7 +23,7 @@ import javax.net.ssl.SSLException;
 
 /**
  * Classifies what an OpenAI-compatible upstream answered, or how the transport failed, into the failure kinds
- * of SPEC section 7. Plugins for other APIs reuse {@link #ofTransport} and {@link #retryAfter} and bring their own
+ * of docs/routing.md#fallback. Plugins for other APIs reuse {@link #ofTransport} and {@link #retryAfter} and bring their own
  * {@link StatusClassifier}.
  */
 public final class HttpFailures {

@@ -70,7 +70,7 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The fault matrix of SPEC section 7: the real openai plugin against WireMock (and, for resets mid-answer, a raw
+ * The fault matrix of docs/routing.md#fallback: the real openai plugin against WireMock (and, for resets mid-answer, a raw
  * socket server), for chat and for streams wherever the fault applies. Every upstream is reached through a
  * {@link LoopbackUpstream} that tracks its connections: after each case the router is closed and no connection may
  * be left open, and cases that cancel an upstream call (hedge loser, deadline, caller cancellation) check that its

@@ -39,7 +39,7 @@ import static dev.chatrouter.plugin.openai.Upstreams.hello;
 import static dev.chatrouter.plugin.openai.Upstreams.spec;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Every way an OpenAI-compatible upstream fails, classified into the failure kinds of SPEC section 7. */
+/** Every way an OpenAI-compatible upstream fails, classified into the failure kinds of docs/routing.md#fallback. */
 class OpenAiFailureTest {
 
     private static final String CHAT = "/v1/chat/completions";
