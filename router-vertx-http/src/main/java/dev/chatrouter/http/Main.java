@@ -29,6 +29,11 @@ public final class Main {
 
     private static final Logger LOG = Logger.getLogger("chatrouter");
     static final String USAGE = "usage: java -jar chatrouter-server.jar [--config FILE] [--host HOST] [--port PORT]";
+    /**
+     * The warm-up of the server jar when {@code server.warmup} is not configured. {@link #start(Options, Map, Path)}
+     * (for embedding and tests) warms up only when configured.
+     */
+    static final java.time.Duration DEFAULT_WARMUP = java.time.Duration.ofSeconds(3);
 
     private Main() {
     }
@@ -62,7 +67,7 @@ public final class Main {
             return;
         }
         try {
-            Running running = start(options, System.getenv(), Path.of("").toAbsolutePath());
+            Running running = start(options, System.getenv(), Path.of("").toAbsolutePath(), DEFAULT_WARMUP);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 LOG.info("shutting down: finishing requests in flight");
                 running.stop();
@@ -135,6 +140,12 @@ public final class Main {
      * @param workingDirectory where {@code chatrouter.yaml} is looked for
      */
     public static Running start(Options options, Map<String, String> env, Path workingDirectory) {
+        return start(options, env, workingDirectory, java.time.Duration.ZERO);
+    }
+
+    /** As {@link #start(Options, Map, Path)}, warming up for {@code defaultWarmup} unless configured otherwise. */
+    static Running start(Options options, Map<String, String> env, Path workingDirectory,
+                         java.time.Duration defaultWarmup) {
         Path file = options.config();
         if (file == null && Files.isRegularFile(workingDirectory.resolve("chatrouter.yaml"))) {
             file = workingDirectory.resolve("chatrouter.yaml");
@@ -186,6 +197,8 @@ public final class Main {
                 LOG.info("virtual keys: " + settings.keys().keySet());
             }
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
+            WarmUp.run(vertx, settings.warmup() != null ? settings.warmup() : defaultWarmup,
+                    Runtime.getRuntime().availableProcessors());
             ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0)
                     .toCompletableFuture().join();
             LOG.info("listening on http://" + settings.host() + ":" + server.port() + " under "

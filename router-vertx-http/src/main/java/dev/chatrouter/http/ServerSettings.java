@@ -26,20 +26,29 @@ import java.util.Set;
  *                      (default true)
  * @param keys          the virtual keys by name; empty: no authentication
  * @param shutdownGrace how long in-flight requests may take to finish on shutdown (default 30 s)
+ * @param warmup        how long {@link Main} runs the request path against an in-process upstream before the port
+ *                      opens, so the JIT has compiled it; {@code null} when not configured ({@link Main}'s own
+ *                      default then applies), zero for none
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
-                             Map<String, VirtualKey> keys, Duration shutdownGrace) {
+                             Map<String, VirtualKey> keys, Duration shutdownGrace, Duration warmup) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace");
+            "keys", "shutdown_grace", "warmup");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30));
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), null);
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
         keys = Map.copyOf(keys);
+    }
+
+    /** Settings without a configured warm-up. */
+    public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
+                          Map<String, VirtualKey> keys, Duration shutdownGrace) {
+        this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, null);
     }
 
     /**
@@ -62,15 +71,19 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
     }
 
     public ServerSettings withHost(String host) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, warmup);
     }
 
     public ServerSettings withPort(int port) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, warmup);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
-        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace);
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, warmup);
+    }
+
+    public ServerSettings withWarmup(Duration warmup) {
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, warmup);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -141,9 +154,21 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
                 throw graceNode.error(e.getMessage());
             }
         }
+        Duration warmup = null;
+        ConfigNode warmupNode = node.field("warmup");
+        if (!warmupNode.isAbsent()) {
+            try {
+                warmup = Durations.parse(warmupNode.requiredString());
+            } catch (IllegalArgumentException e) {
+                throw warmupNode.error(e.getMessage());
+            }
+            if (warmup.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw warmupNode.error("expected at most 1m but was " + warmupNode.requiredString());
+            }
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
-                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace);
+                node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, warmup);
     }
 
     static byte[] sha256(String secret) {
