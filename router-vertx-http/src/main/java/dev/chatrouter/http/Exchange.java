@@ -245,12 +245,35 @@ final class Exchange {
         stream(stream, SseEncoder.chatCompletions());
     }
 
-    /** Relays a stream as Server-Sent Events, each chunk written as {@code encoder} makes it. */
+    /**
+     * Relays a stream as Server-Sent Events, each chunk as {@code encoder} writes it. Each chunk is written as soon as it arrives, but the chunks that
+     * arrive in one turn of the event loop (one upstream read usually carries several) leave in one write and one
+     * flush, not one system call each. Every signal is handled on the request's event loop, in order.
+     */
     void stream(ChatStream stream, SseEncoder encoder) {
         stream.subscribe(new Flow.Subscriber<>() {
             private Flow.Subscription subscription;
             private boolean headWritten;
             private int outstanding;
+            /** Events not written yet: filled during a turn, written at its end. */
+            private Buffer pending;
+            private final BufferOutput out = new BufferOutput();
+            private boolean flushQueued;
+            /** Signals queued onto the event loop and not yet run: later ones queue behind them. */
+            private final java.util.concurrent.atomic.AtomicInteger queued =
+                    new java.util.concurrent.atomic.AtomicInteger();
+
+            private void onLoop(Runnable signal) {
+                if (context == null || (queued.get() == 0 && Vertx.currentContext() == context)) {
+                    signal.run();
+                } else {
+                    queued.incrementAndGet();
+                    context.runOnContext(v -> {
+                        queued.decrementAndGet();
+                        signal.run();
+                    });
+                }
+            }
 
             @Override
             public void onSubscribe(Flow.Subscription s) {
@@ -258,7 +281,7 @@ final class Exchange {
                 onAbort(() -> {
                     s.cancel();
                     if (headWritten && !response.ended()) {
-                        response.end(Buffer.buffer(sseError(encoder, shuttingDown())));
+                        end(Buffer.buffer(sseError(encoder, shuttingDown())));
                     } else {
                         fail(shuttingDown());
                     }
@@ -274,7 +297,7 @@ final class Exchange {
             }
 
             private void refill() {
-                if (!response.writeQueueFull() && outstanding < WINDOW / 2 && !finished.get()) {
+                if (outstanding < WINDOW / 2 && !finished.get() && !response.ended() && !response.writeQueueFull()) {
                     long more = WINDOW - outstanding;
                     outstanding += (int) more;
                     subscription.request(more);
@@ -283,6 +306,10 @@ final class Exchange {
 
             @Override
             public void onNext(ChatChunk chunk) {
+                onLoop(() -> next(chunk));
+            }
+
+            private void next(ChatChunk chunk) {
                 outstanding--;
                 if (response.ended() || finished.get()) {
                     return;
@@ -290,11 +317,39 @@ final class Exchange {
                 if (!headWritten) {
                     writeHead();
                 }
-                byte[] events = encoder.chunk(chunk);
-                if (events.length > 0) {
-                    response.write(Buffer.buffer(events));
+                if (pending == null) {
+                    pending = Buffer.buffer(512);
+                }
+                out.buffer = pending;
+                encoder.chunk(chunk, out);
+                if (context == null) {
+                    flush();
+                } else if (!flushQueued) {
+                    flushQueued = true;
+                    context.runOnContext(v -> flush());
                 }
                 refill();
+            }
+
+            /** Writes what the turn gathered. */
+            private void flush() {
+                flushQueued = false;
+                Buffer batch = pending;
+                pending = null;
+                if (response.ended() || response.closed()) {
+                    return;
+                }
+                if (batch != null) {
+                    response.write(batch);
+                }
+                refill();
+            }
+
+            /** Ends the response with what is pending, then {@code last}. */
+            private void end(Buffer last) {
+                Buffer batch = pending;
+                pending = null;
+                response.end(batch == null ? last : batch.appendBuffer(last));
             }
 
             private void writeHead() {
@@ -308,6 +363,10 @@ final class Exchange {
 
             @Override
             public void onError(Throwable error) {
+                onLoop(() -> error(error));
+            }
+
+            private void error(Throwable error) {
                 ChatRouterException e = error instanceof ChatRouterException cre ? cre
                         : ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, String.valueOf(error.getMessage()))
                         .cause(error).build();
@@ -317,22 +376,41 @@ final class Exchange {
                 }
                 if (!response.ended()) {
                     // a truncated stream is never passed off as complete: an error event and no [DONE]
-                    response.end(Buffer.buffer(sseError(encoder, e)));
+                    end(Buffer.buffer(sseError(encoder, e)));
                 }
                 finish();
             }
 
             @Override
             public void onComplete() {
+                onLoop(this::complete);
+            }
+
+            private void complete() {
                 if (!response.ended()) {
                     if (!headWritten) {
                         writeHead();
                     }
-                    response.end(Buffer.buffer(encoder.complete()));
+                    end(Buffer.buffer(encoder.complete()));
                 }
                 finish();
             }
         });
+    }
+
+    /** An {@link java.io.OutputStream} that appends to a Vert.x buffer. */
+    private static final class BufferOutput extends java.io.OutputStream {
+        Buffer buffer;
+
+        @Override
+        public void write(int b) {
+            buffer.appendByte((byte) b);
+        }
+
+        @Override
+        public void write(byte[] bytes, int offset, int length) {
+            buffer.appendBytes(bytes, offset, length);
+        }
     }
 
     private byte[] sseError(SseEncoder encoder, ChatRouterException e) {

@@ -38,6 +38,11 @@ public final class Main {
               --port PORT    the port to listen on instead of server.port (0: any free port)
               --version      print the version and exit
               --help, -h     print this and exit""";
+    /**
+     * The warm-up of the server jar when {@code server.warmup} is not configured. {@link #start(Options, Map, Path)}
+     * (for embedding and tests) warms up only when configured.
+     */
+    static final java.time.Duration DEFAULT_WARMUP = java.time.Duration.ofSeconds(3);
 
     private Main() {
     }
@@ -114,7 +119,7 @@ public final class Main {
             LOG.info("stopped");
         }, "chatrouter-shutdown"));
         try {
-            start(options, System.getenv(), Path.of("").toAbsolutePath(), started::set);
+            start(options, System.getenv(), Path.of("").toAbsolutePath(), DEFAULT_WARMUP, started::set);
         } catch (ConfigurationException e) {
             System.err.println("configuration error: " + e.getMessage());
             System.exit(1);
@@ -190,12 +195,15 @@ public final class Main {
      * @param workingDirectory where {@code chatrouter.yaml} is looked for
      */
     public static Running start(Options options, Map<String, String> env, Path workingDirectory) {
-        return start(options, env, workingDirectory, running -> { });
+        return start(options, env, workingDirectory, java.time.Duration.ZERO, running -> { });
     }
 
-    /** As {@link #start(Options, Map, Path)}, handing the server to {@code started} before it logs its address. */
+    /**
+     * As {@link #start(Options, Map, Path)}, warming up for {@code defaultWarmup} unless configured otherwise, and
+     * handing the server to {@code started} before it logs its address.
+     */
     static Running start(Options options, Map<String, String> env, Path workingDirectory,
-                         java.util.function.Consumer<Running> started) {
+                         java.time.Duration defaultWarmup, java.util.function.Consumer<Running> started) {
         Path file = options.config();
         if (file == null && Files.isRegularFile(workingDirectory.resolve("chatrouter.yaml"))) {
             file = workingDirectory.resolve("chatrouter.yaml");
@@ -256,6 +264,8 @@ public final class Main {
                 LOG.info("virtual keys: " + settings.keys().keySet());
             }
             LOG.info("routes: " + router.models().stream().map(m -> m.id()).toList());
+            WarmUp.run(vertx, settings.warmup() != null ? settings.warmup() : defaultWarmup,
+                    Runtime.getRuntime().availableProcessors());
             ConfigReloader reloader = file == null ? null
                     : new ConfigReloader(file, env, vertx, b -> observability.install(b));
             ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0,

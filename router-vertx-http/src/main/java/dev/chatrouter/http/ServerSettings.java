@@ -33,19 +33,24 @@ import java.util.Set;
  *                      {@code /router/reload}, {@code /router/state}, {@code /router/ui}); without {@code keys}
  *                      they are open like the rest
  * @param reload        whether and how often the configuration file is watched for changes
+ * @param warmup        how long {@link Main} runs the request path against an in-process upstream before the port
+ *                      opens, so the JIT has compiled it; {@code null} when not configured ({@link Main}'s own
+ *                      default then applies), zero for none
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                              Map<String, VirtualKey> keys, Duration shutdownGrace, Duration responsesTtl,
-                             int responsesMaxStored, Set<String> adminKeys, Reload reload) {
+                             int responsesMaxStored, Set<String> adminKeys, Reload reload,
+                             Duration warmup) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored", "admin_keys", "reload");
+            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored", "admin_keys", "reload",
+            "warmup");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
     public static final List<String> RELOAD_KEYS = List.of("watch", "interval");
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
             32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000, Set.of(),
-            Reload.DEFAULTS);
+            Reload.DEFAULTS, null);
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
@@ -54,11 +59,11 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
         reload = reload == null ? Reload.DEFAULTS : reload;
     }
 
-    /** Settings without admin keys and without a file watch. */
+    /** Settings without admin keys, a file watch or a configured warm-up. */
     public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                           Map<String, VirtualKey> keys, Duration shutdownGrace) {
         this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, Duration.ofHours(1), 10_000,
-                Set.of(), Reload.DEFAULTS);
+                Set.of(), Reload.DEFAULTS, null);
     }
 
     /**
@@ -104,22 +109,27 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public ServerSettings withHost(String host) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload);
+                responsesMaxStored, adminKeys, reload, warmup);
     }
 
     public ServerSettings withPort(int port) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload);
+                responsesMaxStored, adminKeys, reload, warmup);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload);
+                responsesMaxStored, adminKeys, reload, warmup);
     }
 
     public ServerSettings withReload(Reload reload) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload);
+                responsesMaxStored, adminKeys, reload, warmup);
+    }
+
+    public ServerSettings withWarmup(Duration warmup) {
+        return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
+                responsesMaxStored, adminKeys, reload, warmup);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -231,10 +241,22 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
             }
             reload = new Reload(reloadNode.field("watch").bool(false), interval);
         }
+        Duration warmup = null;
+        ConfigNode warmupNode = node.field("warmup");
+        if (!warmupNode.isAbsent()) {
+            try {
+                warmup = Durations.parse(warmupNode.requiredString());
+            } catch (IllegalArgumentException e) {
+                throw warmupNode.error(e.getMessage());
+            }
+            if (warmup.compareTo(Duration.ofMinutes(1)) > 0) {
+                throw warmupNode.error("expected at most 1m but was " + warmupNode.requiredString());
+            }
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
                 node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, responsesTtl,
-                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()), adminKeys, reload);
+                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()), adminKeys, reload, warmup);
     }
 
     static byte[] sha256(String secret) {

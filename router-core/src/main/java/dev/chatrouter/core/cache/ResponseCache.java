@@ -35,8 +35,9 @@ public final class ResponseCache {
     /** @param ticker nanoseconds, from the router's clock */
     public ResponseCache(ResponseCacheConfig config, Ticker ticker) {
         this.deterministicOnly = config.deterministicOnly();
-        this.entries = Caffeine.newBuilder().expireAfterWrite(config.ttl()).maximumSize(config.maxEntries())
-                .ticker(ticker).build();
+        // maintenance on the calling thread, not a hand-off to ForkJoinPool.commonPool after nearly every write
+        this.entries = Caffeine.newBuilder().executor(Runnable::run).expireAfterWrite(config.ttl())
+                .maximumSize(config.maxEntries()).ticker(ticker).build();
     }
 
     /** The cache key of a request for a caller, or {@code null} when the request may not be cached. */

@@ -31,6 +31,9 @@ public final class StickyPrefixes {
 
     public StickyPrefixes(StickyPrefixConfig config, Clock clock) {
         this.served = Caffeine.newBuilder()
+                // maintenance on the calling thread (amortised, a few entries at a time): the default hands it to
+                // ForkJoinPool.commonPool, a wake-up of another thread after nearly every write
+                .executor(Runnable::run)
                 .expireAfterWrite(config.ttl())
                 .maximumSize(config.maxEntries())
                 .ticker(() -> {

@@ -38,7 +38,18 @@ public final class UpstreamClient implements AutoCloseable {
     static final int MAX_BODY_BYTES = 256 * 1024 * 1024;
 
     private final Vertx vertx;
+    private final HttpClientOptions options;
+    private final PoolOptions pool;
+    /** For calls made off any event loop. */
     private final HttpClientAgent http;
+    /**
+     * One pool per event loop that makes calls, created on first use: a pooled connection belongs to the event loop
+     * that opened it, and one shared pool hands a connection of one loop to a call made on another, so every read and
+     * write of that call would hop between the two threads.
+     */
+    private final java.util.concurrent.ConcurrentHashMap<Thread, HttpClientAgent> perLoop =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile boolean closed;
     private final ProviderSpec spec;
     private final Clock clock;
     private final HttpFailures.StatusClassifier classifier;
@@ -48,12 +59,15 @@ public final class UpstreamClient implements AutoCloseable {
         this.spec = spec;
         this.clock = clock;
         this.classifier = classifier;
-        HttpClientOptions options = new HttpClientOptions()
+        // No Accept-Encoding is sent (decompression off): LLM answers are small, and an upstream that compresses
+        // anyway would cost a decompressor on every read for no gain on loopback or a LAN.
+        this.options = new HttpClientOptions()
                 .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, spec.timeouts().connect().toMillis()))
                 .setKeepAlive(true)
-                .setDecompressionSupported(true)
+                .setPipelining(false)
+                .setDecompressionSupported(false)
                 .setTcpNoDelay(true);
-        PoolOptions pool = new PoolOptions().setHttp1MaxSize(spec.maxConnections()).setHttp2MaxSize(spec.maxConnections());
+        this.pool = new PoolOptions().setHttp1MaxSize(spec.maxConnections()).setHttp2MaxSize(spec.maxConnections());
         this.http = vertx.createHttpClient(options, pool);
     }
 
@@ -90,7 +104,7 @@ public final class UpstreamClient implements AutoCloseable {
             long timer = vertx.setTimer(budgetMs, id -> result.completeExceptionally(new ProviderException(
                     FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
             result.whenComplete((r, e) -> vertx.cancelTimer(timer));
-            http.request(requestOptions(url, headers)).onComplete(ar -> {
+            http().request(requestOptions(url, headers)).onComplete(ar -> {
                 if (ar.failed()) {
                     result.completeExceptionally(HttpFailures.ofTransport(ar.cause()));
                     return;
@@ -186,8 +200,26 @@ public final class UpstreamClient implements AutoCloseable {
         return vertx;
     }
 
+    /**
+     * The pool for a call made on the current thread: on an event loop, that loop's own pool (its connections are
+     * opened on, and read by, this loop); elsewhere, the shared one. Each pool holds up to
+     * {@link ProviderSpec#maxConnections()} connections.
+     */
     HttpClientAgent http() {
-        return http;
+        Context current = Vertx.currentContext();
+        if (current == null || !current.isEventLoopContext() || closed) {
+            return http;
+        }
+        Thread thread = Thread.currentThread();
+        HttpClientAgent agent = perLoop.get(thread);
+        if (agent == null) {
+            agent = perLoop.computeIfAbsent(thread, t -> vertx.createHttpClient(options, pool));
+            if (closed) {
+                agent.close();
+                return http;
+            }
+        }
+        return agent;
     }
 
     HttpFailures.StatusClassifier classifier() {
@@ -203,6 +235,9 @@ public final class UpstreamClient implements AutoCloseable {
     /** Closes the connection pool. */
     @Override
     public void close() {
+        closed = true;
         http.close();
+        perLoop.values().forEach(HttpClientAgent::close);
+        perLoop.clear();
     }
 }

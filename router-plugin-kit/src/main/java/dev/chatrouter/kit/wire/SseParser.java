@@ -30,7 +30,8 @@ public final class SseParser {
     private boolean started;       // past a possible byte order mark
     private boolean ended;
 
-    private StringBuilder data;    // null when the event has no data line yet
+    private String data;           // the first data line; null when the event has no data line yet
+    private StringBuilder more;    // the data lines so far, once there is a second
     private String event;
     private String id;
     private long eventBytes;
@@ -163,9 +164,12 @@ public final class SseParser {
         if (is("data", nameEnd)) {
             String value = new String(line, valueStart, n - valueStart, StandardCharsets.UTF_8);
             if (data == null) {
-                data = new StringBuilder(value);
+                data = value; // the usual event: one data line, kept without a copy
             } else {
-                data.append('\n').append(value);
+                if (more == null) {
+                    more = new StringBuilder(data);
+                }
+                more.append('\n').append(value);
             }
         } else if (is("event", nameEnd)) {
             event = new String(line, valueStart, n - valueStart, StandardCharsets.UTF_8);
@@ -194,15 +198,16 @@ public final class SseParser {
     }
 
     private void dispatch() {
-        StringBuilder d = data;
+        String d = more != null ? more.toString() : data;
         String e = event;
         String i = id;
         data = null;
+        more = null;
         event = null;
         id = null;
         eventBytes = 0;
         if (d != null) {
-            sink.accept(new SseEvent(e, d.toString(), i));
+            sink.accept(new SseEvent(e, d, i));
         }
     }
 }

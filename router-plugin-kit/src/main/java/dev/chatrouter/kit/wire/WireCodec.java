@@ -48,6 +48,7 @@ public final class WireCodec {
     public static final byte[] SSE_DONE = "data: [DONE]\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private static final byte[] SSE_DATA = "data: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] SSE_END = {'\n', '\n'};
 
     private WireCodec() {
     }
@@ -143,6 +144,24 @@ public final class WireCodec {
 
     public static byte[] writeChatChunk(ChatChunk chunk) {
         return write(chunk, ModelWriter::chatChunk);
+    }
+
+    /**
+     * Appends one chunk as one SSE event, {@code data: <json>\n\n}, to {@code out}, without an intermediate array:
+     * what {@code sseData(writeChatChunk(chunk))} gives. {@code out} is not closed.
+     */
+    public static void writeSseChunk(ChatChunk chunk, java.io.OutputStream out) {
+        Objects.requireNonNull(chunk, "chunk");
+        try {
+            out.write(SSE_DATA);
+            try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
+                g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+                ModelWriter.chatChunk(g, chunk);
+            }
+            out.write(SSE_END);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     // ---- embeddings ----------------------------------------------------------------------------------------

@@ -3,6 +3,10 @@ package dev.chatrouter.http.surface;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.kit.wire.WireCodec;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+
 /**
  * Turns a routed chat stream into one client surface's Server-Sent Events. Stateful, one per stream; called on the
  * stream's thread, never concurrently. Each method returns the bytes to write, possibly none.
@@ -11,6 +15,15 @@ public interface SseEncoder {
 
     /** The events for one chunk of the router's stream. */
     byte[] chunk(ChatChunk chunk);
+
+    /** Writes the events for one chunk to {@code out}: {@link #chunk(ChatChunk)}'s bytes, unless an encoder can do better. */
+    default void chunk(ChatChunk chunk, OutputStream out) {
+        try {
+            out.write(chunk(chunk));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** The events that end a stream the upstream finished. */
     byte[] complete();
@@ -29,6 +42,11 @@ public interface SseEncoder {
             @Override
             public byte[] chunk(ChatChunk chunk) {
                 return WireCodec.sseData(WireCodec.writeChatChunk(chunk));
+            }
+
+            @Override
+            public void chunk(ChatChunk chunk, OutputStream out) {
+                WireCodec.writeSseChunk(chunk, out); // straight into the outgoing buffer, no copy
             }
 
             @Override
