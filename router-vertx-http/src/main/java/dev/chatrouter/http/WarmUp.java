@@ -6,6 +6,8 @@ import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.spi.ProviderSpec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -23,7 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.logging.Logger;
+
 
 /**
  * Runs the request path for a bounded time before the real port opens, so that the JIT has compiled it when the
@@ -34,7 +36,7 @@ import java.util.logging.Logger;
  */
 final class WarmUp {
 
-    private static final Logger LOG = Logger.getLogger("chatrouter");
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     private static final int CONNECTIONS = 8;
     private static final String MODEL = "warm-up";
     private static final Buffer COMPLETION = Buffer.buffer("{\"id\":\"chatcmpl-warm\",\"object\":\"chat.completion\","
@@ -135,7 +137,7 @@ final class WarmUp {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
                     failed.get() > 0 ? " (" + failed.get() + " failed)" : ""));
         } catch (Exception e) {
-            LOG.warning("warm-up skipped: " + e);
+            LOG.warn("warm-up skipped: " + e);
         } finally {
             try {
                 if (client != null) {
@@ -151,7 +153,7 @@ final class WarmUp {
                     upstream.close().await(5, TimeUnit.SECONDS);
                 }
             } catch (Exception e) {
-                LOG.warning("warm-up did not stop cleanly: " + e);
+                LOG.warn("warm-up did not stop cleanly: " + e);
             }
         }
     }
