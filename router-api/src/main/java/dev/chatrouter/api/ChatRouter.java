@@ -1,6 +1,7 @@
 package dev.chatrouter.api;
 
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.RateLimitConfig;
@@ -8,6 +9,7 @@ import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
@@ -75,6 +77,15 @@ public interface ChatRouter extends AutoCloseable {
     List<BudgetStatus> spend();
 
     /**
+     * {@link #spend()} without blocking: the default router reads its accounting store asynchronously (one
+     * {@code counters()} call), so this is what to call on an event loop; {@link #spend()} waits for it, at most a
+     * few seconds.
+     */
+    default CompletionStage<List<BudgetStatus>> spendAsync() {
+        return java.util.concurrent.CompletableFuture.completedFuture(spend());
+    }
+
+    /**
      * A snapshot of every configured target's health, in configuration order: whether it is cooling down after
      * repeated failures or being probed, its consecutive failures and its observed latency.
      */
@@ -103,6 +114,8 @@ public interface ChatRouter extends AutoCloseable {
         private String defaultRoute;
         private ClassificationConfig classification;
         private CacheConfig cache;
+        private AccountingConfig accounting;
+        private String defaultAccountingStore = "memory";
         private final List<BudgetConfig> budgets = new ArrayList<>();
         private final List<RateLimitConfig> rateLimits = new ArrayList<>();
         private final List<ProviderFactory> factories = new ArrayList<>();
@@ -167,6 +180,33 @@ public interface ChatRouter extends AutoCloseable {
         }
 
         /**
+         * Where budgets are counted; overrides the file's {@code accounting} section. Without it (and without the
+         * section) budgets count in memory: a router never writes a file unless told to.
+         */
+        public Builder accounting(AccountingConfig accounting) {
+            this.accounting = Objects.requireNonNull(accounting, "accounting");
+            return this;
+        }
+
+        /**
+         * Counts budgets in this store instead of the one {@code accounting.store} names (the other keys of the
+         * section, such as {@code lease} and {@code on_store_failure}, still apply). The router does not close it.
+         */
+        public Builder accountingStore(AccountingStore store) {
+            services.put(AccountingStore.class, Objects.requireNonNull(store, "store"));
+            return this;
+        }
+
+        /**
+         * The store used when neither the file nor {@link #accounting} names one: {@code memory} unless set. The
+         * standalone server sets {@code durable}.
+         */
+        public Builder defaultAccountingStore(String store) {
+            this.defaultAccountingStore = Objects.requireNonNull(store, "store");
+            return this;
+        }
+
+        /**
          * Replaces or wraps the built-in classifier, after any {@link RequestClassifier.Plugin} that
          * {@link ServiceLoader} finds.
          */
@@ -224,8 +264,8 @@ public interface ChatRouter extends AutoCloseable {
 
         /**
          * Hands the router a shared service: pass {@code io.vertx.core.Vertx.class} and your instance to have the
-         * router and its plugins use your event loop (the router then does not close it); pass
-         * {@link dev.chatrouter.api.spi.BudgetStore} to keep budgets somewhere other than in memory.
+         * router and its plugins use your event loop (the router then does not close it). (An accounting store is
+         * handed in with {@link #accountingStore}.)
          */
         public <T> Builder service(Class<T> type, T instance) {
             services.put(Objects.requireNonNull(type, "type"), type.cast(Objects.requireNonNull(instance)));
@@ -256,10 +296,12 @@ public interface ChatRouter extends AutoCloseable {
                     .orElseThrow(() -> new IllegalStateException(
                             "no ChatRouter implementation on the class path: add dev.chatrouter:router-core"));
             return implementation.create(new RouterImplementation.Settings(configFile,
-                    new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits),
+                    new RouterConfig(providers, routes, defaultRoute, classification, cache, budgets, rateLimits,
+                            accounting),
                     classification != null,
                     cache != null,
-                    factories, classifierPlugins, policyFactories, services, clock, environment));
+                    factories, classifierPlugins, policyFactories, services, clock, environment,
+                    defaultAccountingStore));
         }
     }
 }

@@ -2,11 +2,12 @@ package dev.chatrouter.core;
 
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ConfigurationException;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
-import dev.chatrouter.api.spi.BudgetStore;
+import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderContext;
@@ -17,7 +18,6 @@ import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
 import dev.chatrouter.api.spi.RoutingPolicy;
 import dev.chatrouter.core.budget.Budgets;
-import dev.chatrouter.core.budget.InMemoryBudgetStore;
 import dev.chatrouter.core.budget.RateLimits;
 import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.RuleClassifier;
@@ -30,6 +30,8 @@ import dev.chatrouter.core.route.Planner;
 import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.store.StoreFactories;
 import io.vertx.core.Vertx;
 
 import java.time.Clock;
@@ -129,9 +131,24 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         CacheConfig cache = settings.cacheSet() ? code.cache() : config.cache();
         StickyPrefixes sticky = cache.stickyPrefix().enabled()
                 ? new StickyPrefixes(cache.stickyPrefix(), settings.clock()) : null;
-        BudgetStore store = (BudgetStore) settings.services().get(BudgetStore.class);
-        Budgets budgets = new Budgets(config.budgets(), store != null ? store : new InMemoryBudgetStore(),
-                settings.clock());
+        AccountingConfig accounting = code.accounting() != null ? code.accounting()
+                : config.accounting() != null ? config.accounting() : AccountingConfig.DEFAULTS;
+        AccountingStore handed = (AccountingStore) settings.services().get(AccountingStore.class);
+        String storeType = accounting.store() != null ? accounting.store() : settings.defaultAccountingStore();
+        StoreFactories stores = StoreFactories.discover(loader);
+        stores.check(source, storeType);
+        AccountingStore store;
+        try {
+            // a store is opened only when there are budgets to count: a router without budgets writes no file
+            store = handed != null ? handed : config.budgets().isEmpty() ? AccountingStores.inMemory(settings.clock())
+                    : stores.open(source, storeType, accounting, settings.clock());
+        } catch (RuntimeException e) {
+            created.forEach(Provider::close);
+            onClose.run();
+            throw e;
+        }
+        Budgets budgets = new Budgets(config.budgets(), store, handed == null, settings.clock(), accounting.lease(),
+                accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler);
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
@@ -164,7 +181,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         }
         return new RouterConfig(providers, routes,
                 code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute(), file.classification(),
-                file.cache(), concat(file.budgets(), code.budgets()), concat(file.rateLimits(), code.rateLimits()));
+                file.cache(), concat(file.budgets(), code.budgets()), concat(file.rateLimits(), code.rateLimits()),
+                file.accounting());
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -18,10 +18,12 @@ import java.util.Map;
  * @param cache          the caches
  * @param budgets        the budgets
  * @param rateLimits     the router's rate limits
+ * @param accounting     where budgets are counted, or {@code null} when not configured
  */
 public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes,
                            String defaultRoute, ClassificationConfig classification, CacheConfig cache,
-                           List<BudgetConfig> budgets, List<RateLimitConfig> rateLimits) {
+                           List<BudgetConfig> budgets, List<RateLimitConfig> rateLimits,
+                           AccountingConfig accounting) {
     public RouterConfig {
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
@@ -29,6 +31,13 @@ public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, Rout
         cache = cache == null ? CacheConfig.DEFAULTS : cache;
         budgets = budgets == null ? List.of() : List.copyOf(budgets);
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
+    }
+
+    /** A configuration without an {@code accounting} section. */
+    public RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes, String defaultRoute,
+                        ClassificationConfig classification, CacheConfig cache, List<BudgetConfig> budgets,
+                        List<RateLimitConfig> rateLimits) {
+        this(providers, routes, defaultRoute, classification, cache, budgets, rateLimits, null);
     }
 
     /** A configuration with the default classification and caches, and no budgets or rate limits. */

@@ -34,12 +34,15 @@ public interface RouterImplementation {
      * @param services    shared services by type
      * @param clock       the clock
      * @param environment where {@code ${VAR}} is looked up
+     * @param defaultAccountingStore the accounting store's type when the configuration names none ({@code memory})
      */
     record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
                     List<ProviderFactory> factories,
                     List<RequestClassifier.Plugin> classifierPlugins, List<RoutingPolicy.Factory> policyFactories,
-                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment) {
+                    Map<Class<?>, Object> services, Clock clock, Map<String, String> environment,
+                    String defaultAccountingStore) {
         public Settings {
+            defaultAccountingStore = defaultAccountingStore == null ? "memory" : defaultAccountingStore;
             factories = List.copyOf(factories);
             classifierPlugins = List.copyOf(classifierPlugins);
             policyFactories = List.copyOf(policyFactories);

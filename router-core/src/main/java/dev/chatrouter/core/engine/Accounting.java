@@ -10,6 +10,9 @@ import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.route.Target;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * One request's side of budgets and provider caps: before each attempt, reserve its worst case; after it, settle
  * to the actual usage or release. The attempt engine asks it for every attempt, whatever the answer's shape;
@@ -52,24 +55,27 @@ public final class Accounting {
     }
 
     /**
-     * Reserves an attempt at a target.
+     * Reserves an attempt at a target: one store call for every budget that applies. The stage completes inline
+     * when the store answers at once.
      *
-     * @throws ChatRouterException {@code spend_limit_exceeded} when a key, user, tag or global budget would be
-     *                             exceeded
+     * @return the start, or a stage failed with a {@link ChatRouterException}: {@code spend_limit_exceeded} when a
+     *         key, user, tag or global budget would be exceeded, {@code accounting_unavailable} when the store
+     *         cannot be reached and failing closed
      */
-    Start begin(Target target) {
+    CompletionStage<Start> begin(Target target) {
         if (!rateLimits.takeProvider(target.providerId(), worstTokens(target.model()))) {
-            return new Start.Skip("provider_rate_limited");
+            return CompletableFuture.completedFuture(new Start.Skip("provider_rate_limited"));
         }
-        Budgets.Reservation reservation = budgets.reserve(context, user, target.providerId(), target.id(),
-                worstPicos(target.model()), worstTokens(target.model()));
-        if (reservation.granted()) {
-            return new Start.Granted(reservation);
-        }
-        if (reservation.refusesRequest()) {
-            throw Budgets.refused(reservation);
-        }
-        return new Start.Skip("budget_exhausted:" + reservation.refusedBy());
+        return budgets.reserve(context, user, target.providerId(), target.id(),
+                worstPicos(target.model()), worstTokens(target.model())).thenApply(reservation -> {
+                    if (reservation.granted()) {
+                        return new Start.Granted(reservation);
+                    }
+                    if (reservation.refusesRequest()) {
+                        throw Budgets.refused(reservation);
+                    }
+                    return new Start.Skip("budget_exhausted:" + reservation.refusedBy());
+                });
     }
 
     /** Why a target's own budget or caps rule it out now (for planning), or null. */
@@ -84,7 +90,7 @@ public final class Accounting {
                 worstTokens(target.model()));
     }
 
-    /** Settles an attempt to what it used; returns its cost in dollars. */
+    /** Settles an attempt to what it used (fired, not awaited); returns its cost in dollars. */
     double settle(Budgets.Reservation reservation, ModelSpec model, Usage usage) {
         long picos = Costs.picos(model.price(), usage);
         budgets.settle(reservation, picos, usage.promptTokens() + usage.completionTokens());

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -51,6 +52,8 @@ final class Run<C extends Sink.Call> {
     private Leg<C> winner;
     private boolean started;
     private boolean over;
+    /** Admissions asked of a store that has not answered yet. */
+    private int admitting;
     private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
 
     Run(EngineContext context, Prepared prepared, Sink<C> sink) {
@@ -115,13 +118,43 @@ final class Run<C extends Sink.Call> {
         }
     }
 
+    /**
+     * Asks admission for {@code step} and goes on with its answer: at once when it is there (budgets in memory or in
+     * the durable store), else on this run's serial executor when the store answers. Nothing blocks.
+     */
     private void begin(FallbackSequence.Step step, boolean hedged) {
         if (over) {
             return;
         }
-        Admission admission = Admission.of(context.cooldowns(), prepared, step.target());
+        CompletableFuture<Admission> asked = Admission.of(context.cooldowns(), prepared, step.target())
+                .toCompletableFuture();
+        if (asked.isDone()) {
+            admitted(step, hedged, asked.join());
+            return;
+        }
+        admitting++;
+        asked.whenComplete((admission, bug) -> execute(() -> {
+            admitting--;
+            if (bug != null) {
+                throw new IllegalStateException("admission failed", bug);
+            }
+            admitted(step, hedged, admission);
+        }));
+    }
+
+    /** Goes on with {@code step} as admission decided; gives the claims back when the request ended meanwhile. */
+    private void admitted(FallbackSequence.Step step, boolean hedged, Admission admission) {
+        if (over) {
+            if (admission instanceof Admission.Admitted late) {
+                late.lease().released();
+                if (late.reservation() != null) {
+                    prepared.accounting().release(late.reservation());
+                }
+            }
+            return;
+        }
         if (admission instanceof Admission.Refused refused) {
-            if (!running.isEmpty()) {
+            if (!running.isEmpty() || admitting > 0) {
                 // a hedge the request's budget has no room for: the attempt under way goes on alone
                 sequence.drop(step, refused.error().code().wireName());
                 return;
@@ -133,7 +166,7 @@ final class Run<C extends Sink.Call> {
             FallbackSequence.Step next = sequence.skip(step, skipped.reason());
             if (next != null) {
                 begin(next, hedged);
-            } else if (running.isEmpty()) {
+            } else if (running.isEmpty() && admitting == 0) {
                 end(sequence.failure(), true);
             }
             return;

@@ -283,7 +283,7 @@ class ConfigLoaderTest {
 
             assertError(e, "top.yaml", "default_rout");
             assertThat(e.getMessage()).contains("unknown key 'default_rout'")
-                    .contains("providers, routes, default_route, classification, budgets, rate_limits, cache, server");
+                    .contains("providers, routes, default_route, classification, budgets, rate_limits, cache, accounting, server");
         }
 
         /** Proves fallback.max_retry_wait is read as a duration, and 10 s is its default. */
