@@ -141,7 +141,9 @@ public final class Main {
         }
         Vertx vertx = Vertx.vertx();
         try {
-            ChatRouter.Builder builder = ChatRouter.builder().service(Vertx.class, vertx).environment(env);
+            // the standalone server keeps its spend across restarts unless the configuration says otherwise
+            ChatRouter.Builder builder = ChatRouter.builder().service(Vertx.class, vertx).environment(env)
+                    .defaultAccountingStore("durable");
             ServerSettings settings;
             List<String> secrets = new ArrayList<>();
             List<String> providers = new ArrayList<>();
