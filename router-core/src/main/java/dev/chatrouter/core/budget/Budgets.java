@@ -328,9 +328,7 @@ public final class Budgets implements AutoCloseable {
             read = CompletableFuture.failedFuture(e);
         }
         if (read.isDone() && !read.isCompletedExceptionally()) {
-            Map<String, State> now = read.join();
-            lastSeen.putAll(now);
-            return now;
+            return read.join();
         }
         read.thenAccept(lastSeen::putAll);
         Map<String, State> seen = new HashMap<>();
