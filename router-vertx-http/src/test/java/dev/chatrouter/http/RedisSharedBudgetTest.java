@@ -85,7 +85,7 @@ class RedisSharedBudgetTest {
                 accounting:
                   store: redis
                   lease: %s
-                  redis: { url: "%s/0", key_prefix: "%s", command_timeout: 1s }
+                  redis: { url: "%s/0", key_prefix: "%s", command_timeout: 3s }
                 """.formatted(LIMIT_PICOS / 1e12, lease, redis.url(), prefix)));
         return file;
     }
@@ -272,16 +272,40 @@ class RedisSharedBudgetTest {
             ChatRequest request = ChatRequest.builder().model("di").addMessage(Message.user(PROMPT)).maxTokens(5)
                     .build();
             router.chat(request).toCompletableFuture().get(10, TimeUnit.SECONDS); // warm: scripts loaded
+            // its settlement is fired, not awaited: let it land before counting
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (router.spend().stream().noneMatch(b -> b.spentUsd() > 0 && b.reservedUsd() == 0)
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             List<String> commands = redis.clientCommands(() -> {
                 for (int i = 0; i < 10; i++) {
                     router.chat(request, dev.chatrouter.api.RequestContext.empty().withKey("team-" + (i % 3)))
                             .toCompletableFuture().get(10, TimeUnit.SECONDS);
                 }
-                Thread.sleep(300); // the settlements are fired, not awaited
+                // the settlements are fired, not awaited: wait until the last one landed
+                long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                while (router.spend().stream().anyMatch(b -> b.reservedUsd() > 0) && System.nanoTime() < until) {
+                    Thread.sleep(20);
+                }
             });
-            assertThat(commands).filteredOn(c -> c.contains("\"EVALSHA\"") || c.contains("\"evalsha\""))
-                    .hasSize(20);
-            assertThat(commands).filteredOn(c -> !c.toUpperCase().contains("\"EVALSHA\"")).isEmpty();
+            // the requests' own commands name their reservation (prefix r:id); the spend queries above are a SCAN
+            // and an EVALSHA of the read script, which names none
+            java.util.regex.Pattern reservation = java.util.regex.Pattern.compile("\"" + prefix + "r:([^\"]+)\"");
+            java.util.Map<String, List<String>> byReservation = new java.util.TreeMap<>();
+            for (String c : commands) {
+                java.util.regex.Matcher m = reservation.matcher(c);
+                if (m.find()) {
+                    assertThat(c).contains("\"EVALSHA\"");
+                    byReservation.computeIfAbsent(m.group(1), k -> new ArrayList<>()).add(c.split("\"")[3]);
+                } else {
+                    assertThat(c).containsAnyOf("\"SCAN\"", "\"EVALSHA\"");
+                }
+            }
+            assertThat(byReservation).hasSize(10);
+            // each: one EVALSHA of the reserve script, then one of the settle script
+            assertThat(byReservation.values()).allSatisfy(shas -> assertThat(shas).hasSize(2).doesNotHaveDuplicates());
+            assertThat(byReservation.values().stream().map(shas -> shas.get(0)).distinct()).hasSize(1);
         }
     }
 }

@@ -44,11 +44,23 @@ final class Settlements {
         this.scheduler = scheduler;
     }
 
-    /** Fires a settlement; when it fails, queues it for retries. */
+    /**
+     * Fires a settlement; when the store is unavailable, queues it for retries. Any other failure (the store was
+     * closed, a bug) is logged at SEVERE with the spend, not retried.
+     */
     void settle(String id, List<Charge> actual) {
         send(id, actual).whenComplete((v, e) -> {
-            if (e != null) {
-                queue(new Pending(id, actual), e);
+            if (e == null) {
+                return;
+            }
+            Throwable cause = e;
+            while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof AccountingStore.Unavailable) {
+                queue(new Pending(id, actual), cause);
+            } else {
+                LOG.log(Level.SEVERE, "accounting: a settlement could not be recorded: " + actual, cause);
             }
         });
     }

@@ -9,7 +9,7 @@ import java.time.Clock;
 /**
  * {@code accounting.store: redis}, found by {@link java.util.ServiceLoader}: opens the store with
  * {@code accounting.redis.url}, {@code key_prefix} and {@code command_timeout}. Leases end by the Redis server's
- * clock, so the router's clock is not used.
+ * clock, so the router's clock is not used. Opening is tried three times, each bounded by the command timeout.
  */
 public final class RedisAccountingStoreFactory implements AccountingStoreFactory {
 
@@ -32,6 +32,18 @@ public final class RedisAccountingStoreFactory implements AccountingStoreFactory
         if (redis.commandTimeout() != null) {
             c = c.withCommandTimeout(redis.commandTimeout());
         }
-        return RedisAccountingStores.open(c);
+        // a router's first connection can be slow (a cold JVM on a loaded machine): three tries before giving up
+        AccountingStore.Unavailable last = null;
+        for (int attempt = 0; attempt < OPEN_ATTEMPTS; attempt++) {
+            try {
+                return RedisAccountingStores.open(c);
+            } catch (AccountingStore.Unavailable e) {
+                last = e;
+            }
+        }
+        throw last;
     }
+
+    /** How many times opening the store is tried at startup, each bounded by the command timeout. */
+    static final int OPEN_ATTEMPTS = 3;
 }
