@@ -10,6 +10,7 @@ import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.event.RouterListener;
+import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
@@ -94,6 +95,15 @@ public interface ChatRouter extends AutoCloseable {
     List<BudgetStatus> spend();
 
     /**
+     * {@link #spend()} without blocking: the default router reads its accounting store asynchronously (one
+     * {@code counters()} call), so this is what to call on an event loop; {@link #spend()} waits for it, at most a
+     * few seconds.
+     */
+    default CompletionStage<List<BudgetStatus>> spendAsync() {
+        return java.util.concurrent.CompletableFuture.completedFuture(spend());
+    }
+
+    /**
      * A snapshot of every configured target's health, in configuration order: whether it is cooling down after
      * repeated failures or being probed, its consecutive failures and its observed latency.
      */
@@ -129,6 +139,7 @@ public interface ChatRouter extends AutoCloseable {
         private ClassificationConfig classification;
         private CacheConfig cache;
         private AccountingConfig accounting;
+        private String defaultAccountingStore = "memory";
         private final List<BudgetConfig> budgets = new ArrayList<>();
         private final List<RateLimitConfig> rateLimits = new ArrayList<>();
         private final List<ProviderFactory> factories = new ArrayList<>();
@@ -167,7 +178,7 @@ public interface ChatRouter extends AutoCloseable {
             }
             config.budgets().forEach(this::budget);
             config.rateLimits().forEach(this::rateLimit);
-            if (config.accounting() != AccountingConfig.DEFAULTS) {
+            if (config.accounting() != null) {
                 accounting(config.accounting());
             }
             return this;
@@ -191,15 +202,37 @@ public interface ChatRouter extends AutoCloseable {
             return this;
         }
 
-        /** How worst cases are bounded (the default output tokens); overrides the file's {@code accounting}. */
+        /** The caches' settings; overrides the file's {@code cache} section. */
+        public Builder cache(CacheConfig cache) {
+            this.cache = Objects.requireNonNull(cache, "cache");
+            return this;
+        }
+
+        /**
+         * Where budgets are counted and how worst cases are bounded (the default output tokens); overrides the file's
+         * {@code accounting} section. Without it (and without the section) budgets count in memory: a router never
+         * writes a file unless told to.
+         */
         public Builder accounting(AccountingConfig accounting) {
             this.accounting = Objects.requireNonNull(accounting, "accounting");
             return this;
         }
 
-        /** The caches' settings; overrides the file's {@code cache} section. */
-        public Builder cache(CacheConfig cache) {
-            this.cache = Objects.requireNonNull(cache, "cache");
+        /**
+         * Counts budgets in this store instead of the one {@code accounting.store} names (the other keys of the
+         * section, such as {@code lease} and {@code on_store_failure}, still apply). The router does not close it.
+         */
+        public Builder accountingStore(AccountingStore store) {
+            services.put(AccountingStore.class, Objects.requireNonNull(store, "store"));
+            return this;
+        }
+
+        /**
+         * The store used when neither the file nor {@link #accounting} names one: {@code memory} unless set. The
+         * standalone server sets {@code durable}.
+         */
+        public Builder defaultAccountingStore(String store) {
+            this.defaultAccountingStore = Objects.requireNonNull(store, "store");
             return this;
         }
 
@@ -261,8 +294,8 @@ public interface ChatRouter extends AutoCloseable {
 
         /**
          * Hands the router a shared service: pass {@code io.vertx.core.Vertx.class} and your instance to have the
-         * router and its plugins use your event loop (the router then does not close it); pass
-         * {@link dev.chatrouter.api.spi.BudgetStore} to keep budgets somewhere other than in memory.
+         * router and its plugins use your event loop (the router then does not close it). (An accounting store is
+         * handed in with {@link #accountingStore}.)
          */
         public <T> Builder service(Class<T> type, T instance) {
             services.put(Objects.requireNonNull(type, "type"), type.cast(Objects.requireNonNull(instance)));
@@ -295,9 +328,9 @@ public interface ChatRouter extends AutoCloseable {
          * Makes the router built here continue where {@code previous} left off, for a configuration reload without
          * losing state (see docs/operations.md, "Reload"). The new router takes over, by target and scope:
          * <ul>
-         *   <li>budget counters: it uses {@code previous}'s budget store, unless a
-         *       {@link dev.chatrouter.api.spi.BudgetStore} is handed over with {@link #service}, so spend in the
-         *       current windows carries over;</li>
+         *   <li>budget counters: it uses {@code previous}'s accounting store, unless one is handed over with
+         *       {@link #accountingStore}, so spend in the current windows carries over; the store then belongs to
+         *       the new router (closing {@code previous} leaves it open, closing the new router closes it);</li>
          *   <li>rate-limit buckets whose limit (per minute) is unchanged;</li>
          *   <li>the cooldown state of every target ({@code provider-id/model-id}) both routers have: consecutive
          *       failures, cooldowns and probes; requests still running on {@code previous} go on reporting into
@@ -332,7 +365,7 @@ public interface ChatRouter extends AutoCloseable {
                     classification != null,
                     cache != null,
                     factories, classifierPlugins, policyFactories, services, clock, environment, listeners,
-                    previous));
+                    previous, defaultAccountingStore));
         }
     }
 }

@@ -38,6 +38,11 @@ public enum ErrorCode {
     TIMEOUT("timeout"),
     /** The operation is not supported by the provider or router (for example embeddings on a chat-only provider). */
     UNSUPPORTED("unsupported"),
+    /**
+     * The accounting store that counts budgets cannot be reached and {@code accounting.on_store_failure} is
+     * {@code closed}: the message names the store.
+     */
+    ACCOUNTING_UNAVAILABLE("accounting_unavailable"),
     /** The router was closed. */
     ROUTER_CLOSED("router_closed"),
     /** A bug in the router or in a plugin it runs (a classifier that throws, say); logged with the request id. */

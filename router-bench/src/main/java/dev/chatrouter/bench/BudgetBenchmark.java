@@ -4,7 +4,7 @@ import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.Window;
 import dev.chatrouter.core.budget.Budgets;
-import dev.chatrouter.core.budget.InMemoryBudgetStore;
+import dev.chatrouter.core.store.AccountingStores;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -21,7 +21,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * Budget reserve + settle under contention (issue "Budgets"): 16 threads reserving a worst case and settling to
  * the usage on the same budgets (a global one every request shares, and a per-key one over four keys), through
- * the default in-memory store.
+ * the in-memory accounting store (one reserve and one settle call for both budgets).
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -36,7 +36,7 @@ public class BudgetBenchmark {
     @Setup
     public void setUp() {
         budgets = new Budgets(List.of(BudgetConfig.usd("global", Window.MONTH, 1e12),
-                BudgetConfig.usd("key:*", Window.DAY, 1e12)), new InMemoryBudgetStore(), Clock.systemUTC());
+                BudgetConfig.usd("key:*", Window.DAY, 1e12)), AccountingStores.inMemory(Clock.systemUTC()), Clock.systemUTC());
     }
 
     @State(Scope.Thread)
@@ -49,7 +49,8 @@ public class BudgetBenchmark {
     @Threads(16)
     public Budgets.Reservation reserveAndSettle(Caller caller) {
         RequestContext context = callers[caller.next++ & 3];
-        Budgets.Reservation r = budgets.reserve(context, null, "openai", "openai/gpt-4o-mini", 2_000_000_000L, 900);
+        Budgets.Reservation r = budgets.reserve(context, null, "openai", "openai/gpt-4o-mini", 2_000_000_000L, 900)
+                .toCompletableFuture().join();
         budgets.settle(r, 1_500_000_000L, 700);
         return r;
     }

@@ -220,6 +220,11 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     @Override
+    public CompletionStage<List<BudgetStatus>> spendAsync() {
+        return budgets.statusAsync();
+    }
+
+    @Override
     public List<TargetHealth> health() {
         List<TargetHealth> health = new ArrayList<>(cooldowns.targets().size());
         for (String target : cooldowns.targets()) {
@@ -260,6 +265,7 @@ final class DefaultChatRouter implements ChatRouter {
                     // closing the others matters more
                 }
             }
+            budgets.close();
             onClose.run();
         }
     }

@@ -8,7 +8,7 @@ import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.event.RouterListener;
-import dev.chatrouter.api.spi.BudgetStore;
+import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderContext;
@@ -19,7 +19,6 @@ import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.api.spi.RouterImplementation;
 import dev.chatrouter.api.spi.RoutingPolicy;
 import dev.chatrouter.core.budget.Budgets;
-import dev.chatrouter.core.budget.InMemoryBudgetStore;
 import dev.chatrouter.core.budget.RateLimits;
 import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.RuleClassifier;
@@ -34,6 +33,8 @@ import dev.chatrouter.core.route.Planner;
 import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.store.StoreFactories;
 import io.vertx.core.Vertx;
 
 import java.time.Clock;
@@ -145,12 +146,28 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         CacheConfig cache = settings.cacheSet() ? code.cache() : config.cache();
         StickyPrefixes sticky = cache.stickyPrefix().enabled()
                 ? new StickyPrefixes(cache.stickyPrefix(), settings.clock()) : null;
-        BudgetStore store = (BudgetStore) settings.services().get(BudgetStore.class);
-        if (store == null && previous != null) {
-            store = previous.budgets().store();
+        AccountingConfig accounting = code.accounting() != null ? code.accounting()
+                : config.accounting() != null ? config.accounting() : AccountingConfig.DEFAULTS;
+        AccountingStore handed = (AccountingStore) settings.services().get(AccountingStore.class);
+        String storeType = accounting.store() != null ? accounting.store() : settings.defaultAccountingStore();
+        StoreFactories stores = StoreFactories.discover(loader);
+        stores.check(source, storeType);
+        // continuing from a router that counted budgets: its store carries the spend over, and moves to this router
+        boolean takeOver = handed == null && previous != null && !previous.budgets().isEmpty();
+        AccountingStore store;
+        try {
+            // a store is opened only when there are budgets to count: a router without budgets writes no file
+            store = handed != null ? handed : takeOver ? previous.budgets().store()
+                    : config.budgets().isEmpty() ? AccountingStores.inMemory(settings.clock())
+                    : stores.open(source, storeType, accounting, settings.clock());
+        } catch (RuntimeException e) {
+            created.forEach(Provider::close);
+            onClose.run();
+            throw e;
         }
-        Budgets budgets = new Budgets(config.budgets(), store != null ? store : new InMemoryBudgetStore(),
-                settings.clock(), listener);
+        boolean ownsStore = handed == null && (!takeOver || previous.budgets().handOverStore());
+        Budgets budgets = new Budgets(config.budgets(), store, ownsStore, settings.clock(), accounting.lease(),
+                accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
@@ -161,7 +178,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         Tokens.preload();
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                config.accounting(), cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
+                accounting, cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
     }
 
     private static long nanos(Clock clock) {
@@ -188,7 +205,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         return new RouterConfig(providers, routes,
                 code.defaultRoute() != null ? code.defaultRoute() : file.defaultRoute(), file.classification(),
                 file.cache(), concat(file.budgets(), code.budgets()), concat(file.rateLimits(), code.rateLimits()),
-                code.accounting() != AccountingConfig.DEFAULTS ? code.accounting() : file.accounting());
+                code.accounting() != null ? code.accounting() : file.accounting());
     }
 
     private static <T> List<T> concat(List<T> a, List<T> b) {

@@ -9,6 +9,7 @@ import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.TargetHealth;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.FallbackConfig;
@@ -26,6 +27,9 @@ import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
 
 import java.lang.reflect.Proxy;
 import java.time.Duration;
@@ -61,6 +65,10 @@ class ContinueFromTest {
     }
 
     private ChatRouter build(ChatRouter previous, long rpm, boolean extraRoute) {
+        return build(previous, rpm, extraRoute, null);
+    }
+
+    private ChatRouter build(ChatRouter previous, long rpm, boolean extraRoute, AccountingConfig accounting) {
         ModelSpec model = new ModelSpec("m", null, Price.of(1.0, 2.0), 0, 0, EnumSet.allOf(Capability.class));
         ChatRouter.Builder builder = ChatRouter.builder()
                 .providerFactory(scripted)
@@ -77,6 +85,9 @@ class ContinueFromTest {
         }
         if (previous != null) {
             builder.continueFrom(previous);
+        }
+        if (accounting != null) {
+            builder.accounting(accounting);
         }
         ChatRouter router = builder.build();
         routers.add(router);
@@ -130,6 +141,30 @@ class ContinueFromTest {
         }
         assertThat(health(second, "a/m").state()).isEqualTo(TargetHealth.State.COOLING_DOWN);
         assertThat(health(second, "a/m").consecutiveFailures()).isEqualTo(3);
+    }
+
+    /**
+     * Proves the accounting store the previous router opened moves to the new one: closing the previous router
+     * after the reload leaves it open for the new one, and closing the new one closes it (the file can be opened
+     * again, with every spend in it).
+     */
+    @Test
+    void theAccountingStoreMovesToTheNewRouter(@TempDir Path dir) throws Exception {
+        AccountingConfig durable = AccountingConfig.durable(dir.resolve("accounting.db"));
+        ChatRouter first = build(null, 100, false, durable);
+        chat(first, "di");
+        double once = first.spend().get(0).spentUsd();
+        ChatRouter second = build(first, 100, false, durable);
+
+        first.close();
+        chat(second, "di");
+
+        assertThat(second.spend().get(0).spentUsd()).as("the store is still open, and counts on")
+                .isEqualTo(2 * once, org.assertj.core.data.Offset.offset(1e-12));
+        second.close();
+        ChatRouter reopened = build(null, 100, false, durable);
+        assertThat(reopened.spend().get(0).spentUsd()).as("the new router closed the file, every spend in it")
+                .isEqualTo(2 * once, org.assertj.core.data.Offset.offset(1e-12));
     }
 
     @Test

@@ -177,8 +177,19 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 if (request.method() != HttpMethod.GET) {
                     methodNotAllowed(request, "GET");
                 } else {
-                    response.putHeader("content-type", "application/json")
-                            .end(Buffer.buffer(Json.write(spend(key))));
+                    // read without blocking the event loop: the store may be remote
+                    routers.current().spendAsync().whenComplete((all, error) -> {
+                        if (error != null) {
+                            Throwable cause = error instanceof java.util.concurrent.CompletionException
+                                    && error.getCause() != null ? error.getCause() : error;
+                            ChatRouterException e = cause instanceof ChatRouterException c ? c
+                                    : ChatRouterException.internal(cause);
+                            send(response, HttpErrors.of(e, redactor));
+                        } else {
+                            response.putHeader("content-type", "application/json")
+                                    .end(Buffer.buffer(Json.write(spend(key, all))));
+                        }
+                    });
                 }
             }
             default -> {
@@ -233,9 +244,9 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      * The caller's spend: the global budgets and the budgets of the caller's key; without authentication,
      * every budget.
      */
-    private Map<String, Object> spend(ServerSettings.VirtualKey key) {
+    private Map<String, Object> spend(ServerSettings.VirtualKey key, List<BudgetStatus> all) {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (BudgetStatus s : routers.current().spend()) {
+        for (BudgetStatus s : all) {
             if (key != null && !s.scope().equals("global") && !s.scope().equals("key:" + key.name())) {
                 continue;
             }

@@ -210,7 +210,9 @@ public final class Main {
         }
         Vertx vertx = Vertx.vertx();
         try {
-            ChatRouter.Builder builder = ChatRouter.builder().service(Vertx.class, vertx).environment(env);
+            // the standalone server keeps its spend across restarts unless the configuration says otherwise
+            ChatRouter.Builder builder = ChatRouter.builder().service(Vertx.class, vertx).environment(env)
+                    .defaultAccountingStore("durable");
             ServerSettings settings;
             List<String> secrets = new ArrayList<>();
             List<String> providers = new ArrayList<>();
@@ -267,7 +269,8 @@ public final class Main {
             WarmUp.run(vertx, settings.warmup() != null ? settings.warmup() : defaultWarmup,
                     Runtime.getRuntime().availableProcessors());
             ConfigReloader reloader = file == null ? null
-                    : new ConfigReloader(file, env, vertx, b -> observability.install(b));
+                    : new ConfigReloader(file, env, vertx,
+                            b -> observability.install(b.defaultAccountingStore("durable")));
             ChatRouterServer server = ChatRouterServer.start(vertx, router, settings, secrets, 0,
                     java.time.Clock.systemUTC(), reloader, observability).toCompletableFuture().join();
             Running running = new Running(vertx, router, server);

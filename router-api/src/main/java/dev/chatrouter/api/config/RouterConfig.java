@@ -18,14 +18,15 @@ import java.util.Map;
  * @param cache          the caches
  * @param budgets        the budgets
  * @param rateLimits     the router's rate limits
- * @param accounting     how worst cases are bounded ({@link AccountingConfig#DEFAULTS} when {@code null})
+ * @param accounting     where budgets are counted and how worst cases are bounded, or {@code null} when not
+ *                       configured (the router then uses {@link AccountingConfig#DEFAULTS} with its builder's
+ *                       default store)
  */
 public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes,
                            String defaultRoute, ClassificationConfig classification, CacheConfig cache,
                            List<BudgetConfig> budgets, List<RateLimitConfig> rateLimits,
                            AccountingConfig accounting) {
     public RouterConfig {
-        accounting = accounting == null ? AccountingConfig.DEFAULTS : accounting;
         providers = Collections.unmodifiableMap(new LinkedHashMap<>(providers));
         routes = Collections.unmodifiableMap(new LinkedHashMap<>(routes));
         classification = classification == null ? ClassificationConfig.DEFAULTS : classification;
@@ -34,11 +35,11 @@ public record RouterConfig(Map<String, ProviderSpec> providers, Map<String, Rout
         rateLimits = rateLimits == null ? List.of() : List.copyOf(rateLimits);
     }
 
-    /** A configuration with the default accounting. */
+    /** A configuration without an {@code accounting} section. */
     public RouterConfig(Map<String, ProviderSpec> providers, Map<String, RouteConfig> routes, String defaultRoute,
                         ClassificationConfig classification, CacheConfig cache, List<BudgetConfig> budgets,
                         List<RateLimitConfig> rateLimits) {
-        this(providers, routes, defaultRoute, classification, cache, budgets, rateLimits, AccountingConfig.DEFAULTS);
+        this(providers, routes, defaultRoute, classification, cache, budgets, rateLimits, null);
     }
 
     /** A configuration with the default classification and caches, and no budgets or rate limits. */

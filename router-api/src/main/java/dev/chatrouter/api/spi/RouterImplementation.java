@@ -38,14 +38,16 @@ public interface RouterImplementation {
      * @param listeners   the listeners, in the order added
      * @param previous    the router whose state the new one continues from, or {@code null}
      *                    ({@link ChatRouter.Builder#continueFrom})
+     * @param defaultAccountingStore the accounting store's type when the configuration names none ({@code memory})
      */
     record Settings(Path configFile, RouterConfig config, boolean classificationSet, boolean cacheSet,
                     List<ProviderFactory> factories,
                     List<RequestClassifier.Plugin> classifierPlugins, List<RoutingPolicy.Factory> policyFactories,
                     Map<Class<?>, Object> services, Clock clock, Map<String, String> environment,
-                    List<RouterListener> listeners, ChatRouter previous) {
+                    List<RouterListener> listeners, ChatRouter previous, String defaultAccountingStore) {
         public Settings {
             listeners = List.copyOf(listeners);
+            defaultAccountingStore = defaultAccountingStore == null ? "memory" : defaultAccountingStore;
             factories = List.copyOf(factories);
             classifierPlugins = List.copyOf(classifierPlugins);
             policyFactories = List.copyOf(policyFactories);

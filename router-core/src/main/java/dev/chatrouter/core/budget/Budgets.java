@@ -1,81 +1,217 @@
 package dev.chatrouter.core.budget;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.chatrouter.api.BudgetStatus;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.Headroom;
 import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.event.BudgetLimitCrossed;
 import dev.chatrouter.api.event.RouterListener;
-import dev.chatrouter.api.spi.BudgetStore;
-import dev.chatrouter.api.spi.BudgetStore.Counter;
-import dev.chatrouter.api.spi.BudgetStore.Unit;
+import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.AccountingStore.Charge;
+import dev.chatrouter.api.spi.AccountingStore.CounterState;
+import dev.chatrouter.api.spi.AccountingStore.State;
+import dev.chatrouter.core.dispatch.Scheduler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.math.RoundingMode;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Budgets (docs/routing.md#budgets): before an attempt, the worst-case cost and tokens are reserved on every budget that
- * applies; after it, the reservation is settled to the actual usage, or released on failure. Each counter's
- * check-and-reserve is atomic in the {@link BudgetStore}, so concurrent requests can never spend past a hard
- * limit. Dollars are counted in pico-dollars (10^-12 USD), exact in integer arithmetic. The router's listener is told
- * when a budget first reaches its soft limit, and first refuses spend at its hard limit, in each window.
+ * Budgets (docs/routing.md#budgets) on an {@link AccountingStore}: before an attempt, the worst-case cost and tokens
+ * are reserved on every budget that applies in <em>one</em> all-or-nothing {@link AccountingStore#reserve} call, so
+ * concurrent requests (of this router, or of every router sharing the store) can never spend past a hard limit;
+ * after it, the reservation is settled to the actual usage with one {@link AccountingStore#settle}, or released with
+ * one {@link AccountingStore#release}. Dollars are counted in pico-dollars (10^-12 USD), exact in integer
+ * arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries report both.
+ *
+ * <p>A counter is one concrete scope in one window in one unit, keyed
+ * {@code scope|window|windowStart|unit} (such as {@code key:team-a|day|2026-01-01T00:00:00Z|pico_usd}); it
+ * expires at its window's end plus {@link #slack(Duration)}.
+ *
+ * <p>When the store is unavailable, {@code on_store_failure} decides: {@code closed} fails the attempt with
+ * {@code accounting_unavailable}; {@code open} lets it go on without a reservation (a warning once per outage)
+ * and still settles its spend. A settlement the store could not take is kept and retried (see
+ * {@link Settlements}) so that spend is never lost while the process lives.
+ *
+ * <p>The router's listener is told when a budget first reaches its soft limit, and first refuses spend at its hard
+ * limit, in each window.
  */
-public final class Budgets {
+public final class Budgets implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
 
     /** Pico-dollars in a dollar. */
     public static final double PICOS = 1e12;
+    /** The unit of dollar counters' keys. */
+    static final String PICO_USD = "pico_usd";
+    /** The unit of token counters' keys. */
+    static final String TOKENS = "tokens";
+    /** The settlement id of a request that went on unaccounted: the store knows no such reservation. */
+    static final String UNACCOUNTED = "unaccounted";
+    /** How long {@link #status()} waits for the store. */
+    static final Duration STATUS_WAIT = Duration.ofSeconds(5);
+    /** How long closing waits for the settlements still pending. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
+    private static final CompletableFuture<Reservation> NOTHING = CompletableFuture.completedFuture(
+            new Reservation(null, List.of(), List.of(), null));
+
+    /** What a counter counts. */
+    public enum Unit {
+        /** Pico-dollars (10^-12 USD). */
+        PICO_USD,
+        /** Tokens, input and output. */
+        TOKENS;
+
+        String keyName() {
+            return this == PICO_USD ? Budgets.PICO_USD : Budgets.TOKENS;
+        }
+    }
 
     private final List<BudgetConfig> budgets;
     private final List<BudgetConfig.Scope> scopes;
-    private final BudgetStore store;
+    private final AccountingStore store;
+    /** Whether {@link #close()} closes the store; handed over to a router that continues from this one. */
+    private final AtomicBoolean ownsStore;
     private final Clock clock;
+    private final Duration lease;
+    private final Duration slack;
+    private final boolean failOpen;
+    private final Settlements settlements;
     private final RouterListener listener;
+    private final AtomicBoolean outage = new AtomicBoolean();
+    /** The last states read of counters that soft limits, headroom and target budgets peek at. */
+    private final Cache<String, State> lastSeen = Caffeine.newBuilder().maximumSize(10_000)
+            .expireAfterWrite(Duration.ofMinutes(1)).build();
     /** The window start each limit was last told in, by limit, scope and window: each is told once a window. */
     private final Map<String, Instant> told = new ConcurrentHashMap<>();
 
-    public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock) {
-        this(budgets, store, clock, RouterListener.NONE);
-    }
-
-    public Budgets(List<BudgetConfig> budgets, BudgetStore store, Clock clock, RouterListener listener) {
-        this.listener = listener;
+    /**
+     * @param store     where the counters live
+     * @param ownsStore whether {@link #close()} closes the store
+     * @param lease     how long a reservation holds unless settled or released
+     * @param failOpen  whether a request goes on unaccounted when the store is unavailable
+     * @param scheduler runs the settlement retries
+     * @param listener  told when a limit is crossed
+     */
+    public Budgets(List<BudgetConfig> budgets, AccountingStore store, boolean ownsStore, Clock clock, Duration lease,
+                   boolean failOpen, Scheduler scheduler, RouterListener listener) {
         this.budgets = List.copyOf(budgets);
         this.scopes = this.budgets.stream().map(b -> BudgetConfig.Scope.parse(b.scope())).toList();
         this.store = store;
+        this.ownsStore = new AtomicBoolean(ownsStore);
         this.clock = clock;
+        this.lease = lease;
+        this.slack = slack(lease);
+        this.failOpen = failOpen;
+        this.settlements = new Settlements(store, scheduler);
+        this.listener = listener == null ? RouterListener.NONE : listener;
+    }
+
+    public Budgets(List<BudgetConfig> budgets, AccountingStore store, boolean ownsStore, Clock clock, Duration lease,
+                   boolean failOpen, Scheduler scheduler) {
+        this(budgets, store, ownsStore, clock, lease, failOpen, scheduler, RouterListener.NONE);
+    }
+
+    /** Budgets on a store they do not close, closed on failure, with the default lease: for tests and benchmarks. */
+    public Budgets(List<BudgetConfig> budgets, AccountingStore store, Clock clock) {
+        this(budgets, store, clock, RouterListener.NONE);
+    }
+
+    /** As {@link #Budgets(List, AccountingStore, Clock)}, telling {@code listener} of limits crossed. */
+    public Budgets(List<BudgetConfig> budgets, AccountingStore store, Clock clock, RouterListener listener) {
+        this(budgets, store, false, clock, AccountingConfig.DEFAULT_LEASE, false, (delay, task) -> {
+            CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(task);
+            return Scheduler.Timer.NONE;
+        }, listener);
+    }
+
+    /** How long a counter outlives its window: an hour, or the lease when that is longer, so late settlements land. */
+    static Duration slack(Duration lease) {
+        Duration hour = Duration.ofHours(1);
+        return lease.compareTo(hour) > 0 ? lease.plus(hour) : hour;
     }
 
     /** Where the counters live. */
-    public BudgetStore store() {
+    public AccountingStore store() {
         return store;
+    }
+
+    /**
+     * Hands the store over to a router that continues from this one: from now on closing these budgets leaves the
+     * store open (their pending settlements are still given to it).
+     *
+     * @return whether these budgets owned the store, so that the new owner closes it
+     */
+    public boolean handOverStore() {
+        return ownsStore.getAndSet(false);
     }
 
     public boolean isEmpty() {
         return budgets.isEmpty();
     }
 
-    /** One budget applied to one request: its concrete scope and the counters of the current window. */
-    private record Applied(BudgetConfig config, String scope, Counter usd, Counter tokens, boolean refusesRequest) {
+    /** The settlements waiting for the store to come back. */
+    public int pendingSettlements() {
+        return settlements.pending();
+    }
+
+    /** A counter's key: {@code scope|window|windowStart|unit}. */
+    static String key(String scope, String window, Instant windowStart, String unit) {
+        return scope + "|" + window + "|" + windowStart + "|" + unit;
+    }
+
+    /** One budget applied to one request: its concrete scope and the counters (both units) of the current window. */
+    private record Applied(BudgetConfig config, String scope, String window, Instant start, String usd,
+                           String tokens, Instant expiresAt, boolean refusesRequest) {
+    }
+
+    /** A limit on one counter of a reservation: what a refusal by that counter is told as. */
+    private record Limited(Applied applied, Unit unit, long limit) {
+    }
+
+    /**
+     * A soft limit on a counter a reservation holds: checked once its settlement lands.
+     *
+     * @param softLimit in pico-dollars
+     */
+    public record Soft(String key, String scope, String window, Instant start, long softLimit) {
     }
 
     /**
      * A reservation for one attempt; {@link #refusal()} says which budget refused it, when one did.
      *
-     * @param held    what is reserved, on which counters
+     * @param id      the store's reservation id; {@code null} when nothing was reserved (no budget applies, refused,
+     *                or unaccounted because the store was unavailable and failing open)
+     * @param held    the charges reserved (or, unaccounted, that would have been): what settles
+     * @param soft    the soft limits on the dollar counters held
      * @param refusal the budget that refused, or null when granted
      */
-    public record Reservation(List<Held> held, Refusal refusal) {
+    public record Reservation(String id, List<Charge> held, List<Soft> soft, Refusal refusal) {
         public boolean granted() {
             return refusal == null;
         }
@@ -111,17 +247,6 @@ public final class Budgets {
         }
     }
 
-    /**
-     * An amount reserved on a counter.
-     *
-     * @param softLimit the counter's soft limit (pico-dollars), or -1 for none
-     */
-    public record Held(Counter counter, long amount, long softLimit) {
-        public Held(Counter counter, long amount) {
-            this(counter, amount, -1);
-        }
-    }
-
     private List<Applied> applicable(RequestContext context, String user, String provider, String target) {
         if (budgets.isEmpty()) {
             return List.of();
@@ -141,12 +266,13 @@ public final class Budgets {
                 default -> List.of();
             };
             Instant start = budget.window().start(now);
+            Instant expiresAt = budget.window().next(start).plus(slack);
             for (String value : values) {
                 String concrete = value.equals("global") ? "global" : scope.kind() + ":" + value;
                 String window = budget.window().wireName();
                 // both units are counted whichever the budget limits, so spend queries report both
-                applied.add(new Applied(budget, concrete, new Counter(concrete, window, start, Unit.PICO_USD),
-                        new Counter(concrete, window, start, Unit.TOKENS), scope.refusesRequest()));
+                applied.add(new Applied(budget, concrete, window, start, key(concrete, window, start, PICO_USD),
+                        key(concrete, window, start, TOKENS), expiresAt, scope.refusesRequest()));
             }
         }
         return applied;
@@ -156,99 +282,241 @@ public final class Budgets {
         return scope.value().equals("*") || scope.value().equals(value) ? List.of(value) : List.of();
     }
 
+    /** Adds a charge, or tightens the limit of one already on the same counter (two budgets on one counter). */
+    private static void charge(Map<String, Charge> charges, String key, long amount, long limit, Instant expiresAt) {
+        charges.merge(key, new Charge(key, amount, limit, expiresAt), (a, b) -> new Charge(key, amount,
+                Math.min(a.limit(), b.limit()), a.expiresAt().isAfter(b.expiresAt()) ? a.expiresAt() : b.expiresAt()));
+    }
+
+    /** Remembers which budget a counter's limit comes from: the tightest when several budgets share the counter. */
+    private static void limited(Map<String, Limited> byKey, String key, Applied a, Unit unit, long limit) {
+        byKey.merge(key, new Limited(a, unit, limit), (old, neu) -> neu.limit() < old.limit() ? neu : old);
+    }
+
     /**
-     * Reserves an attempt's worst case on every budget that applies to the caller and the target. All or nothing:
-     * when one budget refuses, what was reserved is given back.
+     * Reserves an attempt's worst case on every budget that applies to the caller and the target, in one
+     * all-or-nothing store call. The stage completes inline when the store's does (the in-memory and durable
+     * stores), and fails with a {@link ChatRouterException} {@code accounting_unavailable} when the store is
+     * unavailable and failing closed.
      */
-    public Reservation reserve(RequestContext context, String user, String provider, String target, long picos,
-                               long tokens) {
+    public CompletionStage<Reservation> reserve(RequestContext context, String user, String provider, String target,
+                                                long picos, long tokens) {
         List<Applied> applied = applicable(context, user, provider, target);
         if (applied.isEmpty()) {
-            return new Reservation(List.of(), null);
+            return NOTHING;
         }
-        List<Held> held = new ArrayList<>(applied.size() * 2);
+        Map<String, Charge> charges = new LinkedHashMap<>();
+        Map<String, Limited> byKey = new HashMap<>();
+        List<Soft> soft = new ArrayList<>(0);
         for (Applied a : applied) {
             Double limitUsd = a.config().limitUsd();
-            Refusal refusal = take(a, a.usd(), picos, limitUsd == null ? null : Math.round(limitUsd * PICOS), held);
-            if (refusal == null) {
-                refusal = take(a, a.tokens(), tokens, a.config().limitTokens(), held);
+            long usdLimit = limitUsd != null ? Math.round(limitUsd * PICOS) : AccountingStore.NO_LIMIT;
+            // without a limit, the spend is only counted, never refused
+            charge(charges, a.usd(), picos, usdLimit, a.expiresAt());
+            if (limitUsd != null) {
+                limited(byKey, a.usd(), a, Unit.PICO_USD, usdLimit);
             }
-            if (refusal != null) {
-                release(held);
-                return new Reservation(List.of(), refusal);
+            if (a.config().softLimitUsd() != null) {
+                soft.add(new Soft(a.usd(), a.scope(), a.window(), a.start(),
+                        Math.round(a.config().softLimitUsd() * PICOS)));
+            }
+            Long limitTokens = a.config().limitTokens();
+            charge(charges, a.tokens(), tokens, limitTokens != null ? limitTokens : AccountingStore.NO_LIMIT,
+                    a.expiresAt());
+            if (limitTokens != null) {
+                limited(byKey, a.tokens(), a, Unit.TOKENS, limitTokens);
             }
         }
-        return new Reservation(held, null);
-    }
-
-    /** Reserves on one counter (without a limit, only counts); the refusal when the limit would be exceeded. */
-    private Refusal take(Applied a, Counter counter, long amount, Long limit, List<Held> held) {
-        if (store.reserve(counter, amount, limit == null ? Long.MAX_VALUE : limit)) {
-            held.add(new Held(counter, amount, counter.unit() == Unit.PICO_USD ? softPicos(a.config()) : -1));
-            return null;
+        List<Charge> held = List.copyOf(charges.values());
+        List<Soft> softHeld = List.copyOf(soft);
+        CompletionStage<AccountingStore.Reservation> asked;
+        try {
+            asked = store.reserve(held, lease);
+        } catch (RuntimeException e) {
+            asked = CompletableFuture.failedFuture(e);
         }
-        hardLimit(counter, limit);
-        BudgetStore.State state = store.state(counter);
-        return new Refusal(a.scope(), counter.window(), counter.unit(), limit, amount, state.spent(),
-                state.reserved(), a.refusesRequest());
-    }
-
-    /** Turns a reservation into the actual spend. */
-    public void settle(Reservation reservation, long picos, long tokens) {
-        for (Held h : reservation.held()) {
-            store.settle(h.counter(), h.amount(), h.counter().unit() == Unit.PICO_USD ? picos : tokens);
-            if (h.softLimit() >= 0 && listener != RouterListener.NONE) {
-                long spent = store.state(h.counter()).spent();
-                if (spent >= h.softLimit()) {
-                    tell(BudgetLimitCrossed.Limit.SOFT, h.counter(), spent / PICOS, h.softLimit() / PICOS);
+        return asked.handle((r, error) -> {
+            if (error == null) {
+                storeAnswered();
+                if (r instanceof AccountingStore.Reservation.Granted g) {
+                    return new Reservation(g.id(), held, softHeld, null);
                 }
+                return new Reservation(null, List.of(), List.of(),
+                        refusal((AccountingStore.Reservation.Refused) r, byKey));
+            }
+            AccountingStore.Unavailable unavailable = unavailable(error);
+            if (unavailable == null) {
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            storeFailed(unavailable);
+            if (failOpen) {
+                return new Reservation(null, held, softHeld, null);
+            }
+            throw unavailableError(unavailable);
+        });
+    }
+
+    /** The refusal a store's answer makes, told to the listener as a hard limit crossed. */
+    private Refusal refusal(AccountingStore.Reservation.Refused refused, Map<String, Limited> byKey) {
+        Limited by = byKey.get(refused.key());
+        Refusal refusal;
+        if (by == null) {
+            // not a counter of ours: name what the store said
+            Unit unit = refused.key().endsWith("|" + PICO_USD) ? Unit.PICO_USD : Unit.TOKENS;
+            refusal = new Refusal(refused.key(), "", unit, refused.limit(), refused.amount(), refused.spent(),
+                    refused.reserved(), true);
+        } else {
+            Applied a = by.applied();
+            refusal = new Refusal(a.scope(), a.window(), by.unit(), refused.limit(), refused.amount(),
+                    refused.spent(), refused.reserved(), a.refusesRequest());
+            if (listener != RouterListener.NONE) {
+                double scale = by.unit() == Unit.PICO_USD ? PICOS : 1;
+                tell(BudgetLimitCrossed.Limit.HARD, by.unit(), a.scope(), a.window(), a.start(),
+                        refused.spent() / scale, refused.limit() / scale);
             }
         }
+        return refusal;
     }
 
-    private static long softPicos(BudgetConfig budget) {
-        return budget.softLimitUsd() == null ? -1 : Math.round(budget.softLimitUsd() * PICOS);
-    }
-
-    /** A hard limit refused a reservation on {@code counter}; {@code limit} in the counter's unit. */
-    private void hardLimit(Counter counter, double limit) {
-        if (listener != RouterListener.NONE) {
-            double scale = counter.unit() == Unit.PICO_USD ? PICOS : 1;
-            tell(BudgetLimitCrossed.Limit.HARD, counter, store.state(counter).spent() / scale, limit / scale);
-        }
-    }
-
-    /** Tells the listener of a limit crossed, once per limit, scope and window. */
-    private void tell(BudgetLimitCrossed.Limit limit, Counter counter, double spent, double limitValue) {
-        String key = limit.wireName() + ':' + counter.unit() + ':' + counter.scope() + '/' + counter.window();
-        if (counter.windowStart().equals(told.put(key, counter.windowStart()))) {
+    /** Tells the listener of a limit crossed, once per limit, unit, scope and window. */
+    private void tell(BudgetLimitCrossed.Limit limit, Unit unit, String scope, String window, Instant windowStart,
+                      double spent, double limitValue) {
+        String key = limit.wireName() + ':' + unit + ':' + scope + '/' + window;
+        if (windowStart.equals(told.put(key, windowStart))) {
             return;
         }
-        listener.onBudgetLimitCrossed(new BudgetLimitCrossed(clock.instant(), counter.scope(), counter.window(), limit,
-                counter.unit() == Unit.PICO_USD ? BudgetLimitCrossed.Unit.USD : BudgetLimitCrossed.Unit.TOKENS,
+        listener.onBudgetLimitCrossed(new BudgetLimitCrossed(clock.instant(), scope, window, limit,
+                unit == Unit.PICO_USD ? BudgetLimitCrossed.Unit.USD : BudgetLimitCrossed.Unit.TOKENS,
                 spent, limitValue));
     }
 
-    /** Gives a reservation back (the attempt cost nothing). */
-    public void release(Reservation reservation) {
-        release(reservation.held());
+    /** The error of a request the store could not account for (failing closed): names the store, no stack trace. */
+    public static ChatRouterException unavailableError(AccountingStore.Unavailable unavailable) {
+        return ChatRouterException.builder(ErrorCode.ACCOUNTING_UNAVAILABLE, unavailable.getMessage())
+                .metadata("store", unavailable.store()).build();
     }
 
-    private void release(List<Held> held) {
-        for (Held h : held) {
-            store.release(h.counter(), h.amount());
+    private static AccountingStore.Unavailable unavailable(Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
         }
+        return e instanceof AccountingStore.Unavailable u ? u : null;
+    }
+
+    private void storeFailed(AccountingStore.Unavailable e) {
+        if (outage.compareAndSet(false, true)) {
+            LOG.warn("accounting: {}{}", e.getMessage(), failOpen
+                    ? "; requests go on unaccounted (on_store_failure: open) until it is back"
+                    : "; requests with budgets fail with accounting_unavailable (on_store_failure: closed)"
+                    + " until it is back");
+        }
+    }
+
+    private void storeAnswered() {
+        if (outage.get() && outage.compareAndSet(true, false)) {
+            LOG.info("accounting: the store answers again");
+        }
+    }
+
+    /**
+     * Turns a reservation into the actual spend, in one store call; fired, not awaited. A settlement the store
+     * cannot take now is retried until it can. Once it is recorded, a soft limit it reached is told.
+     */
+    public void settle(Reservation reservation, long picos, long tokens) {
+        if (reservation.held().isEmpty()) {
+            return;
+        }
+        List<Charge> actual = new ArrayList<>(reservation.held().size());
+        for (Charge c : reservation.held()) {
+            actual.add(Charge.of(c.key(), c.key().endsWith("|" + PICO_USD) ? picos : tokens, c.expiresAt()));
+        }
+        CompletionStage<Void> recorded = settlements.settle(reservation.id() == null ? UNACCOUNTED : reservation.id(),
+                actual);
+        if (!reservation.soft().isEmpty() && listener != RouterListener.NONE) {
+            recorded.thenRun(() -> softLimits(reservation.soft()));
+        }
+    }
+
+    /** Tells the soft limits that settled spend has reached. */
+    private void softLimits(List<Soft> held) {
+        List<String> keys = held.stream().map(Soft::key).distinct().toList();
+        CompletionStage<Map<String, State>> read;
+        try {
+            read = store.states(keys);
+        } catch (RuntimeException e) {
+            return;
+        }
+        read.thenAccept(states -> {
+            for (Soft s : held) {
+                long spent = states.getOrDefault(s.key(), State.EMPTY).spent();
+                if (spent >= s.softLimit()) {
+                    tell(BudgetLimitCrossed.Limit.SOFT, Unit.PICO_USD, s.scope(), s.window(), s.start(),
+                            spent / PICOS, s.softLimit() / PICOS);
+                }
+            }
+        });
+    }
+
+    /**
+     * Gives a reservation back (the attempt cost nothing), in one store call. When the store cannot take it, the
+     * reservation's lease ends it.
+     */
+    public void release(Reservation reservation) {
+        if (reservation.id() == null) {
+            return;
+        }
+        try {
+            store.release(reservation.id()).whenComplete((v, e) -> {
+                if (e != null) {
+                    LOG.debug("accounting: a release failed, its lease will end it: {}", e.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("accounting: a release failed, its lease will end it: {}", e.toString());
+        }
+    }
+
+    /**
+     * The states of counters for advisory checks (soft limits, headroom, planning), without waiting: what the store
+     * says now when it answers at once (the in-memory and durable stores), else what it said last (a remote store;
+     * the answer updates the view for the next request). Reservations stay exact: they are the store's decision.
+     */
+    private Map<String, State> peek(List<String> keys) {
+        CompletableFuture<Map<String, State>> read;
+        try {
+            read = store.states(keys).toCompletableFuture();
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        if (read.isDone() && !read.isCompletedExceptionally()) {
+            return read.join();
+        }
+        read.thenAccept(lastSeen::putAll);
+        Map<String, State> seen = new HashMap<>();
+        for (String key : keys) {
+            State s = lastSeen.getIfPresent(key);
+            seen.put(key, s == null ? State.EMPTY : s);
+        }
+        return seen;
     }
 
     /** True when a soft limit that applies to the caller is reached: the request should go the cheap way. */
     public boolean softLimited(RequestContext context, String user) {
+        List<Applied> soft = new ArrayList<>();
         for (Applied a : applicable(context, user, null, null)) {
-            Double soft = a.config().softLimitUsd();
-            if (soft != null) {
-                BudgetStore.State state = store.state(a.usd());
-                if (state.spent() + state.reserved() >= Math.round(soft * PICOS)) {
-                    return true;
-                }
+            if (a.config().softLimitUsd() != null) {
+                soft.add(a);
+            }
+        }
+        if (soft.isEmpty()) {
+            return false;
+        }
+        Map<String, State> states = peek(soft.stream().map(Applied::usd).distinct().toList());
+        for (Applied a : soft) {
+            State state = states.get(a.usd());
+            if (state.spent() + state.reserved() >= Math.round(a.config().softLimitUsd() * PICOS)) {
+                return true;
             }
         }
         return false;
@@ -259,16 +527,23 @@ public final class Budgets {
      * {@code null} when none applies.
      */
     public Headroom.Budget headroom(RequestContext context, String user) {
-        Headroom.Budget tightest = null;
+        List<Applied> limited = new ArrayList<>();
         for (Applied a : applicable(context, user, null, null)) {
-            Double limit = a.config().limitUsd();
-            if (limit == null || !a.refusesRequest()) {
-                continue;
+            if (a.config().limitUsd() != null && a.refusesRequest()) {
+                limited.add(a);
             }
-            BudgetStore.State state = store.state(a.usd());
-            double left = Math.max(0, Math.round(limit * PICOS) - state.spent() - state.reserved()) / PICOS;
+        }
+        if (limited.isEmpty()) {
+            return null;
+        }
+        Map<String, State> states = peek(limited.stream().map(Applied::usd).distinct().toList());
+        Headroom.Budget tightest = null;
+        for (Applied a : limited) {
+            State state = states.get(a.usd());
+            double left = usd(Math.max(0, Math.round(a.config().limitUsd() * PICOS) - state.spent()
+                    - state.reserved()));
             if (tightest == null || left < tightest.remainingUsd()) {
-                tightest = new Headroom.Budget(a.scope(), a.usd().window(), left);
+                tightest = new Headroom.Budget(a.scope(), a.window(), left);
             }
         }
         return tightest;
@@ -276,20 +551,35 @@ public final class Budgets {
 
     /** Why a target's own budget (provider or model) cannot take a request now, or null when it can. */
     public String exhausted(RequestContext context, String provider, String target, long picos, long tokens) {
+        List<Applied> own = new ArrayList<>();
+        List<String> keys = new ArrayList<>();
         for (Applied a : applicable(context, null, provider, target)) {
             if (a.refusesRequest()) {
                 continue;
             }
+            own.add(a);
             if (a.config().limitUsd() != null) {
-                BudgetStore.State s = store.state(a.usd());
+                keys.add(a.usd());
+            }
+            if (a.config().limitTokens() != null) {
+                keys.add(a.tokens());
+            }
+        }
+        if (keys.isEmpty()) {
+            return null;
+        }
+        Map<String, State> states = peek(keys.stream().distinct().toList());
+        for (Applied a : own) {
+            if (a.config().limitUsd() != null) {
+                State s = states.get(a.usd());
                 if (s.spent() + s.reserved() + picos > Math.round(a.config().limitUsd() * PICOS)) {
-                    return "budget_exhausted:" + a.scope() + "/" + a.usd().window();
+                    return "budget_exhausted:" + a.scope() + "/" + a.window();
                 }
             }
             if (a.config().limitTokens() != null) {
-                BudgetStore.State s = store.state(a.tokens());
+                State s = states.get(a.tokens());
                 if (s.spent() + s.reserved() + tokens > a.config().limitTokens()) {
-                    return "budget_exhausted:" + a.scope() + "/" + a.tokens().window();
+                    return "budget_exhausted:" + a.scope() + "/" + a.window();
                 }
             }
         }
@@ -347,13 +637,60 @@ public final class Budgets {
         return BigDecimal.valueOf(picos, 12).doubleValue();
     }
 
-    /** Spend against every budget in its current window. */
+    /**
+     * Spend against every budget in its current window, waiting at most {@link #STATUS_WAIT} for the store.
+     *
+     * @throws ChatRouterException {@code accounting_unavailable} when the store does not answer in time
+     */
     public List<BudgetStatus> status() {
+        try {
+            return statusAsync().toCompletableFuture().get(STATUS_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ChatRouterException.builder(ErrorCode.ACCOUNTING_UNAVAILABLE, "interrupted reading the spend")
+                    .build();
+        } catch (TimeoutException e) {
+            throw ChatRouterException.builder(ErrorCode.ACCOUNTING_UNAVAILABLE, "the accounting store did not answer"
+                    + " the spend query within " + STATUS_WAIT.toSeconds() + " s").build();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof ChatRouterException c ? c : ChatRouterException.internal(e.getCause());
+        }
+    }
+
+    /** Spend against every budget in its current window: one {@link AccountingStore#counters()} call. */
+    public CompletionStage<List<BudgetStatus>> statusAsync() {
+        if (budgets.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        CompletionStage<List<CounterState>> read;
+        try {
+            read = store.counters();
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        return read.handle((counters, error) -> {
+            if (error != null) {
+                AccountingStore.Unavailable u = unavailable(error);
+                if (u != null) {
+                    throw unavailableError(u);
+                }
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            return status(counters);
+        });
+    }
+
+    private List<BudgetStatus> status(List<CounterState> counters) {
+        Map<String, CounterState> byKey = new HashMap<>();
+        for (CounterState c : counters) {
+            byKey.put(c.key(), c);
+        }
         Instant now = clock.instant();
         Map<String, BudgetStatus> out = new LinkedHashMap<>();
         for (BudgetConfig budget : budgets) {
             BudgetConfig.Scope scope = BudgetConfig.Scope.parse(budget.scope());
             Instant start = budget.window().start(now);
+            String window = budget.window().wireName();
             List<String> scopes = new ArrayList<>();
             if (scope.value() == null) {
                 scopes.add("global");
@@ -361,17 +698,21 @@ public final class Budgets {
                 scopes.add(budget.scope());
             } else {
                 String prefix = scope.kind() + ":";
-                for (Counter c : store.counters()) {
-                    if (c.scope().startsWith(prefix) && c.window().equals(budget.window().wireName())
-                            && c.windowStart().equals(start) && !scopes.contains(c.scope())) {
-                        scopes.add(c.scope());
+                String suffix = "|" + window + "|" + start + "|";
+                for (CounterState c : counters) {
+                    int at = c.key().lastIndexOf(suffix);
+                    // the scope is what comes before the last window|start|unit: a tag may hold '|'
+                    if (at > 0 && c.key().startsWith(prefix) && c.key().indexOf('|', at + suffix.length()) < 0) {
+                        String concrete = c.key().substring(0, at);
+                        if (!scopes.contains(concrete)) {
+                            scopes.add(concrete);
+                        }
                     }
                 }
             }
             for (String concrete : scopes) {
-                String window = budget.window().wireName();
-                BudgetStore.State usd = store.state(new Counter(concrete, window, start, Unit.PICO_USD));
-                BudgetStore.State tok = store.state(new Counter(concrete, window, start, Unit.TOKENS));
+                State usd = state(byKey, key(concrete, window, start, PICO_USD));
+                State tok = state(byKey, key(concrete, window, start, TOKENS));
                 Double limitUsd = budget.limitUsd();
                 Long limitTokens = budget.limitTokens();
                 out.put(concrete + "/" + window, new BudgetStatus(concrete, window, limitUsd, budget.softLimitUsd(),
@@ -383,5 +724,27 @@ public final class Budgets {
             }
         }
         return new ArrayList<>(out.values());
+    }
+
+    private static State state(Map<String, CounterState> byKey, String key) {
+        CounterState c = byKey.get(key);
+        return c == null ? State.EMPTY : new State(c.spent(), c.reserved());
+    }
+
+    /**
+     * Hands the store the settlements still pending (waiting at most {@link #CLOSE_WAIT}; what it still cannot
+     * take is logged), then closes the store when these budgets own it (they opened it, or took it over from the
+     * router they continue from, and have not handed it over since).
+     */
+    @Override
+    public void close() {
+        settlements.close(CLOSE_WAIT);
+        if (ownsStore.getAndSet(false)) {
+            try {
+                store.close();
+            } catch (RuntimeException e) {
+                LOG.warn("accounting: closing the store failed: {}", e.getMessage());
+            }
+        }
     }
 }

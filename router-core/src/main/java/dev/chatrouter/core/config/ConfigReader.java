@@ -43,7 +43,9 @@ final class ConfigReader {
 
     static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "classification", "budgets",
             "rate_limits", "accounting", "cache", "server");
-    private static final List<String> ACCOUNTING_KEYS = List.of("default_output_tokens");
+    private static final List<String> ACCOUNTING_KEYS = List.of("default_output_tokens", "store", "path",
+            "flush_interval", "lease", "on_store_failure", "redis");
+    private static final List<String> REDIS_KEYS = List.of("url", "key_prefix", "command_timeout");
     private static final List<String> BUDGET_KEYS = List.of("scope", "window", "limit_usd", "limit_tokens",
             "soft_limit_usd");
     private static final List<String> RATE_LIMIT_KEYS = List.of("scope", "rpm", "tpm");
@@ -98,6 +100,8 @@ final class ConfigReader {
         CACHE_KEYS.forEach(k -> paths.add("cache." + k));
         RESPONSE_CACHE_KEYS.forEach(k -> paths.add("cache.responses." + k));
         STICKY_KEYS.forEach(k -> paths.add("cache.sticky_prefix." + k));
+        ACCOUNTING_KEYS.forEach(k -> paths.add("accounting." + k));
+        REDIS_KEYS.forEach(k -> paths.add("accounting.redis." + k));
         return paths;
     }
 
@@ -125,13 +129,46 @@ final class ConfigReader {
                 accounting(root.field("accounting")));
     }
 
+    /** The {@code accounting} section, or {@code null} when absent; whether the store is installed is checked later. */
     private static AccountingConfig accounting(ConfigNode node) {
         if (node.isAbsent()) {
-            return AccountingConfig.DEFAULTS;
+            return null;
         }
         node.object("a map", ACCOUNTING_KEYS);
-        return new AccountingConfig(node.field("default_output_tokens")
-                .longInteger(1, AccountingConfig.DEFAULT_OUTPUT_TOKENS));
+        AccountingConfig d = AccountingConfig.DEFAULTS;
+        ConfigNode storeNode = node.field("store");
+        String store = storeNode.string(null);
+        if (store != null && store.isBlank()) {
+            throw storeNode.error("expected a store type (memory, durable, redis) but was empty");
+        }
+        ConfigNode pathNode = node.field("path");
+        String path = pathNode.string(null);
+        java.nio.file.Path file = null;
+        if (path != null) {
+            try {
+                file = java.nio.file.Path.of(path);
+            } catch (java.nio.file.InvalidPathException e) {
+                throw pathNode.error("expected a file path: " + e.getMessage());
+            }
+        }
+        ConfigNode modeNode = node.field("on_store_failure");
+        String mode = modeNode.string("closed");
+        AccountingConfig.FailureMode failure = switch (mode) {
+            case "closed" -> AccountingConfig.FailureMode.CLOSED;
+            case "open" -> AccountingConfig.FailureMode.OPEN;
+            default -> throw modeNode.error("expected closed or open but was " + modeNode.shown(mode));
+        };
+        AccountingConfig.Redis redis = null;
+        ConfigNode r = node.field("redis");
+        if (!r.isAbsent()) {
+            r.object("a map", REDIS_KEYS);
+            ConfigNode timeout = r.field("command_timeout");
+            redis = new AccountingConfig.Redis(r.field("url").string(null), r.field("key_prefix").string(null),
+                    timeout.isAbsent() ? null : duration(timeout, null));
+        }
+        return new AccountingConfig(node.field("default_output_tokens").longInteger(1, d.defaultOutputTokens()),
+                store, file, duration(node.field("flush_interval"), d.flushInterval()),
+                duration(node.field("lease"), d.lease()), failure, redis);
     }
 
     private static List<BudgetConfig> budgets(ConfigNode node) {

@@ -13,6 +13,9 @@ import dev.chatrouter.core.route.Target;
 import dev.chatrouter.core.tokens.Encoding;
 import dev.chatrouter.core.tokens.Tokens;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.function.ToLongFunction;
 
 /**
@@ -98,26 +101,39 @@ public final class Accounting {
     }
 
     /**
-     * Reserves an attempt at a target.
+     * Reserves an attempt at a target: one store call for every budget that applies. The stage completes inline
+     * when the store answers at once.
      *
-     * @throws ChatRouterException {@code spend_limit_exceeded} when a key, user, tag or global budget has no room
-     *                             for this target's worst case
+     * @return the start, or a stage failed with a {@link ChatRouterException}: {@code spend_limit_exceeded} when a
+     *         key, user, tag or global budget has no room for this target's worst case, {@code accounting_unavailable}
+     *         when the store cannot be reached and failing closed
      */
-    Start begin(Target target) {
+    CompletionStage<Start> begin(Target target) {
         long providerTokens = rateEstimate(target.model());
         if (!rateLimits.takeProvider(target.providerId(), providerTokens)) {
-            return new Start.Skip("provider_rate_limited");
+            return CompletableFuture.completedFuture(new Start.Skip("provider_rate_limited"));
         }
-        Budgets.Reservation reservation = budgets.reserve(context, user, target.providerId(), target.id(),
-                worstPicos(target.model()), worstTokens(target.model()));
-        if (reservation.granted()) {
-            return new Start.Granted(new Hold(reservation, target.providerId(), providerTokens));
+        CompletionStage<Budgets.Reservation> reserved;
+        try {
+            reserved = budgets.reserve(context, user, target.providerId(), target.id(), worstPicos(target.model()),
+                    worstTokens(target.model()));
+        } catch (RuntimeException e) {
+            reserved = CompletableFuture.failedFuture(e);
         }
-        rateLimits.releaseProvider(target.providerId(), providerTokens);
-        if (reservation.refusesRequest()) {
-            throw Budgets.refused(reservation, reserving(target));
-        }
-        return new Start.Skip("budget_exhausted:" + reservation.refusedBy());
+        return reserved.handle((reservation, error) -> {
+            if (error != null) {
+                rateLimits.releaseProvider(target.providerId(), providerTokens);
+                throw error instanceof CompletionException c ? c : new CompletionException(error);
+            }
+            if (reservation.granted()) {
+                return new Start.Granted(new Hold(reservation, target.providerId(), providerTokens));
+            }
+            rateLimits.releaseProvider(target.providerId(), providerTokens);
+            if (reservation.refusesRequest()) {
+                throw Budgets.refused(reservation, reserving(target));
+            }
+            return new Start.Skip("budget_exhausted:" + reservation.refusedBy());
+        });
     }
 
     /**
@@ -157,7 +173,7 @@ public final class Accounting {
                 worstTokens(target.model()));
     }
 
-    /** Settles an attempt to what it used; returns its cost in dollars. */
+    /** Settles an attempt to what it used (the store's settlement fired, not awaited); returns its cost in dollars. */
     double settle(Hold hold, ModelSpec model, Usage usage) {
         long picos = Costs.picos(model.price(), usage);
         long tokens = usage.promptTokens() + usage.completionTokens();

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One request's attempts, whatever the answer's shape: admission (cooldown lease and budget reservation) before
@@ -59,6 +60,8 @@ final class Run<C extends Sink.Call> {
     private boolean over;
     /** The first budget refusal of a candidate, answered when no candidate fits. */
     private ChatRouterException refusal;
+    /** Admissions asked of a store that has not answered yet. */
+    private int admitting;
     private Scheduler.Timer deadlineTimer = Scheduler.Timer.NONE;
     private final RouterListener listener;
     private int attemptsStarted;
@@ -132,15 +135,50 @@ final class Run<C extends Sink.Call> {
         }
     }
 
+    /**
+     * Asks admission for {@code step} and goes on with its answer: at once when it is there (budgets in memory or in
+     * the durable store), else on this run's serial executor when the store answers. Nothing blocks.
+     */
     private void begin(FallbackSequence.Step step, boolean hedged) {
         if (over) {
             return;
         }
-        Admission admission = Admission.of(context.cooldowns(), prepared, step.target());
+        CompletableFuture<Admission> asked = Admission.of(context.cooldowns(), prepared, step.target())
+                .toCompletableFuture();
+        if (asked.isDone()) {
+            admitted(step, hedged, asked.join());
+            return;
+        }
+        admitting++;
+        asked.whenComplete((admission, bug) -> execute(() -> {
+            admitting--;
+            if (bug != null) {
+                throw new IllegalStateException("admission failed", bug);
+            }
+            admitted(step, hedged, admission);
+        }));
+    }
+
+    /** Goes on with {@code step} as admission decided; gives the claims back when the request ended meanwhile. */
+    private void admitted(FallbackSequence.Step step, boolean hedged, Admission admission) {
+        if (over) {
+            if (admission instanceof Admission.Admitted late) {
+                late.lease().released();
+                if (late.hold() != null) {
+                    prepared.accounting().release(late.hold());
+                }
+            }
+            return;
+        }
         if (admission instanceof Admission.Refused refused) {
-            if (!running.isEmpty()) {
+            if (!running.isEmpty() || admitting > 0) {
                 // a hedge the request's budget has no room for: the attempt under way goes on alone
                 sequence.drop(step, refused.error().code().wireName());
+                return;
+            }
+            if (refused.error().code() != ErrorCode.SPEND_LIMIT_EXCEEDED) {
+                // the accounting store cannot be reached (failing closed): no target can be accounted for
+                end(refused.error(), true);
                 return;
             }
             // the budget has no room for this target's worst case: a cheaper candidate may still fit
@@ -184,7 +222,7 @@ final class Run<C extends Sink.Call> {
         FallbackSequence.Step next = sequence.skip(step, reason);
         if (next != null) {
             begin(next, hedged);
-        } else if (running.isEmpty()) {
+        } else if (running.isEmpty() && admitting == 0) {
             end(refusal != null && sequence.attempts().isEmpty() ? refusal : sequence.failure(), true);
         }
     }

@@ -17,9 +17,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 class StandaloneConfigTest {
 
     @Test
-    void serverStartsFromTheSampleConfiguration() throws Exception {
+    void serverStartsFromTheSampleConfiguration(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // the budgets' file goes to a temporary directory, not the sample's
         Map<String, String> env = Map.of("OPENAI_API_KEY", "sk-dummy", "ANTHROPIC_API_KEY", "sk-ant-dummy",
-                "GROQ_API_KEY", "gsk-dummy", "TEAM_WEB_KEY", "web-secret", "TEAM_DATA_KEY", "data-secret");
+                "GROQ_API_KEY", "gsk-dummy", "TEAM_WEB_KEY", "web-secret", "TEAM_DATA_KEY", "data-secret",
+                "CHATROUTER_ACCOUNTING_DB", dir.resolve("accounting.db").toString());
         Main.Running running = Main.start(new Main.Options(Path.of("chatrouter.yaml"), "127.0.0.1", 0), env,
                 Path.of("").toAbsolutePath());
         try {

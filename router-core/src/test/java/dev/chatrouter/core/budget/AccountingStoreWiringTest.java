@@ -1,0 +1,280 @@
+package dev.chatrouter.core.budget;
+
+import dev.chatrouter.api.BudgetStatus;
+import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ConfigurationException;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.config.AccountingConfig;
+import dev.chatrouter.api.config.BudgetConfig;
+import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.RouteConfig;
+import dev.chatrouter.api.config.Window;
+import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.ModelSpec;
+import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.testing.MutableClock;
+import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+/**
+ * The router's budgets on an {@link AccountingStore}: one reserve, one settle per attempt; a store outage fails
+ * closed with a clear 503-class error or lets requests through (open) and records their spend once the store is
+ * back; a remote store's late answers continue the request; the durable store keeps spend across restarts.
+ */
+class AccountingStoreWiringTest {
+
+    private static final Price PRICE = new Price(1.0, 2.0, 1.0, 1.0);
+    private static final long PER_REQUEST_PICOS = 20_000_000; // 10 input at $1/M + 5 output at $2/M
+    private static final Instant START = Instant.parse("2026-03-31T12:00:00Z");
+
+    private final ScriptedProviderFactory scripted = new ScriptedProviderFactory();
+    private final MutableClock clock = new MutableClock(START);
+    private ChatRouter router;
+
+    @AfterEach
+    void close() {
+        if (router != null) {
+            router.close();
+        }
+    }
+
+    private ChatRouter.Builder builder() {
+        ModelSpec model = new ModelSpec("m", null, PRICE, 100_000, 1_000, EnumSet.allOf(Capability.class));
+        return ChatRouter.builder().clock(clock).providerFactory(scripted)
+                .provider(ProviderSpec.builder("a", "scripted").model(model).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "a/m")).build());
+    }
+
+    private static ChatRequest hello() {
+        return ChatRequest.builder().model("di").addMessage(Message.user("Hello")).maxTokens(5).build();
+    }
+
+    private static ChatRouterException failure(CompletionStage<?> stage) {
+        try {
+            stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            assertThat(e.getCause()).isInstanceOf(ChatRouterException.class);
+            return (ChatRouterException) e.getCause();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("the request succeeded");
+    }
+
+    private BudgetStatus status(String scope) {
+        return router.spend().stream().filter(s -> s.scope().equals(scope)).findFirst().orElseThrow();
+    }
+
+    /** Proves every budget of an attempt (dollars and tokens, global and key) is one reserve, then one settle. */
+    @Test
+    void oneReserveAndOneSettlePerRequestWhateverTheBudgets() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        router = builder().accountingStore(store)
+                .budget(BudgetConfig.usd("global", Window.MONTH, 10.0))
+                .budget(new BudgetConfig("key:*", Window.DAY, 1.0, 1_000_000L, null))
+                .build();
+
+        router.chat(hello(), RequestContext.empty().withKey("team-a")).toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(store.reserves.get()).isEqualTo(1);
+        assertThat(store.settles.get()).isEqualTo(1);
+        assertThat(store.releases.get()).isZero();
+        assertThat(store.lastCharges).extracting(AccountingStore.Charge::key).containsExactlyInAnyOrder(
+                // every budget counts both units, whichever it limits (so spend reports spent_tokens for each)
+                "global|month|2026-03-01T00:00:00Z|pico_usd",
+                "global|month|2026-03-01T00:00:00Z|tokens",
+                "key:team-a|day|2026-03-31T00:00:00Z|pico_usd",
+                "key:team-a|day|2026-03-31T00:00:00Z|tokens");
+        // the day's counter lives to the window's end plus the slack, longer than any request
+        assertThat(store.lastCharges).filteredOn(c -> c.key().startsWith("key:team-a|day"))
+                .allSatisfy(c -> assertThat(c.expiresAt()).isEqualTo(Instant.parse("2026-04-01T01:00:00Z")));
+        assertThat(status("key:team-a").spentUsd()).isEqualTo(PER_REQUEST_PICOS / 1e12, within(1e-15));
+        assertThat(status("key:team-a").spentTokens()).isEqualTo(15);
+        assertThat(status("global").reservedUsd()).isZero();
+    }
+
+    /** Proves a store outage fails a budgeted request closed: accounting_unavailable naming the store; then recovers. */
+    @Test
+    void anOutageFailsClosedNamingTheStoreAndRecoversByItself() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        router = builder().accountingStore(store).budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+
+        store.down = true;
+        ChatRouterException e = failure(router.chat(hello()));
+        assertThat(e.code()).isEqualTo(ErrorCode.ACCOUNTING_UNAVAILABLE);
+        assertThat(e.getMessage()).isEqualTo("test store at 127.0.0.1:1 unavailable: connection refused");
+        assertThat(scripted.calls("a")).isEmpty();
+
+        store.down = false;
+        router.chat(hello()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(status("global").spentUsd()).isEqualTo(PER_REQUEST_PICOS / 1e12, within(1e-15));
+    }
+
+    /** Proves on_store_failure: open serves through an outage and records the spend once the store is back. */
+    @Test
+    void failingOpenServesUnaccountedAndRecordsTheSpendWhenTheStoreIsBack() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        router = builder().accountingStore(store)
+                .accounting(AccountingConfig.DEFAULTS.withOnStoreFailure(AccountingConfig.FailureMode.OPEN))
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+
+        store.down = true;
+        router.chat(hello()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        router.chat(hello()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        assertThat(scripted.calls("a")).hasSize(2);
+
+        store.down = false;
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (status("global").spentUsd() < 2 * PER_REQUEST_PICOS / 1e12 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(status("global").spentUsd()).isEqualTo(2 * PER_REQUEST_PICOS / 1e12, within(1e-15));
+    }
+
+    /** Proves a store that answers later, on its own thread, still admits, serves and settles the request. */
+    @Test
+    void aStoreThatAnswersLaterContinuesTheRequest() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        store.later = CompletableFuture.delayedExecutor(30, TimeUnit.MILLISECONDS);
+        router = builder().accountingStore(store).budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+
+        CompletableFuture<?> chat = router.chat(hello()).toCompletableFuture();
+        chat.get(10, TimeUnit.SECONDS);
+
+        assertThat(store.reserves.get()).isEqualTo(1);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (store.settles.get() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(router.spendAsync().toCompletableFuture().get(10, TimeUnit.SECONDS)).singleElement()
+                .satisfies(s -> assertThat(s.spentUsd()).isEqualTo(PER_REQUEST_PICOS / 1e12, within(1e-15)));
+    }
+
+    /** Proves the durable store keeps the spend across a router's close and a new router on the same file. */
+    @Test
+    void durableSpendSurvivesARestart(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("spend.db");
+        router = builder().accounting(AccountingConfig.durable(file))
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        router.chat(hello()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        router.chat(hello()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        router.close();
+
+        router = builder().accounting(AccountingConfig.durable(file))
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        assertThat(status("global").spentUsd()).isEqualTo(2 * PER_REQUEST_PICOS / 1e12, within(1e-15));
+        assertThat(status("global").reservedUsd()).isZero();
+    }
+
+    /** Proves ChatRouter.builder() without an accounting setting counts in memory and writes no file. */
+    @Test
+    void theBuilderDefaultsToMemoryAndWritesNoFile() throws Exception {
+        Path defaultFile = Path.of(AccountingConfig.DEFAULT_PATH).toAbsolutePath();
+        boolean existed = Files.exists(defaultFile);
+        router = builder().budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        router.chat(hello()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        router.close();
+        assertThat(Files.exists(defaultFile)).isEqualTo(existed);
+
+        router = builder().budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        assertThat(status("global").spentUsd()).isZero();
+    }
+
+    /** Proves accounting.store: redis without router-store-redis on the class path fails the build naming the key. */
+    @Test
+    void aStoreThatIsNotInstalledIsAStartupErrorNamingTheKey() {
+        assertThatThrownBy(() -> builder().accounting(AccountingConfig.redis("redis://127.0.0.1:6379"))
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build())
+                .isInstanceOf(ConfigurationException.class)
+                .hasMessageContaining("accounting.store")
+                .hasMessageContaining("router-store-redis");
+    }
+
+    /** An accounting store that counts its calls and can be made to fail, or to answer later on another thread. */
+    static final class CountingStore implements AccountingStore {
+        private final AccountingStore inner;
+        final AtomicInteger reserves = new AtomicInteger();
+        final AtomicInteger settles = new AtomicInteger();
+        final AtomicInteger releases = new AtomicInteger();
+        volatile List<Charge> lastCharges = List.of();
+        volatile boolean down;
+        volatile Executor later;
+
+        CountingStore(AccountingStore inner) {
+            this.inner = inner;
+        }
+
+        private <T> CompletionStage<T> answer(java.util.function.Supplier<CompletionStage<T>> operation) {
+            if (down) {
+                return CompletableFuture.failedFuture(new Unavailable("test store at 127.0.0.1:1",
+                        "connection refused", null));
+            }
+            Executor executor = later;
+            if (executor == null) {
+                return operation.get();
+            }
+            return CompletableFuture.supplyAsync(() -> operation.get().toCompletableFuture().join(), executor);
+        }
+
+        @Override
+        public CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
+            reserves.incrementAndGet();
+            lastCharges = charges;
+            return answer(() -> inner.reserve(charges, lease));
+        }
+
+        @Override
+        public CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
+            return answer(() -> inner.settle(reservationId, actual)).thenRun(settles::incrementAndGet);
+        }
+
+        @Override
+        public CompletionStage<Void> release(String reservationId) {
+            releases.incrementAndGet();
+            return answer(() -> inner.release(reservationId));
+        }
+
+        @Override
+        public CompletionStage<Map<String, State>> states(Collection<String> keys) {
+            return answer(() -> inner.states(keys));
+        }
+
+        @Override
+        public CompletionStage<List<CounterState>> counters() {
+            return answer(inner::counters);
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+}
