@@ -38,6 +38,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -178,6 +179,25 @@ class AccountingStoreWiringTest {
                 .satisfies(s -> assertThat(s.spentUsd()).isEqualTo(PER_REQUEST_PICOS / 1e12, within(1e-15)));
     }
 
+    /**
+     * Proves the caller is answered only once the store has the spend: a router killed right after answering has
+     * recorded every cost it told (the three-router Redis test lost two answered requests' spend otherwise).
+     */
+    @Test
+    void theAnswerWaitsForTheSettlementToBeRecorded() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        store.settleGate = new CompletableFuture<>();
+        router = builder().accountingStore(store).budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+
+        CompletableFuture<?> chat = router.chat(hello()).toCompletableFuture();
+
+        assertThatThrownBy(() -> chat.get(300, TimeUnit.MILLISECONDS)).isInstanceOf(TimeoutException.class);
+        assertThat(store.settles.get()).isZero();
+        store.settleGate.complete(null);
+        chat.get(10, TimeUnit.SECONDS);
+        assertThat(store.settles.get()).isEqualTo(1);
+    }
+
     /** Proves the durable store keeps the spend across a router's close and a new router on the same file. */
     @Test
     void durableSpendSurvivesARestart(@TempDir Path dir) throws Exception {
@@ -227,6 +247,8 @@ class AccountingStoreWiringTest {
         volatile List<Charge> lastCharges = List.of();
         volatile boolean down;
         volatile Executor later;
+        /** When set, settlements wait for it. */
+        volatile CompletableFuture<Void> settleGate;
 
         CountingStore(AccountingStore inner) {
             this.inner = inner;
@@ -253,6 +275,10 @@ class AccountingStoreWiringTest {
 
         @Override
         public CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
+            CompletableFuture<Void> gate = settleGate;
+            if (gate != null) {
+                return gate.thenCompose(v -> inner.settle(reservationId, actual)).thenRun(settles::incrementAndGet);
+            }
             return answer(() -> inner.settle(reservationId, actual)).thenRun(settles::incrementAndGet);
         }
 
