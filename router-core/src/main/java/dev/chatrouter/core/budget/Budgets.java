@@ -420,12 +420,16 @@ public final class Budgets implements AutoCloseable {
     }
 
     /**
-     * Turns a reservation into the actual spend, in one store call; fired, not awaited. A settlement the store
-     * cannot take now is retried until it can. Once it is recorded, a soft limit it reached is told.
+     * Turns a reservation into the actual spend, in one store call. A settlement the store cannot take now is
+     * retried until it can. Once it is recorded, a soft limit it reached is told.
+     *
+     * @return completes (never exceptionally) once the store took the spend, or once it failed to and the spend was
+     *         queued for retries: the router answers its caller only then, so that a router killed right after
+     *         answering has recorded what it told
      */
-    public void settle(Reservation reservation, long picos, long tokens) {
+    public CompletionStage<Void> settle(Reservation reservation, long picos, long tokens) {
         if (reservation.held().isEmpty()) {
-            return;
+            return RECORDED;
         }
         List<Charge> actual = new ArrayList<>(reservation.held().size());
         for (Charge c : reservation.held()) {
@@ -436,7 +440,11 @@ public final class Budgets implements AutoCloseable {
         if (!reservation.soft().isEmpty() && listener != RouterListener.NONE) {
             recorded.thenRun(() -> softLimits(reservation.soft()));
         }
+        return recorded.handle((v, e) -> null);
     }
+
+    /** A settlement with nothing to record. */
+    private static final CompletionStage<Void> RECORDED = CompletableFuture.completedFuture(null);
 
     /** Tells the soft limits that settled spend has reached. */
     private void softLimits(List<Soft> held) {

@@ -174,17 +174,26 @@ public final class Accounting {
     }
 
     /** Settles an attempt to what it used (the store's settlement fired, not awaited); returns its cost in dollars. */
-    double settle(Hold hold, ModelSpec model, Usage usage) {
+    Settled settle(Hold hold, ModelSpec model, Usage usage) {
         long picos = Costs.picos(model.price(), usage);
         long tokens = usage.promptTokens() + usage.completionTokens();
-        budgets.settle(hold.reservation(), picos, tokens);
+        CompletionStage<Void> recorded = budgets.settle(hold.reservation(), picos, tokens);
         rateLimits.settleProvider(hold.provider(), hold.providerTokens(), tokens);
         used += tokens;
         if (finished) {
             // an attempt settled after the request's end: its tokens still count
             rateLimits.settle(charge, used);
         }
-        return Budgets.usd(picos);
+        return new Settled(Budgets.usd(picos), recorded);
+    }
+
+    /**
+     * An attempt settled.
+     *
+     * @param cost     what it cost, in US dollars
+     * @param recorded completes (never exceptionally) once the budgets' store took the spend or queued it for retries
+     */
+    record Settled(double cost, CompletionStage<Void> recorded) {
     }
 
     void release(Hold hold) {

@@ -12,6 +12,8 @@ import dev.chatrouter.core.tokens.Tokens;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * One attempt under way, as the engine keeps it: its target, its claims (cooldown lease, budget reservation),
@@ -37,6 +39,8 @@ final class Leg<C extends Sink.Call> {
     /** The usage it was charged and its cost, once settled; {@code null} and 0 before or when released. */
     Usage settled;
     double cost;
+    /** Completes once the store took this leg's settled spend (or queued it); done when nothing was settled. */
+    CompletionStage<Void> recorded = CompletableFuture.completedFuture(null);
     private Usage reported;
     static final int COUNT_BATCH_CHARS = 1_024;
     private long countedTokens;

@@ -273,7 +273,12 @@ final class Run<C extends Sink.Call> {
         prepared.accounting().finish();
         RoutingReport report = report(cost);
         finished(report, null, false);
-        sink.succeeded(leg, usage, cost, report);
+        // the caller is told the cost only once the store has it: a router killed right after cannot have told more
+        if (leg.recorded.toCompletableFuture().isDone()) {
+            sink.succeeded(leg, usage, cost, report);
+        } else {
+            leg.recorded.whenComplete((v, e) -> serial.execute(() -> sink.succeeded(leg, usage, cost, report)));
+        }
     }
 
     /** {@code leg}'s call failed. */
@@ -448,11 +453,12 @@ final class Run<C extends Sink.Call> {
         if (leg.hold == null) {
             return 0;
         }
-        double cost = prepared.accounting().settle(leg.hold, leg.target().model(), usage);
+        Accounting.Settled settled = prepared.accounting().settle(leg.hold, leg.target().model(), usage);
         leg.hold = null;
         leg.settled = usage;
-        leg.cost = cost;
-        return cost;
+        leg.cost = settled.cost();
+        leg.recorded = settled.recorded();
+        return settled.cost();
     }
 
     private void release(Leg<C> leg) {
