@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
@@ -233,6 +234,20 @@ class RouterDispatchTest {
         router(FallbackConfig.DEFAULTS);
         router.close();
         assertThatThrownBy(() -> router.chat(hello("di")).toCompletableFuture().join())
+                .cause().isInstanceOfSatisfying(ChatRouterException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUTER_CLOSED));
+    }
+
+    /** Closing the router ends a request still waiting for its upstream with router_closed, at once. */
+    @Test
+    void closingTheRouterEndsRequestsInFlight() {
+        router(FallbackConfig.DEFAULTS);
+        scripted.script("a", ScriptedProviderFactory.delayed(Duration.ofMinutes(5), reply("too late")));
+        CompletableFuture<?> pending = router.chat(hello("di")).toCompletableFuture();
+
+        router.close();
+
+        assertThatThrownBy(() -> pending.get(WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS))
                 .cause().isInstanceOfSatisfying(ChatRouterException.class,
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUTER_CLOSED));
     }
