@@ -258,6 +258,7 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public void close() {
         if (closed.compareAndSet(false, true)) {
+            engine.close();
             for (Provider provider : providers) {
                 try {
                     provider.close();

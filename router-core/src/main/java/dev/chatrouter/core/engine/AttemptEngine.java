@@ -7,8 +7,11 @@ import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.core.route.Target;
 
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -22,9 +25,20 @@ import java.util.function.Function;
 public final class AttemptEngine {
 
     private final EngineContext context;
+    private final Set<Run<?>> live = ConcurrentHashMap.newKeySet();
 
     public AttemptEngine(EngineContext context) {
         this.context = context;
+    }
+
+    /**
+     * Ends every run under way with {@code router_closed}, cancelling its attempts: a router that is closed leaves
+     * no request waiting (the HTTP server closes a router only once its own requests have finished).
+     */
+    public void close() {
+        for (Run<?> run : List.copyOf(live)) {
+            run.routerClosed();
+        }
     }
 
     /**
@@ -40,7 +54,7 @@ public final class AttemptEngine {
                                               Function<R, Usage> usageOf, BiFunction<R, Usage, R> finish,
                                               BiFunction<R, RoutingReport, T> result) {
         AnswerSink<R, T> sink = new AnswerSink<>(call, usageOf, finish, result);
-        return sink.run(new Run<>(context, prepared, sink));
+        return sink.run(new Run<>(context, prepared, sink, live));
     }
 
     /**
@@ -52,7 +66,7 @@ public final class AttemptEngine {
     public ChatStream stream(Prepared prepared, Function<Target, Flow.Publisher<ChatChunk>> call,
                              boolean includeUsage) {
         StreamSink sink = new StreamSink(context, call, includeUsage);
-        sink.attach(new Run<>(context, prepared, sink));
+        sink.attach(new Run<>(context, prepared, sink, live));
         return sink;
     }
 

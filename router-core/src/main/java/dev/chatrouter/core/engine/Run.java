@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -52,6 +53,8 @@ final class Run<C extends Sink.Call> {
     private final Sink<C> sink;
     private final FallbackSequence sequence;
     private final SerialExecutor serial = new SerialExecutor(this::crashed);
+    /** The engine's runs under way, which its router's close ends: this one from its start to its end. */
+    private final Set<Run<?>> live;
 
     // Touched on the serial executor only.
     private final List<Leg<C>> running = new ArrayList<>(2);
@@ -68,7 +71,8 @@ final class Run<C extends Sink.Call> {
     /** The start and end of each attempt that ended, for the overhead; kept only when a listener is. */
     private final List<Instant> upstream;
 
-    Run(EngineContext context, Prepared prepared, Sink<C> sink) {
+    Run(EngineContext context, Prepared prepared, Sink<C> sink, Set<Run<?>> live) {
+        this.live = live;
         this.context = context;
         this.prepared = prepared;
         this.sink = sink;
@@ -97,6 +101,7 @@ final class Run<C extends Sink.Call> {
                 return;
             }
             started = true;
+            live.add(this);
             Instant deadline = prepared.deadline();
             if (deadline != null) {
                 deadlineTimer = context.scheduler().schedule(Duration.between(context.clock().instant(), deadline),
@@ -120,6 +125,12 @@ final class Run<C extends Sink.Call> {
             finished(report, null, true);
             sink.cancelled(report);
         });
+    }
+
+    /** The router was closed while this run was under way: it ends with {@code router_closed} at once. */
+    void routerClosed() {
+        execute(() -> end(ChatRouterException.builder(ErrorCode.ROUTER_CLOSED,
+                "the router was closed while the request was in flight").build(), true));
     }
 
     /** The winner, once an attempt showed content. */
@@ -402,6 +413,7 @@ final class Run<C extends Sink.Call> {
 
     /** Tells the listener the request ended. */
     private void finished(RoutingReport report, ChatRouterException error, boolean cancelled) {
+        live.remove(this);
         if (listener == RouterListener.NONE) {
             return;
         }
