@@ -90,7 +90,7 @@ public interface ChatRouter extends AutoCloseable {
 
     /**
      * Spend against every budget in its current window: each configured budget without {@code *}, and each
-     * value a {@code *} budget has counted (SPEC section 8).
+     * value a {@code *} budget has counted (docs/routing.md#budgets).
      */
     List<BudgetStatus> spend();
 

@@ -44,7 +44,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
 
 /**
- * Serves SPEC section 10's endpoints under each base path: reads the body under the size limit, authenticates the
+ * Serves the endpoints of docs/operations.md#endpoints under each base path: reads the body under the size limit, authenticates the
  * virtual key in constant time, builds the request context from the {@code X-DI-*} headers, and hands the
  * request to the router; errors leave through {@link HttpErrors}. Stateless apart from the set of exchanges in
  * flight, which graceful shutdown waits for.

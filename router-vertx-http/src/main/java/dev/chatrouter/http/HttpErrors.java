@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * The one place errors become HTTP: status, OpenAI error {@code type}, and the envelope
- * {@code {"error":{"message","type","param","code"[,"metadata"]}}} (SPEC section 10).
+ * {@code {"error":{"message","type","param","code"[,"metadata"]}}} (docs/operations.md#endpoints).
  */
 final class HttpErrors {
 

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code java -jar chatrouter-server.jar [--config FILE] [--host H] [--port N]} (SPEC section 11). Without
+ * {@code java -jar chatrouter-server.jar [--config FILE] [--host H] [--port N]} (docs/operations.md#command-line). Without
  * {@code --config} it reads {@code chatrouter.yaml} in the working directory if there is one, else builds the
  * default configuration from provider keys in the environment, or the mock provider when there are none. Logs
  * what it loaded, never a secret.

@@ -19,7 +19,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * Reads and checks a router configuration (SPEC section 3). Every failure is a {@link ConfigurationException}
+ * Reads and checks a router configuration (docs/configuration.md). Every failure is a {@link ConfigurationException}
  * whose message names the source, the path in it ({@code routes.di.pools.code.targets[1]}) and what was expected
  * and found; the router never starts half-configured.
  *

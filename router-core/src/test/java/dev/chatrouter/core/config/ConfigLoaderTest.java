@@ -53,7 +53,7 @@ class ConfigLoaderTest {
     @Nested
     class Loading {
 
-        /** The example of SPEC section 3 (without unsupported sections) loads into the records it describes. */
+        /** The example of docs/configuration.md (without unsupported sections) loads into the records it describes. */
         @Test
         void specExampleLoads() throws Exception {
             RouterConfig config = ConfigLoader.load(resource("spec-example.yaml"), ENV, FakePlugins.INSTANCE);
