@@ -1,5 +1,7 @@
 package dev.chatrouter.http;
 
+import dev.chatrouter.store.redis.RedisServer;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.github.tomakehurst.wiremock.WireMockServer;

@@ -7,6 +7,7 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.store.redis.RedisAccountingStores;
+import dev.chatrouter.store.redis.RedisServer;
 import dev.chatrouter.store.redis.RedisStoreConfig;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * {@code redis-server} is on the PATH the tests fail if the environment variable {@code CI} is set, and are skipped
  * with a message otherwise.
  */
-final class RedisServer implements AutoCloseable {
+public final class RedisServer implements AutoCloseable {
 
     private final Path executable;
     private final int port;
@@ -30,7 +30,7 @@ final class RedisServer implements AutoCloseable {
         this.port = port;
     }
 
-    static RedisServer start() throws Exception {
+    public static RedisServer start() throws Exception {
         Path executable = find();
         RedisServer server = new RedisServer(executable, freePort());
         server.startProcess();
@@ -54,22 +54,22 @@ final class RedisServer implements AutoCloseable {
         throw new AssertionError("unreachable");
     }
 
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return s.getLocalPort();
         }
     }
 
-    int port() {
+    public int port() {
         return port;
     }
 
-    String url() {
+    public String url() {
         return "redis://127.0.0.1:" + port;
     }
 
     /** Starts redis-server (again) on the same port and waits, at most 10 s, until it answers PING. */
-    void startProcess() throws Exception {
+    public void startProcess() throws Exception {
         if (process != null && process.isAlive()) {
             throw new IllegalStateException("redis-server is already running on " + port);
         }
@@ -92,7 +92,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Kills redis-server and waits, at most 10 s, until it is gone. */
-    void stop() throws InterruptedException {
+    public void stop() throws InterruptedException {
         if (process == null) {
             return;
         }
@@ -103,7 +103,7 @@ final class RedisServer implements AutoCloseable {
     }
 
     /** Sends one inline command answered by a line or a bulk string, and returns the raw reply. */
-    String command(String line) throws IOException {
+    public String command(String line) throws IOException {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
             s.setSoTimeout(2000);
@@ -129,7 +129,7 @@ final class RedisServer implements AutoCloseable {
      * The commands clients sent while {@code during} ran, as MONITOR shows them (commands run by scripts excluded),
      * read until a marker sent after it, at most 10 s.
      */
-    java.util.List<String> clientCommands(ThrowingRunnable during) throws Exception {
+    public java.util.List<String> clientCommands(ThrowingRunnable during) throws Exception {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
             s.setSoTimeout(10_000);
@@ -155,7 +155,7 @@ final class RedisServer implements AutoCloseable {
         }
     }
 
-    interface ThrowingRunnable {
+    public interface ThrowingRunnable {
         void run() throws Exception;
     }
 
