@@ -7,11 +7,8 @@ import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.core.route.Target;
 
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Flow;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -25,7 +22,7 @@ import java.util.function.Function;
 public final class AttemptEngine {
 
     private final EngineContext context;
-    private final Set<Run<?>> live = ConcurrentHashMap.newKeySet();
+    private final LiveRuns live = new LiveRuns();
 
     public AttemptEngine(EngineContext context) {
         this.context = context;
@@ -36,9 +33,7 @@ public final class AttemptEngine {
      * no request waiting (the HTTP server closes a router only once its own requests have finished).
      */
     public void close() {
-        for (Run<?> run : List.copyOf(live)) {
-            run.routerClosed();
-        }
+        live.close();
     }
 
     /**

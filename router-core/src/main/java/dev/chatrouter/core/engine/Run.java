@@ -22,7 +22,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -54,7 +53,7 @@ final class Run<C extends Sink.Call> {
     private final FallbackSequence sequence;
     private final SerialExecutor serial = new SerialExecutor(this::crashed);
     /** The engine's runs under way, which its router's close ends: this one from its start to its end. */
-    private final Set<Run<?>> live;
+    private final LiveRuns live;
 
     // Touched on the serial executor only.
     private final List<Leg<C>> running = new ArrayList<>(2);
@@ -71,7 +70,7 @@ final class Run<C extends Sink.Call> {
     /** The start and end of each attempt that ended, for the overhead; kept only when a listener is. */
     private final List<Instant> upstream;
 
-    Run(EngineContext context, Prepared prepared, Sink<C> sink, Set<Run<?>> live) {
+    Run(EngineContext context, Prepared prepared, Sink<C> sink, LiveRuns live) {
         this.live = live;
         this.context = context;
         this.prepared = prepared;
@@ -101,7 +100,10 @@ final class Run<C extends Sink.Call> {
                 return;
             }
             started = true;
-            live.add(this);
+            if (!live.enter(this)) {
+                end(routerClosedError(), true);
+                return;
+            }
             Instant deadline = prepared.deadline();
             if (deadline != null) {
                 deadlineTimer = context.scheduler().schedule(Duration.between(context.clock().instant(), deadline),
@@ -129,8 +131,12 @@ final class Run<C extends Sink.Call> {
 
     /** The router was closed while this run was under way: it ends with {@code router_closed} at once. */
     void routerClosed() {
-        execute(() -> end(ChatRouterException.builder(ErrorCode.ROUTER_CLOSED,
-                "the router was closed while the request was in flight").build(), true));
+        execute(() -> end(routerClosedError(), true));
+    }
+
+    private static ChatRouterException routerClosedError() {
+        return ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router was closed while the request was in flight")
+                .build();
     }
 
     /** The winner, once an attempt showed content. */
@@ -413,7 +419,7 @@ final class Run<C extends Sink.Call> {
 
     /** Tells the listener the request ended. */
     private void finished(RoutingReport report, ChatRouterException error, boolean cancelled) {
-        live.remove(this);
+        live.leave(this);
         if (listener == RouterListener.NONE) {
             return;
         }

@@ -1,0 +1,33 @@
+package dev.chatrouter.core.engine;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The runs of one engine that started and have not ended, so that closing the router ends them. A run enters as it
+ * starts and leaves as it ends; one that enters after the close (it was prepared just before) is told so at once.
+ */
+final class LiveRuns {
+
+    private final Set<Run<?>> runs = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    /** Adds {@code run}; false when the router is closed (then the run must end at once). */
+    boolean enter(Run<?> run) {
+        runs.add(run);
+        return !closed;
+    }
+
+    void leave(Run<?> run) {
+        runs.remove(run);
+    }
+
+    /** Ends every run under way with {@code router_closed}; a run entering from now on is refused. */
+    void close() {
+        closed = true;
+        for (Run<?> run : List.copyOf(runs)) {
+            run.routerClosed();
+        }
+    }
+}
