@@ -82,7 +82,8 @@ public final class Budgets implements AutoCloseable {
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private static final CompletableFuture<Reservation> NOTHING = CompletableFuture.completedFuture(
-            new Reservation(null, List.of(), List.of(), null, RateLimits.Charges.NONE, List.of(), null, false));
+            new Reservation(null, List.of(), List.of(), null, RateLimits.Charges.NONE, List.of(), null, false,
+                    List.of(), List.of()));
 
     /** What a counter counts. */
     public enum Unit {
@@ -197,6 +198,10 @@ public final class Budgets implements AutoCloseable {
                            String tokens, Instant expiresAt, boolean refusesRequest) {
     }
 
+    /** The dollar limit of a key, user, tag or global budget on a counter a reservation holds, for the headroom. */
+    public record Dollars(String key, String scope, String window, long limit) {
+    }
+
     /** A limit on one counter of a reservation: what a refusal by that counter is told as. */
     private record Limited(Applied applied, Unit unit, long limit) {
     }
@@ -223,10 +228,13 @@ public final class Budgets implements AutoCloseable {
      * @param rateStates  the counters of {@code rates} as the reservation left them, in their order
      * @param rateRefusal the rate limit that refused, or null
      * @param unaccounted whether the store was unavailable and the attempt goes on without a reservation
+     * @param states      the counters of {@code held} as the reservation left them, in their order (empty unless
+     *                    granted by the store)
+     * @param dollars     the dollar limits of the key, user, tag and global budgets held, for the headroom
      */
     public record Reservation(String id, List<Charge> held, List<Soft> soft, Refusal refusal,
                               RateLimits.Charges rates, List<State> rateStates, RateLimits.Refusal rateRefusal,
-                              boolean unaccounted) {
+                              boolean unaccounted, List<State> states, List<Dollars> dollars) {
         public boolean granted() {
             return refusal == null && rateRefusal == null;
         }
@@ -326,9 +334,13 @@ public final class Budgets implements AutoCloseable {
         Map<String, Charge> charges = new LinkedHashMap<>();
         Map<String, Limited> byKey = new HashMap<>();
         List<Soft> soft = new ArrayList<>(0);
+        List<Dollars> dollars = new ArrayList<>(applied.size());
         for (Applied a : applied) {
             Double limitUsd = a.config().limitUsd();
             long usdLimit = limitUsd != null ? Math.round(limitUsd * PICOS) : AccountingStore.NO_LIMIT;
+            if (limitUsd != null && a.refusesRequest()) {
+                dollars.add(new Dollars(a.usd(), a.scope(), a.window(), usdLimit));
+            }
             // without a limit, the spend is only counted, never refused
             charge(charges, a.usd(), picos, usdLimit, a.expiresAt());
             if (limitUsd != null) {
@@ -347,6 +359,7 @@ public final class Budgets implements AutoCloseable {
         }
         List<Charge> held = List.copyOf(charges.values());
         List<Soft> softHeld = List.copyOf(soft);
+        List<Dollars> dollarsHeld = List.copyOf(dollars);
         List<Charge> all;
         if (rates.isEmpty()) {
             all = held;
@@ -365,14 +378,14 @@ public final class Budgets implements AutoCloseable {
             if (error == null) {
                 storeAnswered();
                 if (r instanceof AccountingStore.Reservation.Granted g) {
-                    List<State> rateStates = rates.isEmpty() ? List.of()
-                            : g.states().subList(0, Math.min(g.states().size(), rates.charges().size()));
-                    return new Reservation(g.id(), held, softHeld, null, rates, rateStates, null, false);
+                    int n = Math.min(g.states().size(), rates.charges().size());
+                    return new Reservation(g.id(), held, softHeld, null, rates, g.states().subList(0, n), null,
+                            false, g.states().subList(n, g.states().size()), dollarsHeld);
                 }
                 AccountingStore.Reservation.Refused refused = (AccountingStore.Reservation.Refused) r;
                 RateLimits.Refusal byRate = rateRefusal(refused, rates);
                 return new Reservation(null, List.of(), List.of(), byRate != null ? null : refusal(refused, byKey),
-                        RateLimits.Charges.NONE, List.of(), byRate, false);
+                        RateLimits.Charges.NONE, List.of(), byRate, false, List.of(), List.of());
             }
             AccountingStore.Unavailable unavailable = unavailable(error);
             if (unavailable == null) {
@@ -386,7 +399,8 @@ public final class Budgets implements AutoCloseable {
             }
             listener.onUnaccounted(new Unaccounted(clock.instant(), unavailable.store(), !held.isEmpty(),
                     !rates.isEmpty()));
-            return new Reservation(null, held, softHeld, null, RateLimits.Charges.NONE, List.of(), null, true);
+            return new Reservation(null, held, softHeld, null, RateLimits.Charges.NONE, List.of(), null, true,
+                    List.of(), List.of());
         });
     }
 
@@ -610,6 +624,34 @@ public final class Budgets implements AutoCloseable {
                     - state.reserved()));
             if (tightest == null || left < tightest.remainingUsd()) {
                 tightest = new Headroom.Budget(a.scope(), a.window(), left);
+            }
+        }
+        return tightest;
+    }
+
+    /**
+     * The dollar budget (key, user, tag or global) with the least left, from the counter states a reservation
+     * reported, its worst case replaced by what it spent; {@code null} when the reservation holds none (then ask
+     * {@link #headroom(RequestContext, String)}).
+     *
+     * @param picos what the attempt spent, or its worst case while it runs
+     */
+    public static Headroom.Budget headroom(Reservation reservation, long picos) {
+        if (reservation.dollars().isEmpty() || reservation.states().size() != reservation.held().size()) {
+            return null;
+        }
+        Headroom.Budget tightest = null;
+        for (Dollars d : reservation.dollars()) {
+            for (int i = 0; i < reservation.held().size(); i++) {
+                Charge c = reservation.held().get(i);
+                if (c.key().equals(d.key())) {
+                    State s = reservation.states().get(i);
+                    double left = usd(Math.max(0, d.limit() - (s.spent() + s.reserved() - c.amount() + picos)));
+                    if (tightest == null || left < tightest.remainingUsd()) {
+                        tightest = new Headroom.Budget(d.scope(), d.window(), left);
+                    }
+                    break;
+                }
             }
         }
         return tightest;

@@ -66,6 +66,9 @@ public final class Accounting {
     private boolean requestCounted;
     /** The tokens the request's settled attempts used. */
     private long used;
+    /** The last attempt granted with dollar budgets, for the headroom, and what it spent (-1 while it runs). */
+    private Hold budgeted;
+    private long budgetedPicos = -1;
 
     /**
      * @param defaultOutputTokens the output a worst case assumes when nothing bounds it
@@ -147,8 +150,12 @@ public final class Accounting {
                                 reservation.rateStates().size()));
                     }
                 }
-                return new Start.Granted(new Hold(reservation, reservation.unaccounted() ? RateLimits.Charges.NONE
-                        : provider));
+                Hold hold = new Hold(reservation, reservation.unaccounted() ? RateLimits.Charges.NONE : provider);
+                if (!reservation.dollars().isEmpty() && !reservation.states().isEmpty()) {
+                    budgeted = hold;
+                    budgetedPicos = -1;
+                }
+                return new Start.Granted(hold);
             }
             RateLimits.Refusal byRate = reservation.rateRefusal();
             if (byRate != null) {
@@ -207,6 +214,9 @@ public final class Accounting {
         long picos = Costs.picos(model.price(), usage);
         long tokens = usage.promptTokens() + usage.completionTokens();
         used += tokens;
+        if (hold == budgeted) {
+            budgetedPicos = picos;
+        }
         CompletionStage<Void> recorded = budgets.settle(hold.reservation(), picos, tokens, rateUse(hold, tokens));
         return new Settled(Budgets.usd(picos), recorded);
     }
@@ -244,6 +254,9 @@ public final class Accounting {
      * {@code rpm} and, once per request, on the router's.
      */
     void release(Hold hold) {
+        if (hold == budgeted) {
+            budgetedPicos = 0;
+        }
         budgets.release(hold.reservation(), rateUse(hold, 0));
     }
 
@@ -253,13 +266,16 @@ public final class Accounting {
     }
 
     /**
-     * The caller's tightest rate limits, from the counter states the request's reservation reported (settled to its
-     * usage), or the limit that refused it; and its tightest budget now.
+     * The caller's tightest rate limits and dollar budget, from the counter states the request's reservations
+     * reported (settled to its usage), or the rate limit that refused it; a request no reservation granted a dollar
+     * budget to asks the budgets how they stand now.
      */
     Headroom headroom() {
         Headroom.Limit[] limits = rateRefusal != null ? rateLimits.headroom(rateRefusal)
                 : rates.isEmpty() ? NO_LIMITS : rateLimits.headroom(rates, rateStates, used);
-        Headroom.Budget budget = budgets.isEmpty() ? null : budgets.headroom(context, user);
+        Headroom.Budget budget = budgets.isEmpty() ? null : budgeted != null
+                ? Budgets.headroom(budgeted.reservation(), budgetedPicos < 0 ? heldPicos(budgeted) : budgetedPicos)
+                : budgets.headroom(context, user);
         if (limits[0] == null && limits[1] == null && budget == null) {
             return Headroom.NONE;
         }
@@ -267,6 +283,17 @@ public final class Accounting {
     }
 
     private static final Headroom.Limit[] NO_LIMITS = new Headroom.Limit[2];
+
+    /** The worst case a running attempt holds on its dollar counters: it still counts as held. */
+    private static long heldPicos(Hold hold) {
+        Budgets.Dollars first = hold.reservation().dollars().get(0);
+        for (AccountingStore.Charge c : hold.reservation().held()) {
+            if (c.key().equals(first.key())) {
+                return c.amount();
+            }
+        }
+        return 0;
+    }
 
     long worstTokens(ModelSpec model) {
         return worstInput(model) + worstOutput(model);
