@@ -82,8 +82,8 @@ public final class Budgets implements AutoCloseable {
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private static final CompletableFuture<Reservation> NOTHING = CompletableFuture.completedFuture(
-            new Reservation(null, List.of(), List.of(), null, RateLimits.Charges.NONE, List.of(), null, false,
-                    List.of(), List.of()));
+            new Reservation(null, List.of(), List.of(), null, List.of(), null, false, List.of(),
+                    List.of()));
 
     /** What a counter counts. */
     public enum Unit {
@@ -223,9 +223,8 @@ public final class Budgets implements AutoCloseable {
      * @param held        the budget charges reserved (or, unaccounted, that would have been): what settles
      * @param soft        the soft limits on the dollar counters held
      * @param refusal     the budget that refused, or null
-     * @param rates       the rate-limit charges reserved ({@link RateLimits.Charges#NONE} when refused or
-     *                    unaccounted)
-     * @param rateStates  the counters of {@code rates} as the reservation left them, in their order
+     * @param rateStates  the counters of the rate-limit charges as the reservation left them, in their order (empty
+     *                    unless granted by the store)
      * @param rateRefusal the rate limit that refused, or null
      * @param unaccounted whether the store was unavailable and the attempt goes on without a reservation
      * @param states      the counters of {@code held} as the reservation left them, in their order (empty unless
@@ -233,7 +232,7 @@ public final class Budgets implements AutoCloseable {
      * @param dollars     the dollar limits of the key, user, tag and global budgets held, for the headroom
      */
     public record Reservation(String id, List<Charge> held, List<Soft> soft, Refusal refusal,
-                              RateLimits.Charges rates, List<State> rateStates, RateLimits.Refusal rateRefusal,
+                              List<State> rateStates, RateLimits.Refusal rateRefusal,
                               boolean unaccounted, List<State> states, List<Dollars> dollars) {
         public boolean granted() {
             return refusal == null && rateRefusal == null;
@@ -379,13 +378,13 @@ public final class Budgets implements AutoCloseable {
                 storeAnswered();
                 if (r instanceof AccountingStore.Reservation.Granted g) {
                     int n = Math.min(g.states().size(), rates.charges().size());
-                    return new Reservation(g.id(), held, softHeld, null, rates, g.states().subList(0, n), null,
-                            false, g.states().subList(n, g.states().size()), dollarsHeld);
+                    return new Reservation(g.id(), held, softHeld, null, g.states().subList(0, n), null, false,
+                            g.states().subList(n, g.states().size()), dollarsHeld);
                 }
                 AccountingStore.Reservation.Refused refused = (AccountingStore.Reservation.Refused) r;
                 RateLimits.Refusal byRate = rateRefusal(refused, rates);
                 return new Reservation(null, List.of(), List.of(), byRate != null ? null : refusal(refused, byKey),
-                        RateLimits.Charges.NONE, List.of(), byRate, false, List.of(), List.of());
+                        List.of(), byRate, false, List.of(), List.of());
             }
             AccountingStore.Unavailable unavailable = unavailable(error);
             if (unavailable == null) {
@@ -399,8 +398,7 @@ public final class Budgets implements AutoCloseable {
             }
             listener.onUnaccounted(new Unaccounted(clock.instant(), unavailable.store(), !held.isEmpty(),
                     !rates.isEmpty()));
-            return new Reservation(null, held, softHeld, null, RateLimits.Charges.NONE, List.of(), null, true,
-                    List.of(), List.of());
+            return new Reservation(null, held, softHeld, null, List.of(), null, true, List.of(), List.of());
         });
     }
 

@@ -101,8 +101,8 @@ public final class Accounting {
     }
 
     /**
-     * What one attempt holds: its reservation, the provider caps' charges in it, and whether it carries the router's
-     * rate limits for the request.
+     * What one attempt holds: its reservation, and the provider caps' charges in it (none when unaccounted), whose
+     * use it settles.
      */
     record Hold(Budgets.Reservation reservation, RateLimits.Charges provider) {
     }
