@@ -47,8 +47,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * concurrent requests (of this router, or of every router sharing the store) can never spend past a hard limit;
  * after it, the reservation is settled to the actual usage with one {@link AccountingStore#settle}, or released with
  * one {@link AccountingStore#release}. The attempt's rate-limit charges ({@link RateLimits}) ride on the same calls:
- * one reserve and one settle per attempt, whatever applies. Dollars are counted in pico-dollars (10^-12 USD), exact in integer
- * arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries report both.
+ * one reserve and one settle per attempt, whatever applies. Dollars are counted in pico-dollars (10^-12 USD), exact
+ * in integer arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries report both.
  *
  * <p>A counter is one concrete scope in one window in one unit, keyed
  * {@code scope|window|windowStart|unit} (such as {@code key:team-a|day|2026-01-01T00:00:00Z|pico_usd}); it
@@ -138,11 +138,6 @@ public final class Budgets implements AutoCloseable {
         this.ratesFailOpen = ratesFailOpen;
         this.settlements = new Settlements(store, scheduler);
         this.listener = listener == null ? RouterListener.NONE : listener;
-    }
-
-    public Budgets(List<BudgetConfig> budgets, AccountingStore store, boolean ownsStore, Clock clock, Duration lease,
-                   boolean failOpen, Scheduler scheduler) {
-        this(budgets, store, ownsStore, clock, lease, failOpen, true, scheduler, RouterListener.NONE);
     }
 
     /** Budgets on a store they do not close, closed on failure, with the default lease: for tests and benchmarks. */
