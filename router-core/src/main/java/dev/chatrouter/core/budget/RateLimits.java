@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -158,8 +157,8 @@ public final class RateLimits {
             return Charges.NONE;
         }
         Window window = window();
-        Map<String, Charge> charges = new LinkedHashMap<>();
-        Map<String, Limit> byKey = new LinkedHashMap<>();
+        List<Charge> charges = new ArrayList<>(2 * limits.size());
+        List<Limit> byKey = new ArrayList<>(2 * limits.size());
         for (int i = 0; i < limits.size(); i++) {
             RateLimitConfig limit = limits.get(i);
             for (String scope : scopes(scopes.get(i), context, user)) {
@@ -171,7 +170,7 @@ public final class RateLimits {
                 }
             }
         }
-        return new Charges(List.copyOf(charges.values()), List.copyOf(byKey.values()));
+        return charges.isEmpty() ? Charges.NONE : new Charges(charges, byKey);
     }
 
     /** The charges of a provider's own caps for an attempt of {@code tokens} (its estimate). */
@@ -181,8 +180,8 @@ public final class RateLimits {
             return Charges.NONE;
         }
         Window window = window();
-        Map<String, Charge> charges = new LinkedHashMap<>();
-        Map<String, Limit> byKey = new LinkedHashMap<>();
+        List<Charge> charges = new ArrayList<>(2);
+        List<Limit> byKey = new ArrayList<>(2);
         String scope = "provider:" + provider;
         if (caps.rpm() > 0) {
             add(charges, byKey, window, scope, Kind.REQUESTS, caps.rpm(), 1, true);
@@ -190,29 +189,51 @@ public final class RateLimits {
         if (caps.tpm() > 0) {
             add(charges, byKey, window, scope, Kind.TOKENS, caps.tpm(), tokens, true);
         }
-        return new Charges(List.copyOf(charges.values()), List.copyOf(byKey.values()));
+        return new Charges(charges, byKey);
     }
 
-    private record Window(Instant start, Instant end, Instant expiresAt) {
+    /**
+     * A minute: its start and end, when its counters expire, and the part of their keys after the scope up to the
+     * unit ({@code |minute|2026-01-01T00:00:00Z|}), made once a minute rather than for every key.
+     */
+    private record Window(long startMillis, long endMillis, Instant end, Instant expiresAt, String infix) {
     }
+
+    /** The current minute, by the router's clock. */
+    private volatile Window current;
 
     private Window window() {
-        Instant start = clock.instant().truncatedTo(ChronoUnit.MINUTES);
+        long now = clock.millis();
+        Window w = current;
+        if (w != null && now >= w.startMillis() && now < w.endMillis()) {
+            return w;
+        }
+        Instant start = Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MINUTES);
         Instant end = start.plus(Duration.ofMinutes(1));
-        return new Window(start, end, end.plus(slack));
+        w = new Window(start.toEpochMilli(), end.toEpochMilli(), end, end.plus(slack),
+                Budgets.key("", MINUTE, start, ""));
+        current = w;
+        return w;
     }
 
     /**
      * Adds a charge, or tightens the limit of one already on the same counter (two limits on one scope). An amount
      * above the limit is charged as the limit: it fits an empty window, and only that.
      */
-    private static void add(Map<String, Charge> charges, Map<String, Limit> byKey, Window window, String scope,
-                            Kind kind, long limit, long amount, boolean provider) {
-        String key = Budgets.key(scope, MINUTE, window.start(), kind == Kind.REQUESTS ? RPM : TPM);
-        Limit old = byKey.get(key);
-        long tightest = old == null ? limit : Math.min(old.limit(), limit);
-        byKey.put(key, new Limit(key, scope, kind, tightest, window.end(), provider));
-        charges.put(key, new Charge(key, Math.min(amount, tightest), tightest, window.expiresAt()));
+    private static void add(List<Charge> charges, List<Limit> limits, Window window, String scope, Kind kind,
+                            long limit, long amount, boolean provider) {
+        String key = scope + window.infix() + (kind == Kind.REQUESTS ? RPM : TPM);
+        for (int i = 0; i < limits.size(); i++) {
+            Limit old = limits.get(i);
+            if (old.key().equals(key)) {
+                long tightest = Math.min(old.limit(), limit);
+                limits.set(i, new Limit(key, scope, kind, tightest, window.end(), provider));
+                charges.set(i, new Charge(key, Math.min(amount, tightest), tightest, window.expiresAt()));
+                return;
+            }
+        }
+        limits.add(new Limit(key, scope, kind, limit, window.end(), provider));
+        charges.add(new Charge(key, Math.min(amount, limit), limit, window.expiresAt()));
     }
 
     private static List<String> scopes(BudgetConfig.Scope scope, RequestContext context, String user) {

@@ -298,4 +298,22 @@ class RateLimitCountersTest {
         store.down = false;
         assertThat(chat(RequestContext.empty()).report().target()).isEqualTo("a/m");
     }
+
+    /** Proves two limits on one scope share its counter, the tighter limit holding: key:* 10 and key:team 2. */
+    @Test
+    void twoLimitsOnOneScopeShareItsCounterAtTheTighterLimit() throws Exception {
+        router = builder(ProviderLimits.NONE).rateLimit(new RateLimitConfig("key:*", 10, 0))
+                .rateLimit(new RateLimitConfig("key:team", 2, 0)).build();
+
+        chat(RequestContext.empty().withKey("team"));
+        assertThat(store.lastCharges).extracting(AccountingStore.Charge::key).containsExactly("key:team" + MINUTE
+                + "rpm");
+        chat(RequestContext.empty().withKey("team"));
+        ChatRouterException refused = failure(router.chat(hello(5), RequestContext.empty().withKey("team"))
+                .toCompletableFuture());
+        assertThat(refused.metadata()).containsEntry("limit", 2L);
+        chat(RequestContext.empty().withKey("other"));
+        chat(RequestContext.empty().withKey("other"));
+        chat(RequestContext.empty().withKey("other"));
+    }
 }
