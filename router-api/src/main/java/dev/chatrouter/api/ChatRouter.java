@@ -220,7 +220,8 @@ public interface ChatRouter extends AutoCloseable {
 
         /**
          * Counts budgets and rate limits in this store instead of the one {@code accounting.store} names (the other
-         * keys of the section, such as {@code lease} and {@code on_store_failure}, still apply). The router does not close it.
+         * keys of the section, such as {@code lease} and {@code on_store_failure}, still apply). The router does not
+         * close it.
          */
         public Builder accountingStore(AccountingStore store) {
             services.put(AccountingStore.class, Objects.requireNonNull(store, "store"));

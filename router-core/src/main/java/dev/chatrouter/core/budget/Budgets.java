@@ -48,7 +48,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * after it, the reservation is settled to the actual usage with one {@link AccountingStore#settle}, or released with
  * one {@link AccountingStore#release}. The attempt's rate-limit charges ({@link RateLimits}) ride on the same calls:
  * one reserve and one settle per attempt, whatever applies. Dollars are counted in pico-dollars (10^-12 USD), exact
- * in integer arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries report both.
+ * in integer arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries
+ * report both.
  *
  * <p>A counter is one concrete scope in one window in one unit, keyed
  * {@code scope|window|windowStart|unit} (such as {@code key:team-a|day|2026-01-01T00:00:00Z|pico_usd}); it
