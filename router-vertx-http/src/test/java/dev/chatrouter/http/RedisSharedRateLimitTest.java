@@ -1,5 +1,6 @@
 package dev.chatrouter.http;
 
+import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatRouterException;
@@ -28,7 +29,14 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -39,12 +47,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Rate limits shared by several routers through one real {@code redis-server}: each router opens its own Redis
  * store on the same URL and key prefix, as separate instances do, and together they admit exactly the limit in each
- * minute. Redis stopped: rate limits fail open and budgets closed; both recover by themselves once it is back. The
+ * minute; likewise three server processes over HTTP. Redis stopped: rate limits fail open and budgets closed; both recover by themselves once it is back. The
  * routers' clock is injected, near the wall clock's (counters expire by Redis' clock, an hour after their minute),
  * and moved to roll the window over without sleeping.
  */
@@ -192,5 +204,90 @@ class RedisSharedRateLimitTest {
         chat(router, "free").get(20, TimeUnit.SECONDS);
         // Redis restarted without persistence: the minute counts again from what it has seen since
         assertThat(counter(minuteKey("global"))).isEqualTo(new AccountingStore.State(2, 0));
+    }
+
+    /**
+     * Proves three server processes on one Redis (their own clocks, the wall clock) share a global rpm over HTTP:
+     * a burst of 150 requests spread over them serves at most the rpm in each minute it touched, at least the rpm
+     * in all, and exactly the rpm when it stayed within one minute; every other answer is 429 rate_limit_exceeded
+     * with a Retry-After within the minute.
+     */
+    @Test
+    void threeServerProcessesShareOneRpm(@TempDir Path dir) throws Exception {
+        WireMockServer upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1")
+                .containerThreads(64));
+        upstream.start();
+        List<ServerProcess> servers = new ArrayList<>();
+        try {
+            upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                    .withHeader("content-type", "application/json").withBody(DurableAccountingCrashTest.COMPLETION)));
+            Path config = dir.resolve("rpm.yaml");
+            Files.writeString(config, DurableAccountingCrashTest.config(upstream.port(), """
+                    rate_limits:
+                      - { scope: global, rpm: %d }
+                    accounting:
+                      store: redis
+                      redis: { url: "%s/0", key_prefix: "%s", command_timeout: 3s }
+                    """.formatted(RPM, redis.url(), prefix)));
+            List<CompletableFuture<ServerProcess>> starting = new ArrayList<>();
+            for (int i = 0; i < ROUTERS; i++) {
+                int port = RedisServer.freePort();
+                starting.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return new ServerProcess(config, dir, port).start();
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            for (CompletableFuture<ServerProcess> s : starting) {
+                servers.add(s.get(120, TimeUnit.SECONDS));
+            }
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .connectTimeout(Duration.ofSeconds(2)).build();
+            String body = "{\"model\":\"di\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":"
+                    + "\"Hello\"}]}";
+
+            Instant from = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+            List<CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < 6 * RPM; i++) {
+                answers.add(client.sendAsync(HttpRequest.newBuilder(URI.create(servers.get(i % ROUTERS)
+                                .url("/v1/chat/completions"))).timeout(Duration.ofSeconds(30))
+                        .header("content-type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString()));
+            }
+            int served = 0;
+            for (CompletableFuture<HttpResponse<String>> answer : answers) {
+                HttpResponse<String> r = answer.get(60, TimeUnit.SECONDS);
+                if (r.statusCode() == 200) {
+                    served++;
+                    continue;
+                }
+                assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
+                assertThat(r.body()).contains("\"code\":\"rate_limit_exceeded\"");
+                assertThat(Long.parseLong(r.headers().firstValue("retry-after").orElseThrow())).isBetween(1L, 60L);
+            }
+            Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+
+            long counted = 0;
+            for (Instant minute = from; !minute.isAfter(to); minute = minute.plus(Duration.ofMinutes(1))) {
+                AccountingStore.State state = counter("global|minute|" + minute + "|rpm");
+                assertThat(state.spent()).as("minute " + minute).isLessThanOrEqualTo(RPM);
+                assertThat(state.reserved()).isZero();
+                counted += state.spent();
+            }
+            System.out.printf("redis shared rpm over HTTP, three processes: served %d of %d in %s to %s%n", served,
+                    answers.size(), from, to);
+            assertThat(counted).as("the counters hold every request served").isEqualTo(served);
+            assertThat(served).isGreaterThanOrEqualTo(RPM);
+            if (from.equals(to)) {
+                assertThat(served).as("one minute: exactly the rpm").isEqualTo(RPM);
+            }
+        } finally {
+            for (ServerProcess server : servers) {
+                server.kill();
+            }
+            upstream.stop();
+        }
     }
 }
