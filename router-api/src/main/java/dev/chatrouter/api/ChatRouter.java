@@ -209,9 +209,9 @@ public interface ChatRouter extends AutoCloseable {
         }
 
         /**
-         * Where budgets are counted and how worst cases are bounded (the default output tokens); overrides the file's
-         * {@code accounting} section. Without it (and without the section) budgets count in memory: a router never
-         * writes a file unless told to.
+         * Where budgets and rate limits are counted and how worst cases are bounded (the default output tokens);
+         * overrides the file's {@code accounting} section. Without it (and without the section) they count in memory:
+         * a router never writes a file unless told to.
          */
         public Builder accounting(AccountingConfig accounting) {
             this.accounting = Objects.requireNonNull(accounting, "accounting");
@@ -219,8 +219,9 @@ public interface ChatRouter extends AutoCloseable {
         }
 
         /**
-         * Counts budgets in this store instead of the one {@code accounting.store} names (the other keys of the
-         * section, such as {@code lease} and {@code on_store_failure}, still apply). The router does not close it.
+         * Counts budgets and rate limits in this store instead of the one {@code accounting.store} names (the other
+         * keys of the section, such as {@code lease} and {@code on_store_failure}, still apply). The router does not
+         * close it.
          */
         public Builder accountingStore(AccountingStore store) {
             services.put(AccountingStore.class, Objects.requireNonNull(store, "store"));

@@ -39,7 +39,8 @@ public enum ErrorCode {
     /** The operation is not supported by the provider or router (for example embeddings on a chat-only provider). */
     UNSUPPORTED("unsupported"),
     /**
-     * The accounting store that counts budgets cannot be reached and {@code accounting.on_store_failure} is
+     * The accounting store that counts budgets and rate limits cannot be reached and the failure mode of a limit
+     * that applies ({@code accounting.on_store_failure}, {@code accounting.rate_limits_on_store_failure}) is
      * {@code closed}: the message names the store.
      */
     ACCOUNTING_UNAVAILABLE("accounting_unavailable"),

@@ -23,8 +23,8 @@ public record Headroom(Limit requests, Limit tokens, Budget budget) {
      *
      * @param scope     the concrete scope, such as {@code key:team-a}
      * @param limit     the limit per minute
-     * @param remaining what is left now (0 when the bucket is empty or below)
-     * @param reset     how long until the bucket is full again
+     * @param remaining what is left in the current minute (0 when it is used up or beyond)
+     * @param reset     how long until the minute ends and the limit is whole again
      */
     public record Limit(String scope, long limit, long remaining, Duration reset) {
         public Limit {

@@ -7,11 +7,13 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.RateLimitConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.Window;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
+import dev.chatrouter.api.spi.ProviderLimits;
 import dev.chatrouter.api.spi.ProviderSpec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -38,7 +40,9 @@ import java.util.concurrent.TimeUnit;
  * The decision path of {@link DecisionPathBenchmark#typical2Kb()} with budgets (a global and a per-key one, dollars
  * and tokens) counted in each accounting store: {@code memory}, {@code durable} (an H2 MVStore file in a temporary
  * directory) and {@code redis} (a {@code redis-server} the benchmark starts on a free loopback port; it must be on
- * the PATH). Each request awaits its one reservation (one EVALSHA on Redis) and fires its one settlement.
+ * the PATH). With {@code limits = budgets+rate_limits}, the router's rpm and tpm per key and globally and the
+ * provider's own caps are counted too, in the same reservation and settlement. Each request awaits its one
+ * reservation (one EVALSHA on Redis) and fires its one settlement.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -47,6 +51,9 @@ public class AccountingStoreBenchmark {
 
     @Param({"memory", "durable", "redis"})
     public String store;
+
+    @Param({"budgets", "budgets+rate_limits"})
+    public String limits;
 
     private ChatRouter router;
     private ChatRequest typical;
@@ -67,17 +74,27 @@ public class AccountingStoreBenchmark {
             default -> throw new IllegalArgumentException(store);
         };
         EnumSet<Capability> all = EnumSet.allOf(Capability.class);
-        router = ChatRouter.builder()
+        boolean rates = switch (limits) {
+            case "budgets" -> false;
+            case "budgets+rate_limits" -> true;
+            default -> throw new IllegalArgumentException(limits);
+        };
+        ChatRouter.Builder builder = ChatRouter.builder()
                 .providerFactory(new InstantProviderFactory())
                 .provider(ProviderSpec.builder("openai", "instant")
+                        .limits(rates ? new ProviderLimits(1L << 40, 1L << 50) : ProviderLimits.NONE)
                         .model(new ModelSpec("gpt-4o-mini", null, new Price(0.15, 0.60, 0.075, 0.15), 128_000,
                                 16_384, all)).build())
                 .route(RouteConfig.builder("di").match("gpt-*")
                         .pool("*", PoolConfig.of("priority", "openai/gpt-4o-mini")).build())
                 .budget(BudgetConfig.usd("global", Window.MONTH, 1e9))
                 .budget(new BudgetConfig("key:*", Window.DAY, 1e9, Long.MAX_VALUE / 4, null))
-                .accounting(accounting)
-                .build();
+                .accounting(accounting);
+        if (rates) {
+            builder.rateLimit(new RateLimitConfig("global", 1L << 40, 1L << 50))
+                    .rateLimit(new RateLimitConfig("key:*", 1L << 40, 1L << 50));
+        }
+        router = builder.build();
         typical = Requests.typical2Kb();
         typical2Kb();
     }

@@ -4,6 +4,7 @@ import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.Window;
 import dev.chatrouter.core.budget.Budgets;
+import dev.chatrouter.core.budget.RateLimits;
 import dev.chatrouter.core.store.AccountingStores;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -49,9 +50,9 @@ public class BudgetBenchmark {
     @Threads(16)
     public Budgets.Reservation reserveAndSettle(Caller caller) {
         RequestContext context = callers[caller.next++ & 3];
-        Budgets.Reservation r = budgets.reserve(context, null, "openai", "openai/gpt-4o-mini", 2_000_000_000L, 900)
-                .toCompletableFuture().join();
-        budgets.settle(r, 1_500_000_000L, 700);
+        Budgets.Reservation r = budgets.reserve(context, null, "openai", "openai/gpt-4o-mini", 2_000_000_000L, 900,
+                        RateLimits.Charges.NONE).toCompletableFuture().join();
+        budgets.settle(r, 1_500_000_000L, 700, List.of());
         return r;
     }
 }

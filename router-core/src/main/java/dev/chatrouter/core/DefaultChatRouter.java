@@ -243,8 +243,9 @@ final class DefaultChatRouter implements ChatRouter {
         return budgets;
     }
 
-    RateLimits rateLimits() {
-        return rateLimits;
+    /** Whether this router counts anything in its accounting store (budgets or rate limits), so that it opened one. */
+    boolean counts() {
+        return !budgets.isEmpty() || !rateLimits.isEmpty();
     }
 
     Cooldowns cooldowns() {
@@ -368,22 +369,18 @@ final class DefaultChatRouter implements ChatRouter {
             }
         }
         String user = context.user() != null ? context.user() : requestUser;
-        RateLimits.Charge charge = rateLimits.acquire(context, user, Accounting.rateEstimate(shape));
-        try {
-            return planned(context, chat, shape, route, classification, effort, model, user, requestId, cacheKey,
-                    charge, countInput, arrived, stream);
-        } catch (RuntimeException e) {
-            rateLimits.settle(charge, 0); // nothing was dispatched: the estimate goes back
-            throw e;
-        }
+        return planned(context, chat, shape, route, classification, effort, model, user, requestId, cacheKey,
+                countInput, arrived, stream);
     }
 
-    /** The rest of {@link #plan}, once the router's rate limits took the request's estimate. */
+    /**
+     * The rest of {@link #plan}: the pool and its candidates. The router's rate limits are reserved with the first
+     * attempt's budgets, in the same store call.
+     */
     private Preparation planned(RequestContext context, ChatRequest chat, RequestShape shape, RouteConfig route,
                                 RequestClassifier.Classification classification, EffortResolver.Resolved effort,
                                 String model, String user, String requestId, String cacheKey,
-                                RateLimits.Charge charge, ToLongFunction<Encoding> countInput, Instant arrived,
-                                boolean stream) {
+                                ToLongFunction<Encoding> countInput, Instant arrived, boolean stream) {
         RequestType type = classification.type();
         String poolName = Planner.poolName(route, type);
         RoutingPolicy policyOverride = null;
@@ -395,7 +392,7 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.NO_TARGET_AVAILABLE, "route '" + route.id()
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
-        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape, defaultOutputTokens, charge,
+        Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape, defaultOutputTokens,
                 countInput);
         Plan plan = planner.plan(route, poolName, shape, policyOverride,
                 target -> cooldowns.eligible(target.id()) ? accounting.unavailable(target) : Cooldowns.REASON);

@@ -152,13 +152,19 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         String storeType = accounting.store() != null ? accounting.store() : settings.defaultAccountingStore();
         StoreFactories stores = StoreFactories.discover(loader);
         stores.check(source, storeType);
-        // continuing from a router that counted budgets: its store carries the spend over, and moves to this router
-        boolean takeOver = handed == null && previous != null && !previous.budgets().isEmpty();
+        Map<String, ProviderLimits> providerLimits = new HashMap<>();
+        config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
+        RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock(),
+                accounting.lease());
+        // continuing from a router that counted budgets or rate limits: its store carries the counts over, and moves
+        // to this router
+        boolean takeOver = handed == null && previous != null && previous.counts();
         AccountingStore store;
         try {
-            // a store is opened only when there are budgets to count: a router without budgets writes no file
+            // a store is opened only when there is something to count: a router without budgets or rate limits
+            // writes no file
             store = handed != null ? handed : takeOver ? previous.budgets().store()
-                    : config.budgets().isEmpty() ? AccountingStores.inMemory(settings.clock())
+                    : config.budgets().isEmpty() && rateLimits.isEmpty() ? AccountingStores.inMemory(settings.clock())
                     : stores.open(source, storeType, accounting, settings.clock());
         } catch (RuntimeException e) {
             created.forEach(Provider::close);
@@ -167,13 +173,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         }
         boolean ownsStore = handed == null && (!takeOver || previous.budgets().handOverStore());
         Budgets budgets = new Budgets(config.budgets(), store, ownsStore, settings.clock(), accounting.lease(),
-                accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
-        Map<String, ProviderLimits> providerLimits = new HashMap<>();
-        config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
-        RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
-        if (previous != null) {
-            rateLimits.continueFrom(previous.rateLimits());
-        }
+                accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN,
+                accounting.rateLimitsOnStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         Tokens.preload();

@@ -105,6 +105,7 @@ class ContinueFromTest {
 
     @Test
     void spendCooldownsLatencyAndRateLimitsCarryOverToTheNewRouter() throws Exception {
+        // the rate limits' minute counters are in the accounting store, which the new router takes over
         ChatRouter first = build(null, 4, false);
         scripted.script("a", fail(FailureKind.SERVER), fail(FailureKind.SERVER), fail(FailureKind.SERVER));
         for (int i = 0; i < 4; i++) {
@@ -125,7 +126,7 @@ class ContinueFromTest {
                 .satisfies(e -> assertThat(((ChatRouterException) e).code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED));
 
         ChatRouter third = build(second, 10, false);
-        assertThat(chat(third, "di").report().dropped()).as("a changed limit starts full; the cooldown holds")
+        assertThat(chat(third, "di").report().dropped()).as("a higher limit admits more of the same minute's counts; the cooldown holds")
                 .extracting(d -> d.target() + " " + d.reason()).containsExactly("a/m cooling_down");
         assertThat(third.spend().get(0).spentUsd()).isGreaterThan(spent.get(0).spentUsd());
         assertThat(second.spend()).as("one store, seen by both").isEqualTo(third.spend());

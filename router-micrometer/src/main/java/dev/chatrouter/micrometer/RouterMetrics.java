@@ -9,6 +9,7 @@ import dev.chatrouter.api.event.CooldownOpened;
 import dev.chatrouter.api.event.RequestFinished;
 import dev.chatrouter.api.event.RequestStarted;
 import dev.chatrouter.api.event.RouterListener;
+import dev.chatrouter.api.event.Unaccounted;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
@@ -53,7 +54,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@value #OVERHEAD}: timer of the router's own time in each request (total less upstream time), by
  *       {@code route};</li>
  *   <li>{@value #BUDGET_LIMITS}: counter of budget limits crossed, by {@code limit} ({@code soft}, {@code hard})
- *       and {@code window}.</li>
+ *       and {@code window};</li>
+ *   <li>{@value #UNACCOUNTED}: counter of attempts that went on without a reservation while the accounting store
+ *       could not be reached (every limit that applied fails open), by {@code limits} ({@code rate_limits},
+ *       {@code budgets}, or {@code budgets_and_rate_limits}).</li>
  * </ul>
  * Users and tags never become tags of a meter: their number is unbounded. Recording is lock-free and allocation-light;
  * it runs inline, as every listener does. Thread-safe.
@@ -69,6 +73,7 @@ public final class RouterMetrics implements RouterListener {
     public static final String SPEND = "chatrouter.spend.usd";
     public static final String OVERHEAD = "chatrouter.overhead";
     public static final String BUDGET_LIMITS = "chatrouter.budget.limits";
+    public static final String UNACCOUNTED = "chatrouter.accounting.unaccounted";
 
     /** Requests followed at once, at most: beyond it (only a bug would leave so many open) new ones are not. */
     static final int MAX_OPEN_REQUESTS = 100_000;
@@ -92,6 +97,7 @@ public final class RouterMetrics implements RouterListener {
     private final Meter.MeterProvider<Counter> spend;
     private final Meter.MeterProvider<Timer> overhead;
     private final Meter.MeterProvider<Counter> budgetLimits;
+    private final Meter.MeterProvider<Counter> unaccounted;
     private final Map<String, AtomicInteger> cooling = new ConcurrentHashMap<>();
     private final Map<String, Open> open = new ConcurrentHashMap<>();
 
@@ -127,6 +133,9 @@ public final class RouterMetrics implements RouterListener {
         this.overhead = Timer.builder(OVERHEAD)
                 .description("The router's own time in each request: total less upstream time")
                 .serviceLevelObjectives(durations(OVERHEAD_BUCKETS)).withRegistry(registry);
+        this.unaccounted = Counter.builder(UNACCOUNTED)
+                .description("Attempts that went on unaccounted while the accounting store was unavailable")
+                .withRegistry(registry);
         this.budgetLimits = Counter.builder(BUDGET_LIMITS).description("Budget limits crossed, by limit and window")
                 .withRegistry(registry);
     }
@@ -233,6 +242,13 @@ public final class RouterMetrics implements RouterListener {
     @Override
     public void onBudgetLimitCrossed(BudgetLimitCrossed event) {
         budgetLimits.withTags("limit", event.limit().wireName(), "window", event.window()).increment();
+    }
+
+    @Override
+    public void onUnaccounted(Unaccounted event) {
+        String limits = event.budgets() && event.rateLimits() ? "budgets_and_rate_limits"
+                : event.budgets() ? "budgets" : "rate_limits";
+        unaccounted.withTags("limits", limits).increment();
     }
 
     private AtomicInteger cooldownGauge(String target) {

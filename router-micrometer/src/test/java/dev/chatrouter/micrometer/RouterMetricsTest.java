@@ -8,9 +8,11 @@ import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.CacheConfig;
 import dev.chatrouter.api.config.FallbackConfig;
 import dev.chatrouter.api.config.PoolConfig;
+import dev.chatrouter.api.config.RateLimitConfig;
 import dev.chatrouter.api.config.ResponseCacheConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.StickyPrefixConfig;
+import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
@@ -20,8 +22,10 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.chatrouter.core.testing.ScriptedProviderFactory.fail;
@@ -84,6 +88,28 @@ class RouterMetricsTest {
     }
 
     /** Proves a target's cooldown gauge reads 1 once it cools down after repeated failures. */
+    /** Proves an attempt served unaccounted while the store is away (rate limits fail open) is counted. */
+    @Test
+    void anUnaccountedAttemptIsCounted() throws Exception {
+        ModelSpec model = new ModelSpec("m", null, Price.of(1.0, 2.0), 100_000, 1_000,
+                EnumSet.allOf(Capability.class));
+        AccountingStore down = (AccountingStore) Proxy.newProxyInstance(AccountingStore.class.getClassLoader(),
+                new Class<?>[]{AccountingStore.class}, (proxy, method, args) -> method.getName().equals("close")
+                        ? null : CompletableFuture.failedFuture(new AccountingStore.Unavailable("test store",
+                        "connection refused", null)));
+        router = ChatRouter.builder().providerFactory(scripted).cache(NO_STICKY).accountingStore(down)
+                .provider(ProviderSpec.builder("a", "scripted").model(model).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "a/m")).build())
+                .rateLimit(new RateLimitConfig("global", 10, 0))
+                .listener(RouterMetrics.create(registry)).build();
+
+        router.chat(ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build())
+                .toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        assertThat(registry.get(RouterMetrics.UNACCOUNTED).tag("limits", "rate_limits").counter().count())
+                .isEqualTo(1.0);
+    }
+
     @Test
     void theCooldownGaugeRisesWhenATargetCoolsDown() throws Exception {
         ModelSpec model = new ModelSpec("m", null, Price.of(1.0, 2.0), 100_000, 1_000,

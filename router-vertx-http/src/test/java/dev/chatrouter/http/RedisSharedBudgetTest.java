@@ -255,7 +255,10 @@ class RedisSharedBudgetTest {
         }
     }
 
-    /** Proves a budgeted request costs one EVALSHA to reserve and one to settle, whatever the budgets. */
+    /**
+     * Proves a request costs one EVALSHA to reserve and one to settle, whatever the budgets and rate limits: the
+     * rate limits' counters are in the same reservation, and the headroom comes from its answer.
+     */
     @Test
     void oneRoundTripToReserveAndOneToSettlePerRequest() throws Exception {
         String prefix = "rt" + System.nanoTime() + ":";
@@ -265,6 +268,9 @@ class RedisSharedBudgetTest {
                   - { scope: global, window: day, limit_usd: 10 }
                   - { scope: global, window: month, limit_usd: 100, limit_tokens: 100000000 }
                   - { scope: "key:*", window: day, limit_usd: 1 }
+                rate_limits:
+                  - { scope: global, rpm: 100000, tpm: 100000000 }
+                  - { scope: "key:*", rpm: 1000, tpm: 10000000 }
                 accounting:
                   store: redis
                   redis: { url: "%s", key_prefix: "%s" }

@@ -6,7 +6,7 @@ import java.util.Objects;
 
 /**
  * The {@code accounting} section (docs/configuration.md#accounting, docs/routing.md#budgets, docs/operations.md):
- * how a request's worst case is bounded when nothing else bounds it, and where budgets are counted.
+ * how a request's worst case is bounded when nothing else bounds it, and where budgets and rate limits are counted.
  *
  * @param defaultOutputTokens the output a request's worst case assumes when neither the request
  *                            ({@code max_tokens}, {@code max_completion_tokens}) nor the model
@@ -19,11 +19,14 @@ import java.util.Objects;
  * @param flushInterval  how often the durable store commits its file: positive
  * @param lease          how long a reservation holds before it expires by itself (a router that died without
  *                       settling): positive, longer than the longest request
- * @param onStoreFailure what a request does when the store cannot be reached
+ * @param onStoreFailure what a request with budgets does when the store cannot be reached
+ * @param rateLimitsOnStoreFailure what a request that only rate limits (the router's {@code rate_limits}, the
+ *                       providers' {@code limits}) apply to does when the store cannot be reached
  * @param redis          the Redis store's settings, or {@code null} when none are given
  */
 public record AccountingConfig(long defaultOutputTokens, String store, Path path, Duration flushInterval,
-                               Duration lease, FailureMode onStoreFailure, Redis redis) {
+                               Duration lease, FailureMode onStoreFailure, FailureMode rateLimitsOnStoreFailure,
+                               Redis redis) {
 
     public static final long DEFAULT_OUTPUT_TOKENS = 4_096;
     /** The durable store's file when none is configured, in the working directory. */
@@ -33,16 +36,19 @@ public record AccountingConfig(long defaultOutputTokens, String store, Path path
 
     /**
      * The defaults: {@value #DEFAULT_OUTPUT_TOKENS} default output tokens, no store named (the builder's default
-     * applies), default intervals, closed on failure.
+     * applies), default intervals, budgets closed and rate limits open on failure.
      */
     public static final AccountingConfig DEFAULTS = new AccountingConfig(DEFAULT_OUTPUT_TOKENS, null, null,
-            DEFAULT_FLUSH_INTERVAL, DEFAULT_LEASE, FailureMode.CLOSED, null);
+            DEFAULT_FLUSH_INTERVAL, DEFAULT_LEASE, FailureMode.CLOSED, FailureMode.OPEN, null);
 
     /** What a request does when the accounting store cannot be reached. */
     public enum FailureMode {
-        /** Fail with {@code accounting_unavailable} (503): no spend goes uncounted. The default. */
+        /** Fail with {@code accounting_unavailable} (503): no spend goes uncounted. The default for budgets. */
         CLOSED,
-        /** Go on without a reservation, logging a warning once per outage; the spend is recorded when the store is back. */
+        /**
+         * Go on without a reservation, logging a warning once per outage; budget spend is recorded when the store is
+         * back. The default for rate limits.
+         */
         OPEN;
 
         public String wireName() {
@@ -68,6 +74,7 @@ public record AccountingConfig(long defaultOutputTokens, String store, Path path
         Objects.requireNonNull(flushInterval, "flushInterval");
         Objects.requireNonNull(lease, "lease");
         Objects.requireNonNull(onStoreFailure, "onStoreFailure");
+        Objects.requireNonNull(rateLimitsOnStoreFailure, "rateLimitsOnStoreFailure");
         if (defaultOutputTokens <= 0) {
             throw new IllegalArgumentException("default_output_tokens must be positive but was "
                     + defaultOutputTokens);
@@ -82,13 +89,15 @@ public record AccountingConfig(long defaultOutputTokens, String store, Path path
 
     /** The defaults with another default output: how worst cases are bounded, the store left to the builder. */
     public AccountingConfig(long defaultOutputTokens) {
-        this(defaultOutputTokens, null, null, DEFAULT_FLUSH_INTERVAL, DEFAULT_LEASE, FailureMode.CLOSED, null);
+        this(defaultOutputTokens, null, null, DEFAULT_FLUSH_INTERVAL, DEFAULT_LEASE, FailureMode.CLOSED,
+                FailureMode.OPEN, null);
     }
 
-    /** Where budgets are counted, with the default output tokens. */
+    /** Where budgets and rate limits are counted, with the default output tokens. */
     public AccountingConfig(String store, Path path, Duration flushInterval, Duration lease,
-                            FailureMode onStoreFailure, Redis redis) {
-        this(DEFAULT_OUTPUT_TOKENS, store, path, flushInterval, lease, onStoreFailure, redis);
+                            FailureMode onStoreFailure, FailureMode rateLimitsOnStoreFailure, Redis redis) {
+        this(DEFAULT_OUTPUT_TOKENS, store, path, flushInterval, lease, onStoreFailure, rateLimitsOnStoreFailure,
+                redis);
     }
 
     /** Counters in the router's memory. */
@@ -99,32 +108,44 @@ public record AccountingConfig(long defaultOutputTokens, String store, Path path
     /** Counters in an H2 MVStore file. */
     public static AccountingConfig durable(Path file) {
         return new AccountingConfig("durable", Objects.requireNonNull(file, "file"), DEFAULT_FLUSH_INTERVAL,
-                DEFAULT_LEASE, FailureMode.CLOSED, null);
+                DEFAULT_LEASE, FailureMode.CLOSED, FailureMode.OPEN, null);
     }
 
     /** Counters in Redis (needs the module {@code router-store-redis}). */
     public static AccountingConfig redis(String url) {
         return new AccountingConfig("redis", null, DEFAULT_FLUSH_INTERVAL, DEFAULT_LEASE, FailureMode.CLOSED,
-                new Redis(Objects.requireNonNull(url, "url"), null, null));
+                FailureMode.OPEN, new Redis(Objects.requireNonNull(url, "url"), null, null));
     }
 
     public AccountingConfig withDefaultOutputTokens(long defaultOutputTokens) {
-        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure, redis);
+        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure,
+                rateLimitsOnStoreFailure, redis);
     }
 
     public AccountingConfig withStore(String store) {
-        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure, redis);
+        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure,
+                rateLimitsOnStoreFailure, redis);
     }
 
     public AccountingConfig withLease(Duration lease) {
-        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure, redis);
+        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure,
+                rateLimitsOnStoreFailure, redis);
     }
 
     public AccountingConfig withFlushInterval(Duration flushInterval) {
-        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure, redis);
+        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure,
+                rateLimitsOnStoreFailure, redis);
     }
 
+    /** What a request with budgets does when the store cannot be reached. */
     public AccountingConfig withOnStoreFailure(FailureMode mode) {
-        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, mode, redis);
+        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, mode,
+                rateLimitsOnStoreFailure, redis);
+    }
+
+    /** What a request that only rate limits apply to does when the store cannot be reached. */
+    public AccountingConfig withRateLimitsOnStoreFailure(FailureMode mode) {
+        return new AccountingConfig(defaultOutputTokens, store, path, flushInterval, lease, onStoreFailure, mode,
+                redis);
     }
 }

@@ -2,8 +2,9 @@ package dev.chatrouter.api.event;
 
 /**
  * Told what the router does, as it does it: requests and their attempts, cooldowns opening and closing, budgets
- * crossing their limits. Register one with {@link dev.chatrouter.api.ChatRouter.Builder#listener}; every method has
- * a no-op default, so a listener overrides only what it needs. Metrics ({@code router-micrometer}), tracing
+ * crossing their limits, attempts going on unaccounted. Register one with
+ * {@link dev.chatrouter.api.ChatRouter.Builder#listener}; every method has a no-op default, so a listener overrides
+ * only what it needs. Metrics ({@code router-micrometer}), tracing
  * ({@code router-opentelemetry}) and the HTTP server's access log are listeners.
  *
  * <p><b>Listeners run inline</b>, on the thread that made the event happen, which is often an event loop: they
@@ -53,5 +54,9 @@ public interface RouterListener {
 
     /** A budget reached its soft limit, or its hard limit refused spend, for the first time in its window. */
     default void onBudgetLimitCrossed(BudgetLimitCrossed event) {
+    }
+
+    /** The accounting store could not be reached and an attempt went on without a reservation (failing open). */
+    default void onUnaccounted(Unaccounted event) {
     }
 }

@@ -122,8 +122,17 @@ public interface AccountingStore extends AutoCloseable {
          * @param id             what {@link #settle} and {@link #release} take
          * @param leaseExpiresAt when the reservation expires unless settled or released before, by the store's
          *                       clock (the Redis server's, for a store in Redis)
+         * @param states         each charge's counter as this reservation left it (its amount included in
+         *                       {@code reserved}), one per charge, in the order of the charges: what a caller tells
+         *                       of the room left without asking the store again
          */
-        record Granted(String id, Instant leaseExpiresAt) implements Reservation {
+        record Granted(String id, Instant leaseExpiresAt, List<State> states) implements Reservation {
+            public Granted {
+                Objects.requireNonNull(id, "id");
+                Objects.requireNonNull(leaseExpiresAt, "leaseExpiresAt");
+                states = List.copyOf(states);
+            }
+
             @Override
             public boolean granted() {
                 return true;
@@ -152,7 +161,7 @@ public interface AccountingStore extends AutoCloseable {
      *
      * @param charges the request's charges, one per counter; empty is granted and holds nothing
      * @param lease   how long the reservation holds unless settled or released: positive
-     * @return a {@link Reservation.Granted} or a {@link Reservation.Refused}
+     * @return a {@link Reservation.Granted} with the state of each counter, or a {@link Reservation.Refused}
      * @throws IllegalArgumentException when two charges name the same counter or the lease is not positive
      * @throws NullPointerException     when an argument is null
      */

@@ -108,6 +108,18 @@ public abstract class AccountingStoreContract {
                 .containsEntry("b", new State(0, 5));
     }
 
+    /** A grant reports each counter as it left it, in the charges' order: what a caller tells of the room left. */
+    @Test
+    void aGrantReportsEachCounterAsItLeftIt() {
+        join(store.settle(granted(List.of(charge("b", 4, 10))).id(), List.of(spend("b", 4))));
+        granted(List.of(charge("a", 7, 100)));
+
+        Reservation.Granted r = granted(List.of(charge("b", 3, 10), charge("a", 30, 100),
+                Charge.of("c", 0, windowEnd())));
+
+        assertThat(r.states()).containsExactly(new State(4, 3), new State(0, 37), State.EMPTY);
+    }
+
     @Test
     void aReservationIsAllOrNothingAndNamesTheCounterThatRefused() {
         join(store.settle(granted(List.of(charge("b", 4, 10))).id(), List.of(spend("b", 4))));

@@ -11,6 +11,7 @@ import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.event.BudgetLimitCrossed;
 import dev.chatrouter.api.event.RouterListener;
+import dev.chatrouter.api.event.Unaccounted;
 import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.AccountingStore.Charge;
 import dev.chatrouter.api.spi.AccountingStore.CounterState;
@@ -45,16 +46,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * are reserved on every budget that applies in <em>one</em> all-or-nothing {@link AccountingStore#reserve} call, so
  * concurrent requests (of this router, or of every router sharing the store) can never spend past a hard limit;
  * after it, the reservation is settled to the actual usage with one {@link AccountingStore#settle}, or released with
- * one {@link AccountingStore#release}. Dollars are counted in pico-dollars (10^-12 USD), exact in integer
- * arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries report both.
+ * one {@link AccountingStore#release}. The attempt's rate-limit charges ({@link RateLimits}) ride on the same calls:
+ * one reserve and one settle per attempt, whatever applies. Dollars are counted in pico-dollars (10^-12 USD), exact
+ * in integer arithmetic. Every budget counts both units, dollars and tokens, whichever it limits, so spend queries
+ * report both.
  *
  * <p>A counter is one concrete scope in one window in one unit, keyed
  * {@code scope|window|windowStart|unit} (such as {@code key:team-a|day|2026-01-01T00:00:00Z|pico_usd}); it
  * expires at its window's end plus {@link #slack(Duration)}.
  *
- * <p>When the store is unavailable, {@code on_store_failure} decides: {@code closed} fails the attempt with
- * {@code accounting_unavailable}; {@code open} lets it go on without a reservation (a warning once per outage)
- * and still settles its spend. A settlement the store could not take is kept and retried (see
+ * <p>When the store is unavailable, each charge's failure mode decides ({@code on_store_failure} for budgets,
+ * {@code rate_limits_on_store_failure} for rate limits): when any charge of the attempt fails closed, the attempt
+ * fails with {@code accounting_unavailable}; when every one fails open, it goes on without a reservation (a warning
+ * once per outage, and {@link RouterListener#onUnaccounted}) and still settles its budgets' spend; the rate limits'
+ * counts of an outage are not kept. A settlement the store could not take is kept and retried (see
  * {@link Settlements}) so that spend is never lost while the process lives.
  *
  * <p>The router's listener is told when a budget first reaches its soft limit, and first refuses spend at its hard
@@ -78,7 +83,8 @@ public final class Budgets implements AutoCloseable {
     static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private static final CompletableFuture<Reservation> NOTHING = CompletableFuture.completedFuture(
-            new Reservation(null, List.of(), List.of(), null));
+            new Reservation(null, List.of(), List.of(), null, List.of(), null, false, List.of(),
+                    List.of()));
 
     /** What a counter counts. */
     public enum Unit {
@@ -101,6 +107,7 @@ public final class Budgets implements AutoCloseable {
     private final Duration lease;
     private final Duration slack;
     private final boolean failOpen;
+    private final boolean ratesFailOpen;
     private final Settlements settlements;
     private final RouterListener listener;
     private final AtomicBoolean outage = new AtomicBoolean();
@@ -114,12 +121,13 @@ public final class Budgets implements AutoCloseable {
      * @param store     where the counters live
      * @param ownsStore whether {@link #close()} closes the store
      * @param lease     how long a reservation holds unless settled or released
-     * @param failOpen  whether a request goes on unaccounted when the store is unavailable
-     * @param scheduler runs the settlement retries
-     * @param listener  told when a limit is crossed
+     * @param failOpen      whether a request with budgets goes on unaccounted when the store is unavailable
+     * @param ratesFailOpen whether a request with rate limits goes on unaccounted when the store is unavailable
+     * @param scheduler     runs the settlement retries
+     * @param listener      told when a limit is crossed, and of requests that went on unaccounted
      */
     public Budgets(List<BudgetConfig> budgets, AccountingStore store, boolean ownsStore, Clock clock, Duration lease,
-                   boolean failOpen, Scheduler scheduler, RouterListener listener) {
+                   boolean failOpen, boolean ratesFailOpen, Scheduler scheduler, RouterListener listener) {
         this.budgets = List.copyOf(budgets);
         this.scopes = this.budgets.stream().map(b -> BudgetConfig.Scope.parse(b.scope())).toList();
         this.store = store;
@@ -128,13 +136,9 @@ public final class Budgets implements AutoCloseable {
         this.lease = lease;
         this.slack = slack(lease);
         this.failOpen = failOpen;
+        this.ratesFailOpen = ratesFailOpen;
         this.settlements = new Settlements(store, scheduler);
         this.listener = listener == null ? RouterListener.NONE : listener;
-    }
-
-    public Budgets(List<BudgetConfig> budgets, AccountingStore store, boolean ownsStore, Clock clock, Duration lease,
-                   boolean failOpen, Scheduler scheduler) {
-        this(budgets, store, ownsStore, clock, lease, failOpen, scheduler, RouterListener.NONE);
     }
 
     /** Budgets on a store they do not close, closed on failure, with the default lease: for tests and benchmarks. */
@@ -144,7 +148,7 @@ public final class Budgets implements AutoCloseable {
 
     /** As {@link #Budgets(List, AccountingStore, Clock)}, telling {@code listener} of limits crossed. */
     public Budgets(List<BudgetConfig> budgets, AccountingStore store, Clock clock, RouterListener listener) {
-        this(budgets, store, false, clock, AccountingConfig.DEFAULT_LEASE, false, (delay, task) -> {
+        this(budgets, store, false, clock, AccountingConfig.DEFAULT_LEASE, false, true, (delay, task) -> {
             CompletableFuture.delayedExecutor(delay.toMillis(), TimeUnit.MILLISECONDS).execute(task);
             return Scheduler.Timer.NONE;
         }, listener);
@@ -190,6 +194,10 @@ public final class Budgets implements AutoCloseable {
                            String tokens, Instant expiresAt, boolean refusesRequest) {
     }
 
+    /** The dollar limit of a key, user, tag or global budget on a counter a reservation holds, for the headroom. */
+    public record Dollars(String key, String scope, String window, long limit) {
+    }
+
     /** A limit on one counter of a reservation: what a refusal by that counter is told as. */
     private record Limited(Applied applied, Unit unit, long limit) {
     }
@@ -203,17 +211,27 @@ public final class Budgets implements AutoCloseable {
     }
 
     /**
-     * A reservation for one attempt; {@link #refusal()} says which budget refused it, when one did.
+     * A reservation for one attempt; {@link #refusal()} says which budget refused it, {@link #rateRefusal()} which
+     * rate limit, when one did.
      *
-     * @param id      the store's reservation id; {@code null} when nothing was reserved (no budget applies, refused,
-     *                or unaccounted because the store was unavailable and failing open)
-     * @param held    the charges reserved (or, unaccounted, that would have been): what settles
-     * @param soft    the soft limits on the dollar counters held
-     * @param refusal the budget that refused, or null when granted
+     * @param id          the store's reservation id; {@code null} when nothing was reserved (nothing applies,
+     *                    refused, or unaccounted because the store was unavailable and failing open)
+     * @param held        the budget charges reserved (or, unaccounted, that would have been): what settles
+     * @param soft        the soft limits on the dollar counters held
+     * @param refusal     the budget that refused, or null
+     * @param rateStates  the counters of the rate-limit charges as the reservation left them, in their order (empty
+     *                    unless granted by the store)
+     * @param rateRefusal the rate limit that refused, or null
+     * @param unaccounted whether the store was unavailable and the attempt goes on without a reservation
+     * @param states      the counters of {@code held} as the reservation left them, in their order (empty unless
+     *                    granted by the store)
+     * @param dollars     the dollar limits of the key, user, tag and global budgets held, for the headroom
      */
-    public record Reservation(String id, List<Charge> held, List<Soft> soft, Refusal refusal) {
+    public record Reservation(String id, List<Charge> held, List<Soft> soft, Refusal refusal,
+                              List<State> rateStates, RateLimits.Refusal rateRefusal,
+                              boolean unaccounted, List<State> states, List<Dollars> dollars) {
         public boolean granted() {
-            return refusal == null;
+            return refusal == null && rateRefusal == null;
         }
 
         /** The concrete scope and window that refused (such as {@code key:team-a/day}), or null. */
@@ -294,23 +312,30 @@ public final class Budgets implements AutoCloseable {
     }
 
     /**
-     * Reserves an attempt's worst case on every budget that applies to the caller and the target, in one
-     * all-or-nothing store call. The stage completes inline when the store's does (the in-memory and durable
-     * stores), and fails with a {@link ChatRouterException} {@code accounting_unavailable} when the store is
-     * unavailable and failing closed.
+     * Reserves an attempt's worst case on every budget that applies to the caller and the target, with its
+     * rate-limit charges before them, in one all-or-nothing store call. The stage completes inline when the store's
+     * does (the in-memory and durable stores), and fails with a {@link ChatRouterException}
+     * {@code accounting_unavailable} when the store is unavailable and a charge of the attempt fails closed.
+     *
+     * @param rates the rate-limit charges of the attempt: first in the reservation, so that a rate limit refuses
+     *              before a budget does
      */
     public CompletionStage<Reservation> reserve(RequestContext context, String user, String provider, String target,
-                                                long picos, long tokens) {
+                                                long picos, long tokens, RateLimits.Charges rates) {
         List<Applied> applied = applicable(context, user, provider, target);
-        if (applied.isEmpty()) {
+        if (applied.isEmpty() && rates.isEmpty()) {
             return NOTHING;
         }
         Map<String, Charge> charges = new LinkedHashMap<>();
         Map<String, Limited> byKey = new HashMap<>();
         List<Soft> soft = new ArrayList<>(0);
+        List<Dollars> dollars = new ArrayList<>(applied.size());
         for (Applied a : applied) {
             Double limitUsd = a.config().limitUsd();
             long usdLimit = limitUsd != null ? Math.round(limitUsd * PICOS) : AccountingStore.NO_LIMIT;
+            if (limitUsd != null && a.refusesRequest()) {
+                dollars.add(new Dollars(a.usd(), a.scope(), a.window(), usdLimit));
+            }
             // without a limit, the spend is only counted, never refused
             charge(charges, a.usd(), picos, usdLimit, a.expiresAt());
             if (limitUsd != null) {
@@ -329,9 +354,18 @@ public final class Budgets implements AutoCloseable {
         }
         List<Charge> held = List.copyOf(charges.values());
         List<Soft> softHeld = List.copyOf(soft);
+        List<Dollars> dollarsHeld = List.copyOf(dollars);
+        List<Charge> all;
+        if (rates.isEmpty()) {
+            all = held;
+        } else {
+            all = new ArrayList<>(rates.charges().size() + held.size());
+            all.addAll(rates.charges());
+            all.addAll(held);
+        }
         CompletionStage<AccountingStore.Reservation> asked;
         try {
-            asked = store.reserve(held, lease);
+            asked = store.reserve(all, lease);
         } catch (RuntimeException e) {
             asked = CompletableFuture.failedFuture(e);
         }
@@ -339,21 +373,40 @@ public final class Budgets implements AutoCloseable {
             if (error == null) {
                 storeAnswered();
                 if (r instanceof AccountingStore.Reservation.Granted g) {
-                    return new Reservation(g.id(), held, softHeld, null);
+                    int n = Math.min(g.states().size(), rates.charges().size());
+                    return new Reservation(g.id(), held, softHeld, null, g.states().subList(0, n), null, false,
+                            g.states().subList(n, g.states().size()), dollarsHeld);
                 }
-                return new Reservation(null, List.of(), List.of(),
-                        refusal((AccountingStore.Reservation.Refused) r, byKey));
+                AccountingStore.Reservation.Refused refused = (AccountingStore.Reservation.Refused) r;
+                RateLimits.Refusal byRate = rateRefusal(refused, rates);
+                return new Reservation(null, List.of(), List.of(), byRate != null ? null : refusal(refused, byKey),
+                        List.of(), byRate, false, List.of(), List.of());
             }
             AccountingStore.Unavailable unavailable = unavailable(error);
             if (unavailable == null) {
                 throw error instanceof CompletionException c ? c : new CompletionException(error);
             }
+            boolean budgetsClosed = !held.isEmpty() && !failOpen;
+            boolean ratesClosed = !rates.isEmpty() && !ratesFailOpen;
             storeFailed(unavailable);
-            if (failOpen) {
-                return new Reservation(null, held, softHeld, null);
+            if (budgetsClosed || ratesClosed) {
+                throw unavailableError(unavailable);
             }
-            throw unavailableError(unavailable);
+            listener.onUnaccounted(new Unaccounted(clock.instant(), unavailable.store(), !held.isEmpty(),
+                    !rates.isEmpty()));
+            return new Reservation(null, held, softHeld, null, List.of(), null, true, List.of(), List.of());
         });
+    }
+
+    /** The rate limit that refused, when the counter that refused is one of {@code rates}'. */
+    private static RateLimits.Refusal rateRefusal(AccountingStore.Reservation.Refused refused,
+                                                  RateLimits.Charges rates) {
+        for (RateLimits.Limit l : rates.limits()) {
+            if (l.key().equals(refused.key())) {
+                return new RateLimits.Refusal(l, refused.amount(), refused.spent(), refused.reserved());
+            }
+        }
+        return null;
     }
 
     /** The refusal a store's answer makes, told to the listener as a hard limit crossed. */
@@ -406,10 +459,11 @@ public final class Budgets implements AutoCloseable {
 
     private void storeFailed(AccountingStore.Unavailable e) {
         if (outage.compareAndSet(false, true)) {
-            LOG.warn("accounting: {}{}", e.getMessage(), failOpen
-                    ? "; requests go on unaccounted (on_store_failure: open) until it is back"
-                    : "; requests with budgets fail with accounting_unavailable (on_store_failure: closed)"
-                    + " until it is back");
+            LOG.warn("accounting: {}; until it is back, requests with budgets {} (on_store_failure: {}), requests"
+                            + " with rate limits {} (rate_limits_on_store_failure: {})", e.getMessage(),
+                    failOpen ? "go on unaccounted" : "fail with accounting_unavailable", failOpen ? "open" : "closed",
+                    ratesFailOpen ? "go on unaccounted" : "fail with accounting_unavailable",
+                    ratesFailOpen ? "open" : "closed");
         }
     }
 
@@ -427,11 +481,18 @@ public final class Budgets implements AutoCloseable {
      *         queued for retries: the router answers its caller only then, so that a router killed right after
      *         answering has recorded what it told
      */
-    public CompletionStage<Void> settle(Reservation reservation, long picos, long tokens) {
-        if (reservation.held().isEmpty()) {
+    public CompletionStage<Void> settle(Reservation reservation, long picos, long tokens, List<Charge> rates) {
+        boolean ratesCount = !reservation.unaccounted() && !rates.isEmpty();
+        if (reservation.held().isEmpty() && !ratesCount) {
+            if (reservation.id() != null) {
+                release(reservation, List.of());
+            }
             return RECORDED;
         }
-        List<Charge> actual = new ArrayList<>(reservation.held().size());
+        List<Charge> actual = new ArrayList<>(reservation.held().size() + (ratesCount ? rates.size() : 0));
+        if (ratesCount) {
+            actual.addAll(rates);
+        }
         for (Charge c : reservation.held()) {
             actual.add(Charge.of(c.key(), c.key().endsWith("|" + PICO_USD) ? picos : tokens, c.expiresAt()));
         }
@@ -467,10 +528,15 @@ public final class Budgets implements AutoCloseable {
     }
 
     /**
-     * Gives a reservation back (the attempt cost nothing), in one store call. When the store cannot take it, the
-     * reservation's lease ends it.
+     * Gives a reservation back (the attempt cost nothing on the budgets), in one store call: a release, or, when
+     * {@code rates} counts something still (the requests of an attempt that failed), a settlement of those alone.
+     * When the store cannot take a release, the reservation's lease ends it.
      */
-    public void release(Reservation reservation) {
+    public void release(Reservation reservation, List<Charge> rates) {
+        if (!rates.isEmpty() && !reservation.unaccounted()) {
+            settlements.settle(reservation.id() == null ? UNACCOUNTED : reservation.id(), rates);
+            return;
+        }
         if (reservation.id() == null) {
             return;
         }
@@ -552,6 +618,34 @@ public final class Budgets implements AutoCloseable {
                     - state.reserved()));
             if (tightest == null || left < tightest.remainingUsd()) {
                 tightest = new Headroom.Budget(a.scope(), a.window(), left);
+            }
+        }
+        return tightest;
+    }
+
+    /**
+     * The dollar budget (key, user, tag or global) with the least left, from the counter states a reservation
+     * reported, its worst case replaced by what it spent; {@code null} when the reservation holds none (then ask
+     * {@link #headroom(RequestContext, String)}).
+     *
+     * @param picos what the attempt spent, or its worst case while it runs
+     */
+    public static Headroom.Budget headroom(Reservation reservation, long picos) {
+        if (reservation.dollars().isEmpty() || reservation.states().size() != reservation.held().size()) {
+            return null;
+        }
+        Headroom.Budget tightest = null;
+        for (Dollars d : reservation.dollars()) {
+            for (int i = 0; i < reservation.held().size(); i++) {
+                Charge c = reservation.held().get(i);
+                if (c.key().equals(d.key())) {
+                    State s = reservation.states().get(i);
+                    double left = usd(Math.max(0, d.limit() - (s.spent() + s.reserved() - c.amount() + picos)));
+                    if (tightest == null || left < tightest.remainingUsd()) {
+                        tightest = new Headroom.Budget(d.scope(), d.window(), left);
+                    }
+                    break;
+                }
             }
         }
         return tightest;
@@ -709,8 +803,10 @@ public final class Budgets implements AutoCloseable {
                 String suffix = "|" + window + "|" + start + "|";
                 for (CounterState c : counters) {
                     int at = c.key().lastIndexOf(suffix);
-                    // the scope is what comes before the last window|start|unit: a tag may hold '|'
-                    if (at > 0 && c.key().startsWith(prefix) && c.key().indexOf('|', at + suffix.length()) < 0) {
+                    // the scope is what comes before the last window|start|unit: a tag may hold '|'; a counter of
+                    // another unit (a rate limit's, in a minute window) is not a budget's
+                    String unit = at > 0 ? c.key().substring(at + suffix.length()) : "";
+                    if (at > 0 && c.key().startsWith(prefix) && (unit.equals(PICO_USD) || unit.equals(TOKENS))) {
                         String concrete = c.key().substring(0, at);
                         if (!scopes.contains(concrete)) {
                             scopes.add(concrete);

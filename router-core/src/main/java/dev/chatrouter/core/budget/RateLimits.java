@@ -6,143 +6,237 @@ import dev.chatrouter.api.Headroom;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.RateLimitConfig;
+import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.AccountingStore.Charge;
+import dev.chatrouter.api.spi.AccountingStore.State;
 import dev.chatrouter.api.spi.ProviderLimits;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The router's rate limits (requests and tokens per minute per scope, docs/routing.md#budgets) and the providers'
- * own caps, as token buckets on the router's clock. A request over a router limit is refused with
- * {@link ErrorCode#RATE_LIMIT_EXCEEDED} and the time until it would fit; a provider at its cap is skipped.
+ * The router's rate limits (requests and tokens per minute per scope, docs/routing.md#rate-limits) and the
+ * providers' own caps, as fixed one-minute windows counted on the {@link AccountingStore}: the charges they add to
+ * an attempt's reservation, what a refusal by one of them means, and what a reservation's counter states say is
+ * left. Nothing is counted here: every figure is the store's, so routers sharing a store share their rates.
  *
- * <p>Tokens per minute are charged an estimate when a request (or, for a provider's cap, an attempt) starts, and
- * settled to the usage when it ends: what the estimate held beyond the usage goes back to the bucket at once, and
- * usage beyond the estimate is taken (the bucket may go below zero, and then admits nothing until it refills).
+ * <p>A counter is one concrete scope in one UTC minute in one unit, keyed like the budgets' counters,
+ * {@code scope|minute|windowStart|unit} with the unit {@code rpm} (requests) or {@code tpm} (tokens), such as
+ * {@code key:team-a|minute|2026-01-01T00:00:00Z|rpm}; a provider's caps use the scope {@code provider:ID}. A
+ * counter expires at its minute's end plus the budgets' slack, so a late settlement still lands on it.
+ *
+ * <p>A request is charged one request and its token estimate; the estimate is settled to the tokens used. An
+ * estimate above a {@code tpm} limit is charged as the whole limit: such a request needs a minute to itself.
  */
 public final class RateLimits {
 
+    /** The unit of requests-per-minute counters' keys. */
+    static final String RPM = "rpm";
+    /** The unit of tokens-per-minute counters' keys. */
+    static final String TPM = "tpm";
+    private static final String MINUTE = "minute";
+
     private final List<RateLimitConfig> limits;
+    private final List<BudgetConfig.Scope> scopes;
     private final Map<String, ProviderLimits> providerLimits;
     private final Clock clock;
-    private final ConcurrentHashMap<String, TokenBucket> buckets = new ConcurrentHashMap<>();
+    private final Duration slack;
 
-    public RateLimits(List<RateLimitConfig> limits, Map<String, ProviderLimits> providerLimits, Clock clock) {
+    /**
+     * @param limits         the router's rate limits
+     * @param providerLimits each provider's own caps, by provider id
+     * @param lease          the reservations' lease, which the counters' slack outlives
+     */
+    public RateLimits(List<RateLimitConfig> limits, Map<String, ProviderLimits> providerLimits, Clock clock,
+                      Duration lease) {
         this.limits = List.copyOf(limits);
+        this.scopes = this.limits.stream().map(l -> BudgetConfig.Scope.parse(l.scope())).toList();
         this.providerLimits = Map.copyOf(providerLimits);
         this.clock = clock;
+        this.slack = Budgets.slack(lease);
     }
 
-    private long now() {
-        Instant i = clock.instant();
-        return i.getEpochSecond() * 1_000_000_000L + i.getNano();
-    }
-
-    private TokenBucket bucket(String name, long perMinute, long now) {
-        TokenBucket bucket = buckets.get(name);
-        if (bucket != null && bucket.perMinute() == perMinute) {
-            return bucket;
-        }
-        // new, or taken over from a previous router whose limit for this scope differed: start full
-        return buckets.compute(name, (k, old) -> old != null && old.perMinute() == perMinute ? old
-                : new TokenBucket(perMinute, now));
+    /** What a counter counts. */
+    public enum Kind {
+        REQUESTS, TOKENS
     }
 
     /**
-     * Takes over the buckets of {@code previous} (a router being replaced by a reload), shared, so that what was
-     * taken in the current minute still counts; a bucket whose limit changed starts full at its first use. Call
-     * before the router that owns these limits takes requests.
-     */
-    public void continueFrom(RateLimits previous) {
-        buckets.putAll(previous.buckets);
-    }
-
-    private record Taken(TokenBucket bucket, double amount) {
-    }
-
-    /** The tokens a request holds on the router's tpm limits, to settle when it ends. */
-    public static final class Charge {
-        public static final Charge NONE = new Charge(List.of(), 0);
-
-        private final List<TokenBucket> buckets;
-        private long held;
-
-        private Charge(List<TokenBucket> buckets, long held) {
-            this.buckets = buckets;
-            this.held = held;
-        }
-    }
-
-    /**
-     * Takes one request and {@code tokens} (the request's estimate) from every limit that applies to the caller;
-     * {@link #settle(Charge, long)} turns the tokens into the usage.
+     * One limit on one counter.
      *
-     * @throws ChatRouterException {@link ErrorCode#RATE_LIMIT_EXCEEDED} naming the scope, with the wait
+     * @param key       the counter's key
+     * @param scope     the concrete scope, such as {@code key:team-a} or {@code provider:openai}
+     * @param kind      requests or tokens
+     * @param limit     per minute
+     * @param windowEnd when the counter's minute ends
+     * @param provider  whether it is a provider's own cap (which skips the target) rather than a router limit (which
+     *                  refuses the request)
      */
-    public Charge acquire(RequestContext context, String user, long tokens) {
-        if (limits.isEmpty()) {
-            return Charge.NONE;
+    public record Limit(String key, String scope, Kind kind, long limit, Instant windowEnd, boolean provider) {
+    }
+
+    /**
+     * The charges of some limits, one per counter, and the limit each stands for (the same order).
+     */
+    public record Charges(List<Charge> charges, List<Limit> limits) {
+        public static final Charges NONE = new Charges(List.of(), List.of());
+
+        public boolean isEmpty() {
+            return charges.isEmpty();
         }
-        long now = now();
-        List<Taken> taken = new ArrayList<>();
-        List<TokenBucket> tpm = new ArrayList<>(1);
-        for (RateLimitConfig limit : limits) {
-            for (String scope : scopes(limit, context, user)) {
-                TokenBucket requests = limit.rpm() > 0 ? bucket(scope + "#rpm", limit.rpm(), now) : null;
-                TokenBucket tokenBucket = limit.tpm() > 0 ? bucket(scope + "#tpm", limit.tpm(), now) : null;
-                if (requests != null && !take(requests, 1, now, taken)
-                        || tokenBucket != null && !take(tokenBucket, tokens, now, taken)) {
-                    long wait = Math.max(requests == null ? 0 : requests.nanosUntil(1, now),
-                            tokenBucket == null ? 0 : tokenBucket.nanosUntil(tokens, now));
-                    taken.forEach(t -> t.bucket().adjust(t.amount(), now));
-                    throw ChatRouterException.builder(ErrorCode.RATE_LIMIT_EXCEEDED, "rate limit of " + scope
-                                    + " exceeded (" + describe(limit) + ")")
-                            .retryAfter(Duration.ofNanos(wait)).metadata("scope", scope).build();
+
+        /** These charges followed by {@code more}'s. */
+        public Charges plus(Charges more) {
+            if (more.isEmpty()) {
+                return this;
+            }
+            if (isEmpty()) {
+                return more;
+            }
+            List<Charge> c = new ArrayList<>(charges);
+            c.addAll(more.charges);
+            List<Limit> l = new ArrayList<>(limits);
+            l.addAll(more.limits);
+            return new Charges(List.copyOf(c), List.copyOf(l));
+        }
+
+        /**
+         * What these counters spent: one request on each requests counter (when {@code countRequest}), and
+         * {@code tokens} on each tokens counter (when not zero).
+         */
+        public List<Charge> used(boolean countRequest, long tokens) {
+            List<Charge> used = new ArrayList<>(charges.size());
+            for (int i = 0; i < charges.size(); i++) {
+                Charge c = charges.get(i);
+                long amount = limits.get(i).kind() == Kind.REQUESTS ? (countRequest ? 1 : 0) : tokens;
+                if (amount > 0) {
+                    used.add(Charge.of(c.key(), amount, c.expiresAt()));
                 }
-                if (tokenBucket != null) {
-                    tpm.add(tokenBucket);
+            }
+            return used;
+        }
+
+        /** Whether one of these counters counts requests. */
+        public boolean countsRequests() {
+            for (Limit l : limits) {
+                if (l.kind() == Kind.REQUESTS) {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    /**
+     * A limit that refused a reservation, with the store's figures at the time.
+     *
+     * @param asked    what the reservation asked of it
+     * @param spent    settled in its minute
+     * @param reserved held by requests in flight
+     */
+    public record Refusal(Limit limit, long asked, long spent, long reserved) {
+        /** What is left of the limit. */
+        public long remaining() {
+            return Math.max(0, limit.limit() - spent - reserved);
+        }
+    }
+
+    public boolean isEmpty() {
+        return limits.isEmpty() && providerLimits.values().stream().allMatch(p -> p.rpm() == 0 && p.tpm() == 0);
+    }
+
+    /** The charges of the router's limits that apply to a request of {@code tokens} (its estimate). */
+    public Charges request(RequestContext context, String user, long tokens) {
+        if (limits.isEmpty()) {
+            return Charges.NONE;
+        }
+        Window window = window();
+        List<Charge> charges = new ArrayList<>(2 * limits.size());
+        List<Limit> byKey = new ArrayList<>(2 * limits.size());
+        for (int i = 0; i < limits.size(); i++) {
+            RateLimitConfig limit = limits.get(i);
+            for (String scope : scopes(scopes.get(i), context, user)) {
+                if (limit.rpm() > 0) {
+                    add(charges, byKey, window, scope, Kind.REQUESTS, limit.rpm(), 1, false);
+                }
+                if (limit.tpm() > 0) {
+                    add(charges, byKey, window, scope, Kind.TOKENS, limit.tpm(), tokens, false);
                 }
             }
         }
-        return tpm.isEmpty() ? Charge.NONE : new Charge(tpm, tokens);
+        return charges.isEmpty() ? Charges.NONE : new Charges(charges, byKey);
+    }
+
+    /** The charges of a provider's own caps for an attempt of {@code tokens} (its estimate). */
+    public Charges provider(String provider, long tokens) {
+        ProviderLimits caps = providerLimits.get(provider);
+        if (caps == null || (caps.rpm() == 0 && caps.tpm() == 0)) {
+            return Charges.NONE;
+        }
+        Window window = window();
+        List<Charge> charges = new ArrayList<>(2);
+        List<Limit> byKey = new ArrayList<>(2);
+        String scope = "provider:" + provider;
+        if (caps.rpm() > 0) {
+            add(charges, byKey, window, scope, Kind.REQUESTS, caps.rpm(), 1, true);
+        }
+        if (caps.tpm() > 0) {
+            add(charges, byKey, window, scope, Kind.TOKENS, caps.tpm(), tokens, true);
+        }
+        return new Charges(charges, byKey);
     }
 
     /**
-     * Settles a request's tokens to what it used so far: what the charge holds beyond {@code usedTokens} is given
-     * back, usage beyond it is taken. May be called again with a larger figure (an attempt that settled later).
+     * A minute: its start and end, when its counters expire, and the part of their keys after the scope up to the
+     * unit ({@code |minute|2026-01-01T00:00:00Z|}), made once a minute rather than for every key.
      */
-    public void settle(Charge charge, long usedTokens) {
-        if (charge.buckets.isEmpty() || charge.held == usedTokens) {
-            return;
-        }
-        long now = now();
-        for (TokenBucket bucket : charge.buckets) {
-            bucket.adjust(charge.held - usedTokens, now);
-        }
-        charge.held = usedTokens;
+    private record Window(long startMillis, long endMillis, Instant end, Instant expiresAt, String infix) {
     }
 
-    private static boolean take(TokenBucket bucket, double amount, long now, List<Taken> taken) {
-        if (!bucket.tryTake(amount, now)) {
-            return false;
+    /** The current minute, by the router's clock. */
+    private volatile Window current;
+
+    private Window window() {
+        long now = clock.millis();
+        Window w = current;
+        if (w != null && now >= w.startMillis() && now < w.endMillis()) {
+            return w;
         }
-        taken.add(new Taken(bucket, amount));
-        return true;
+        Instant start = Instant.ofEpochMilli(now).truncatedTo(ChronoUnit.MINUTES);
+        Instant end = start.plus(Duration.ofMinutes(1));
+        w = new Window(start.toEpochMilli(), end.toEpochMilli(), end, end.plus(slack),
+                Budgets.key("", MINUTE, start, ""));
+        current = w;
+        return w;
     }
 
-    private static String describe(RateLimitConfig limit) {
-        return (limit.rpm() > 0 ? limit.rpm() + " requests" : "")
-                + (limit.rpm() > 0 && limit.tpm() > 0 ? " and " : "")
-                + (limit.tpm() > 0 ? limit.tpm() + " tokens" : "") + " per minute";
+    /**
+     * Adds a charge, or tightens the limit of one already on the same counter (two limits on one scope). An amount
+     * above the limit is charged as the limit: it fits an empty window, and only that.
+     */
+    private static void add(List<Charge> charges, List<Limit> limits, Window window, String scope, Kind kind,
+                            long limit, long amount, boolean provider) {
+        String key = scope + window.infix() + (kind == Kind.REQUESTS ? RPM : TPM);
+        for (int i = 0; i < limits.size(); i++) {
+            Limit old = limits.get(i);
+            if (old.key().equals(key)) {
+                long tightest = Math.min(old.limit(), limit);
+                limits.set(i, new Limit(key, scope, kind, tightest, window.end(), provider));
+                charges.set(i, new Charge(key, Math.min(amount, tightest), tightest, window.expiresAt()));
+                return;
+            }
+        }
+        limits.add(new Limit(key, scope, kind, limit, window.end(), provider));
+        charges.add(new Charge(key, Math.min(amount, limit), limit, window.expiresAt()));
     }
 
-    private static List<String> scopes(RateLimitConfig limit, RequestContext context, String user) {
-        BudgetConfig.Scope scope = BudgetConfig.Scope.parse(limit.scope());
+    private static List<String> scopes(BudgetConfig.Scope scope, RequestContext context, String user) {
         List<String> values = switch (scope.kind()) {
             case "global" -> List.of("global");
             case "key" -> context.key() == null ? List.of() : List.of(context.key());
@@ -150,9 +244,9 @@ public final class RateLimits {
             case "tag" -> context.tags();
             default -> List.of();
         };
-        List<String> out = new ArrayList<>();
+        List<String> out = new ArrayList<>(values.size());
         for (String v : values) {
-            if (v.equals("global")) {
+            if (scope.kind().equals("global")) {
                 out.add("global");
             } else if (scope.value().equals("*") || scope.value().equals(v)) {
                 out.add(scope.kind() + ":" + v);
@@ -162,84 +256,60 @@ public final class RateLimits {
     }
 
     /**
-     * The router's rate limits that apply to the caller, as they stand: the requests limit and the tokens limit with
-     * the fewest left, each {@code null} when none applies. {@code headroom[0]} gets requests, {@code [1]} tokens.
+     * The error of a request a router limit refuses: 429 {@code rate_limit_exceeded} naming the scope in its
+     * message and {@code metadata.scope}, with the time until the limit's minute ends as {@code Retry-After}.
      */
-    public Headroom.Limit[] headroom(RequestContext context, String user) {
+    public ChatRouterException refused(Refusal refusal) {
+        Limit l = refusal.limit();
+        Duration wait = Duration.between(clock.instant(), l.windowEnd());
+        String what = l.kind() == Kind.REQUESTS ? "requests" : "tokens";
+        String message = String.format(Locale.ROOT, "rate limit of %s exceeded: %,d %s per minute, %,d used and "
+                        + "%,d held by requests in flight in this minute; this request needs %,d", l.scope(), l.limit(),
+                what, refusal.spent(), refusal.reserved(), refusal.asked());
+        return ChatRouterException.builder(ErrorCode.RATE_LIMIT_EXCEEDED, message)
+                .retryAfter(wait.isNegative() ? Duration.ZERO : wait).metadata("scope", l.scope())
+                .metadata("unit", what).metadata("limit", l.limit()).build();
+    }
+
+    /**
+     * The router limits with the fewest requests and tokens left, after a request's settlement, from the counter
+     * states its reservation reported: {@code [0]} requests, {@code [1]} tokens, each {@code null} when none applied.
+     *
+     * @param held   the request's router-limit charges
+     * @param states their counters as the reservation left them
+     * @param used   the tokens the request's attempts used, which replace its estimate
+     */
+    public Headroom.Limit[] headroom(Charges held, List<State> states, long used) {
         Headroom.Limit[] tightest = new Headroom.Limit[2];
-        if (limits.isEmpty()) {
-            return tightest;
-        }
-        long now = now();
-        for (RateLimitConfig limit : limits) {
-            for (String scope : scopes(limit, context, user)) {
-                if (limit.rpm() > 0) {
-                    tightest[0] = tighter(tightest[0], state(scope, bucket(scope + "#rpm", limit.rpm(), now), now));
-                }
-                if (limit.tpm() > 0) {
-                    tightest[1] = tighter(tightest[1], state(scope, bucket(scope + "#tpm", limit.tpm(), now), now));
-                }
+        Instant now = clock.instant();
+        for (int i = 0; i < held.charges().size() && i < states.size(); i++) {
+            Limit l = held.limits().get(i);
+            State s = states.get(i);
+            long taken = s.spent() + s.reserved();
+            if (l.kind() == Kind.TOKENS) {
+                taken = taken - held.charges().get(i).amount() + used;
             }
+            int slot = l.kind() == Kind.REQUESTS ? 0 : 1;
+            tightest[slot] = tighter(tightest[slot], limit(l, l.limit() - taken, now));
         }
         return tightest;
     }
 
-    private static Headroom.Limit state(String scope, TokenBucket bucket, long now) {
-        return new Headroom.Limit(scope, bucket.capacity(), Math.max(0, (long) Math.floor(bucket.available(now))),
-                Duration.ofNanos(bucket.nanosUntilFull(now)));
+    /** The limit that refused a request, as headroom: {@code [0]} requests, {@code [1]} tokens. */
+    public Headroom.Limit[] headroom(Refusal refusal) {
+        Headroom.Limit[] h = new Headroom.Limit[2];
+        Limit l = refusal.limit();
+        h[l.kind() == Kind.REQUESTS ? 0 : 1] = limit(l, refusal.remaining(), clock.instant());
+        return h;
+    }
+
+    private static Headroom.Limit limit(Limit l, long remaining, Instant now) {
+        Duration reset = Duration.between(now, l.windowEnd());
+        return new Headroom.Limit(l.scope(), l.limit(), Math.max(0, remaining),
+                reset.isNegative() ? Duration.ZERO : reset);
     }
 
     private static Headroom.Limit tighter(Headroom.Limit a, Headroom.Limit b) {
         return a == null || b.remaining() < a.remaining() ? b : a;
-    }
-
-    /** Whether a provider's own caps have room for a request of {@code tokens}, without taking it. */
-    public boolean providerHasRoom(String provider, long tokens) {
-        ProviderLimits caps = providerLimits.get(provider);
-        if (caps == null || (caps.rpm() == 0 && caps.tpm() == 0)) {
-            return true;
-        }
-        long now = now();
-        return (caps.rpm() == 0 || bucket("provider:" + provider + "#rpm", caps.rpm(), now).has(1, now))
-                && (caps.tpm() == 0 || bucket("provider:" + provider + "#tpm", caps.tpm(), now).has(tokens, now));
-    }
-
-    /**
-     * Settles an attempt's tokens on its provider's cap: {@code charged} (what {@link #takeProvider} took) becomes
-     * {@code usedTokens}.
-     */
-    public void settleProvider(String provider, long charged, long usedTokens) {
-        ProviderLimits caps = providerLimits.get(provider);
-        if (caps == null || caps.tpm() == 0 || charged == usedTokens) {
-            return;
-        }
-        long now = now();
-        bucket("provider:" + provider + "#tpm", caps.tpm(), now).adjust(charged - usedTokens, now);
-    }
-
-    /**
-     * An attempt that failed gives its tokens back to its provider's cap (the request it made still counts
-     * against {@code rpm}).
-     */
-    public void releaseProvider(String provider, long charged) {
-        settleProvider(provider, charged, 0);
-    }
-
-    /** Takes a request of {@code tokens} from a provider's caps; false when it has no room (skip the target). */
-    public boolean takeProvider(String provider, long tokens) {
-        ProviderLimits caps = providerLimits.get(provider);
-        if (caps == null || (caps.rpm() == 0 && caps.tpm() == 0)) {
-            return true;
-        }
-        long now = now();
-        List<Taken> taken = new ArrayList<>();
-        if (caps.rpm() > 0 && !take(bucket("provider:" + provider + "#rpm", caps.rpm(), now), 1, now, taken)) {
-            return false;
-        }
-        if (caps.tpm() > 0 && !take(bucket("provider:" + provider + "#tpm", caps.tpm(), now), tokens, now, taken)) {
-            taken.forEach(t -> t.bucket().adjust(t.amount(), now));
-            return false;
-        }
-        return true;
     }
 }

@@ -41,10 +41,11 @@ import java.util.Set;
  *       each {@code provider/model} or <code>{ target: provider/model, weight: N }</code>), {@code fallback} (each key defaults as in
  *       {@link dev.chatrouter.api.config.FallbackConfig#DEFAULTS}) and {@code hedge_after_ms} (default 0).</li>
  *   <li>{@code default_route}: the id of a route.</li>
- *   <li>{@code accounting}: where budgets are counted: {@code store} ({@code memory}, {@code durable}, {@code redis}
- *       or another installed {@link dev.chatrouter.api.spi.AccountingStoreFactory}; checked when the router is
- *       built), {@code path}, {@code flush_interval}, {@code lease}, {@code on_store_failure} ({@code closed} or
- *       {@code open}) and {@code redis} ({@code url}, {@code key_prefix}, {@code command_timeout}).</li>
+ *   <li>{@code accounting}: where budgets and rate limits are counted: {@code store} ({@code memory},
+ *       {@code durable}, {@code redis} or another installed {@link dev.chatrouter.api.spi.AccountingStoreFactory};
+ *       checked when the router is built), {@code path}, {@code flush_interval}, {@code lease},
+ *       {@code on_store_failure} and {@code rate_limits_on_store_failure} ({@code closed} or {@code open}) and
+ *       {@code redis} ({@code url}, {@code key_prefix}, {@code command_timeout}).</li>
  *   <li>{@code server}: accepted and <em>ignored here</em>: the HTTP module ({@code router-vertx-http}) reads
  *       that section itself, {@code ${VAR}} references included.</li>
  * </ul>

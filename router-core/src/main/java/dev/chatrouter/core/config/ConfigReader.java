@@ -44,7 +44,7 @@ final class ConfigReader {
     static final List<String> SECTIONS = List.of("providers", "routes", "default_route", "classification", "budgets",
             "rate_limits", "accounting", "cache", "server");
     private static final List<String> ACCOUNTING_KEYS = List.of("default_output_tokens", "store", "path",
-            "flush_interval", "lease", "on_store_failure", "redis");
+            "flush_interval", "lease", "on_store_failure", "rate_limits_on_store_failure", "redis");
     private static final List<String> REDIS_KEYS = List.of("url", "key_prefix", "command_timeout");
     private static final List<String> BUDGET_KEYS = List.of("scope", "window", "limit_usd", "limit_tokens",
             "soft_limit_usd");
@@ -151,13 +151,9 @@ final class ConfigReader {
                 throw pathNode.error("expected a file path: " + e.getMessage());
             }
         }
-        ConfigNode modeNode = node.field("on_store_failure");
-        String mode = modeNode.string("closed");
-        AccountingConfig.FailureMode failure = switch (mode) {
-            case "closed" -> AccountingConfig.FailureMode.CLOSED;
-            case "open" -> AccountingConfig.FailureMode.OPEN;
-            default -> throw modeNode.error("expected closed or open but was " + modeNode.shown(mode));
-        };
+        AccountingConfig.FailureMode failure = failureMode(node.field("on_store_failure"), d.onStoreFailure());
+        AccountingConfig.FailureMode rateFailure = failureMode(node.field("rate_limits_on_store_failure"),
+                d.rateLimitsOnStoreFailure());
         AccountingConfig.Redis redis = null;
         ConfigNode r = node.field("redis");
         if (!r.isAbsent()) {
@@ -168,7 +164,16 @@ final class ConfigReader {
         }
         return new AccountingConfig(node.field("default_output_tokens").longInteger(1, d.defaultOutputTokens()),
                 store, file, duration(node.field("flush_interval"), d.flushInterval()),
-                duration(node.field("lease"), d.lease()), failure, redis);
+                duration(node.field("lease"), d.lease()), failure, rateFailure, redis);
+    }
+
+    private static AccountingConfig.FailureMode failureMode(ConfigNode node, AccountingConfig.FailureMode absent) {
+        String mode = node.string(absent.wireName());
+        return switch (mode) {
+            case "closed" -> AccountingConfig.FailureMode.CLOSED;
+            case "open" -> AccountingConfig.FailureMode.OPEN;
+            default -> throw node.error("expected closed or open but was " + node.shown(mode));
+        };
     }
 
     private static List<BudgetConfig> budgets(ConfigNode node) {

@@ -122,7 +122,6 @@ final class Run<C extends Sink.Call> {
             over = true;
             deadlineTimer.cancel();
             stopRunning(why, false);
-            prepared.accounting().finish();
             RoutingReport report = report(0);
             finished(report, null, true);
             sink.cancelled(report);
@@ -287,7 +286,6 @@ final class Run<C extends Sink.Call> {
         record(leg, leg.attempt(null, 200, null, elapsed(leg)));
         over = true;
         deadlineTimer.cancel();
-        prepared.accounting().finish();
         RoutingReport report = report(cost);
         finished(report, null, false);
         // the caller is told the cost only once the store has it: a router killed right after cannot have told more
@@ -365,7 +363,6 @@ final class Run<C extends Sink.Call> {
         over = true;
         deadlineTimer.cancel();
         stopRunning("cancelled: the request failed", false);
-        prepared.accounting().finish();
         ChatRouterException named = error.withRequest(prepared.requestId(), prepared.type());
         RoutingReport report = report(cost);
         finished(report, named, false);
@@ -542,11 +539,6 @@ final class Run<C extends Sink.Call> {
             LOG.error("request {} could not tell its listeners of its internal error", prepared.requestId(), again);
         }
         running.clear();
-        try {
-            prepared.accounting().finish();
-        } catch (RuntimeException ignored) {
-            // telling the caller matters more
-        }
         try {
             sink.failed(internal, null, true);
         } catch (RuntimeException again) {

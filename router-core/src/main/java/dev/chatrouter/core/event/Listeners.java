@@ -8,6 +8,7 @@ import dev.chatrouter.api.event.CooldownOpened;
 import dev.chatrouter.api.event.RequestFinished;
 import dev.chatrouter.api.event.RequestStarted;
 import dev.chatrouter.api.event.RouterListener;
+import dev.chatrouter.api.event.Unaccounted;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -102,6 +103,11 @@ public final class Listeners implements RouterListener {
     @Override
     public void onBudgetLimitCrossed(BudgetLimitCrossed event) {
         each("onBudgetLimitCrossed", event, RouterListener::onBudgetLimitCrossed);
+    }
+
+    @Override
+    public void onUnaccounted(Unaccounted event) {
+        each("onUnaccounted", event, RouterListener::onUnaccounted);
     }
 
     @Override

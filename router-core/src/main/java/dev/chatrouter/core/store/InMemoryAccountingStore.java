@@ -231,13 +231,16 @@ final class InMemoryAccountingStore implements AccountingStore {
                 }
                 List<String> heldKeys = new ArrayList<>(charges.size());
                 List<Long> heldAmounts = new ArrayList<>(charges.size());
-                for (Charge charge : charges) {
+                State[] states = new State[charges.size()];
+                for (int i = 0; i < states.length; i++) {
+                    Charge charge = charges.get(i);
                     Cell c = byKey.get(charge.key());
                     if (charge.amount() > 0) {
                         c.hold(new Hold(id, seq, charge.amount(), leaseEnd));
                         heldKeys.add(charge.key());
                         heldAmounts.add(charge.amount());
                     }
+                    states[i] = new State(c.spent, c.reserved);
                     if (c.extend(Math.max(charge.expiresAt().toEpochMilli(), leaseEnd))) {
                         journal.counter(c.key, c.spent, c.expiresAt);
                     }
@@ -247,7 +250,7 @@ final class InMemoryAccountingStore implements AccountingStore {
                     journal.reserved(id, leaseEnd, keys, heldAmounts.stream().mapToLong(Long::longValue).toArray());
                     reservations.put(id, new Held(leaseEnd, keys));
                 }
-                return new Reservation.Granted(id, Instant.ofEpochMilli(leaseEnd));
+                return new Reservation.Granted(id, Instant.ofEpochMilli(leaseEnd), Arrays.asList(states));
             } finally {
                 unlock(locked);
             }

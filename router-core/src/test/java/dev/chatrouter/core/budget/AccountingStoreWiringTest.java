@@ -244,6 +244,7 @@ class AccountingStoreWiringTest {
         final AtomicInteger reserves = new AtomicInteger();
         final AtomicInteger settles = new AtomicInteger();
         final AtomicInteger releases = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
         volatile List<Charge> lastCharges = List.of();
         volatile boolean down;
         volatile Executor later;
@@ -290,6 +291,7 @@ class AccountingStoreWiringTest {
 
         @Override
         public CompletionStage<Map<String, State>> states(Collection<String> keys) {
+            reads.incrementAndGet();
             return answer(() -> inner.states(keys));
         }
 

@@ -297,7 +297,10 @@ class BudgetEnforcementTest {
         assertThat(status.spentUsd()).isPositive();
     }
 
-    /** Over the rpm, a request is refused with 429 and a Retry-After correct to within a second. */
+    /**
+     * Over the rpm, a request is refused with 429 and a Retry-After of the time left in the limit's minute; the next
+     * minute admits again.
+     */
     @Test
     void rpmExceededGivesRateLimitWithRetryAfter() {
         router = builder().rateLimit(new RateLimitConfig("key:*", 2, 0)).build();
@@ -309,14 +312,16 @@ class BudgetEnforcementTest {
                 .satisfies(t -> {
                     ChatRouterException e = refusal(t);
                     assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
-                    // 2 per minute refill one every 30 s; 10 s have passed since the bucket was full
-                    assertThat(e.retryAfter()).isPresent();
-                    assertThat(e.retryAfter().get().toMillis()).isBetween(19_000L, 21_000L);
+                    // the minute started at 23:59:00 and it is 23:59:10
+                    assertThat(e.retryAfter()).contains(Duration.ofSeconds(50));
                     assertThat(e.metadata()).containsEntry("scope", "key:team-a");
                 });
-        // another key has its own bucket
+        // another key has its own counter
         router.chat(hello(), RequestContext.empty().withKey("team-b")).toCompletableFuture().join();
-        clock.advance(Duration.ofSeconds(20));
+        clock.advance(Duration.ofSeconds(49));
+        assertThatThrownBy(() -> router.chat(hello(), team).toCompletableFuture().join())
+                .satisfies(t -> assertThat(refusal(t).retryAfter()).contains(Duration.ofSeconds(1)));
+        clock.advance(Duration.ofSeconds(1));
         router.chat(hello(), team).toCompletableFuture().join();
     }
 

@@ -1,6 +1,7 @@
 package dev.chatrouter.core.config;
 
 import dev.chatrouter.api.ConfigurationException;
+import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.config.RateLimitConfig;
@@ -131,6 +132,28 @@ class ConfigSectionsTest {
     void responseCacheUnknownKeyIsNamed() {
         ConfigurationException e = failure(MINIMAL + "cache: { responses: { enable: true } }\n");
         assertThat(e.path()).hasValue("cache.responses.enable");
+    }
+
+    /** Rate limits fail open by default, budgets closed; each mode is read from its own key. */
+    @Test
+    void rateLimitsHaveTheirOwnStoreFailureMode() {
+        RouterConfig defaults = ConfigLoader.parse("c.yaml", MINIMAL + "accounting: { lease: 1m }\n", ENV,
+                FakePlugins.INSTANCE);
+        assertThat(defaults.accounting().onStoreFailure()).isEqualTo(AccountingConfig.FailureMode.CLOSED);
+        assertThat(defaults.accounting().rateLimitsOnStoreFailure()).isEqualTo(AccountingConfig.FailureMode.OPEN);
+
+        RouterConfig swapped = ConfigLoader.parse("c.yaml", MINIMAL
+                + "accounting: { on_store_failure: open, rate_limits_on_store_failure: closed }\n", ENV,
+                FakePlugins.INSTANCE);
+        assertThat(swapped.accounting().onStoreFailure()).isEqualTo(AccountingConfig.FailureMode.OPEN);
+        assertThat(swapped.accounting().rateLimitsOnStoreFailure()).isEqualTo(AccountingConfig.FailureMode.CLOSED);
+    }
+
+    @Test
+    void aWrongRateLimitsStoreFailureModeIsNamed() {
+        ConfigurationException e = failure(MINIMAL + "accounting: { rate_limits_on_store_failure: ajar }\n");
+        assertThat(e.path()).hasValue("accounting.rate_limits_on_store_failure");
+        assertThat(e.getMessage()).contains("expected closed or open but was").contains("ajar");
     }
 
     private static ConfigurationException failure(String text) {

@@ -184,7 +184,11 @@ final class RedisAccountingStore implements AccountingStore {
         }
         return run(RESERVE, keys, args).thenApply(reply -> {
             if (number(reply.get(0)) == 1) {
-                return new Reservation.Granted(id, Instant.ofEpochMilli(number(reply.get(1))));
+                List<State> states = new ArrayList<>(charges.size());
+                for (int i = 0; i < charges.size(); i++) {
+                    states.add(new State(number(reply.get(2 + 2 * i)), number(reply.get(3 + 2 * i))));
+                }
+                return new Reservation.Granted(id, Instant.ofEpochMilli(number(reply.get(1))), states);
             }
             Charge refused = charges.get((int) number(reply.get(1)) - 1);
             return new Reservation.Refused(refused.key(), refused.amount(), number(reply.get(2)),

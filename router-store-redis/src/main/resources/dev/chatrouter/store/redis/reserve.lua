@@ -1,7 +1,8 @@
 -- reserve: all or nothing.
 -- KEYS[1] the reservation's hash; then per charge i: c, h, a keys at KEYS[3i-1], KEYS[3i], KEYS[3i+1].
 -- ARGV[1] lease (ms), ARGV[2] reservation id, then per charge i at 2 + 4(i-1): key, amount, limit, expiry (ms).
--- Returns {1, lease end ms} or {0, i, spent, reserved} for the first charge that does not fit.
+-- Returns {1, lease end ms, then spent, reserved of each charge's counter as the reservation left it}
+-- or {0, i, spent, reserved} for the first charge that does not fit.
 local now = now_ms()
 local lease_end = now + tonumber(ARGV[1])
 local id = ARGV[2]
@@ -21,6 +22,7 @@ for i = 1, n do
   end
 end
 local held = false
+local reply = {1, lease_end}
 for i = 1, n do
   local c, h, a = KEYS[3 * i - 1], KEYS[3 * i], KEYS[3 * i + 1]
   local base = 2 + 4 * (i - 1)
@@ -38,8 +40,11 @@ for i = 1, n do
   extend(c, expiry, now)
   extend(h, expiry, now)
   extend(a, expiry, now)
+  local v = redis.call('HMGET', c, 'spent', 'reserved')
+  reply[2 * i + 1] = v[1] or '0'
+  reply[2 * i + 2] = v[2] or '0'
 end
 if held then
   redis.call('PEXPIREAT', KEYS[1], lease_end)
 end
-return {1, lease_end}
+return reply
