@@ -34,6 +34,7 @@ import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
 import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.store.SharedStore;
 import dev.chatrouter.core.store.StoreFactories;
 import io.vertx.core.Vertx;
 
@@ -152,22 +153,31 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         String storeType = accounting.store() != null ? accounting.store() : settings.defaultAccountingStore();
         StoreFactories stores = StoreFactories.discover(loader);
         stores.check(source, storeType);
-        // continuing from a router that counted budgets: its store carries the spend over, and moves to this router
-        boolean takeOver = handed == null && previous != null && !previous.budgets().isEmpty();
+        java.util.function.Supplier<AccountingStore> opener = () -> stores.open(source, storeType, accounting,
+                settings.clock());
+        // the configured store is opened once: a router continuing from another takes its store over
+        SharedStore sharedStore;
+        if (handed != null) {
+            sharedStore = SharedStore.handed(handed, settings.clock());
+        } else if (previous != null) {
+            sharedStore = previous.sharedStore();
+            sharedStore.reconfigure(opener);
+        } else {
+            sharedStore = SharedStore.configured(opener, settings.clock());
+        }
         AccountingStore store;
         try {
-            // a store is opened only when there are budgets to count: a router without budgets writes no file
-            store = handed != null ? handed : takeOver ? previous.budgets().store()
-                    : config.budgets().isEmpty() ? AccountingStores.inMemory(settings.clock())
-                    : stores.open(source, storeType, accounting, settings.clock());
+            // opened at start only when there are budgets to count: a router without budgets writes no file
+            // until it keeps a document
+            store = config.budgets().isEmpty() ? AccountingStores.inMemory(settings.clock()) : sharedStore.openNow();
         } catch (RuntimeException e) {
             created.forEach(Provider::close);
             onClose.run();
             throw e;
         }
-        boolean ownsStore = handed == null && (!takeOver || previous.budgets().handOverStore());
-        Budgets budgets = new Budgets(config.budgets(), store, ownsStore, settings.clock(), accounting.lease(),
-                accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
+        Budgets budgets = new Budgets(config.budgets(), store, config.budgets().isEmpty(), settings.clock(),
+                accounting.lease(), accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler,
+                listener);
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock());
@@ -177,8 +187,10 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         Tokens.preload();
+        boolean ownsShared = handed != null || previous == null || previous.handOverSharedStore();
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                accounting, cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
+                accounting, cooldowns, created, settings.clock(), scheduler, random, onClose, listener, sharedStore,
+                ownsShared);
     }
 
     private static long nanos(Clock clock) {
