@@ -184,12 +184,39 @@ final class SurfaceEndpoints {
                 }
             }));
         } else {
-            exchange.answer(router.chat(turn.chat(), context), ChatResult::report, result -> {
-                if (turn.store() && !result.response().choices().isEmpty()) {
-                    keep(store, turn, result.response().choices().get(0).message());
-                }
-                return OpenAiResponses.writeResponse(turn, result.response());
-            });
+            CompletableFuture<ChatResult> call = router.chat(turn.chat(), context).toCompletableFuture();
+            CompletionStage<ChatResult> answered = call;
+            if (turn.store()) {
+                // answered once stored, so that a follow-up at any router sharing the store finds this response
+                Context loop = Vertx.currentContext();
+                CompletableFuture<ChatResult> kept = new CompletableFuture<>();
+                call.thenCompose(result -> result.response().choices().isEmpty()
+                                ? CompletableFuture.completedFuture(result)
+                                : keep(store, turn, result.response().choices().get(0).message())
+                                        .thenApply(v -> result))
+                        .whenComplete((result, error) -> {
+                            Runnable complete = () -> {
+                                if (error != null) {
+                                    kept.completeExceptionally(error);
+                                } else {
+                                    kept.complete(result);
+                                }
+                            };
+                            if (loop == null) {
+                                complete.run();
+                            } else {
+                                loop.runOnContext(v -> complete.run());
+                            }
+                        });
+                kept.whenComplete((result, error) -> {
+                    if (kept.isCancelled()) {
+                        call.cancel(false);
+                    }
+                });
+                answered = kept;
+            }
+            exchange.answer(answered, ChatResult::report,
+                    result -> OpenAiResponses.writeResponse(turn, result.response()));
         }
     }
 
@@ -199,23 +226,25 @@ final class SurfaceEndpoints {
     }
 
     /**
-     * Stores an answered response without holding up its answer: a store that fails is logged and counted
+     * Stores an answered response; the stage never fails: a store that fails is logged and counted
      * ({@code chatrouter.responses.store.failures}), and the client still gets its answer.
      */
-    private void keep(ResponseStore store, OpenAiResponses.Turn turn, dev.chatrouter.api.chat.Message answer) {
+    private CompletionStage<Void> keep(ResponseStore store, OpenAiResponses.Turn turn,
+                                      dev.chatrouter.api.chat.Message answer) {
         CompletionStage<Void> put;
         try {
             put = store.put(turn.id(), OpenAiResponses.stored(turn, answer));
         } catch (RuntimeException e) {
             put = CompletableFuture.failedFuture(e);
         }
-        put.whenComplete((v, error) -> {
+        return put.handle((v, error) -> {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
                 LOG.warn("responses: could not store {}: {}", turn.id(), cause.toString());
                 handler.responseStoreFailed("put");
             }
+            return null;
         });
     }
 
