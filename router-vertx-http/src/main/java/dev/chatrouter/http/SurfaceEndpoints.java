@@ -29,10 +29,10 @@ import java.util.function.Consumer;
  * The client surfaces other than Chat Completions, under every base path: Anthropic Messages ({@code /messages},
  * {@code /messages/count_tokens}), the legacy Completions ({@code /completions}) and Responses ({@code /responses},
  * {@code /responses/input_tokens}, stored responses kept for {@code server.responses_ttl} in a {@link ResponseStore}
- * on the serving router's {@link ChatRouter#documents()}, so in its configured store). Each translates its request into the router's chat request, routes it with
- * {@link ChatRouter#chat} or {@link ChatRouter#stream} as chat is routed (classification, routing, fallback,
- * budgets and {@code X-DI-*} headers unchanged), and writes the answer, the stream and every error in its own
- * shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
+ * on the serving router's {@link ChatRouter#documents()}, so in its configured store). Each translates its
+ * request into the router's chat request, routes it with {@link ChatRouter#chat} or {@link ChatRouter#stream} as
+ * chat is routed (classification, routing, fallback, budgets and {@code X-DI-*} headers unchanged), and writes the
+ * answer, the stream and every error in its own shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
  */
 final class SurfaceEndpoints {
 
