@@ -6,9 +6,11 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.errors.BadRequestException;
+import com.openai.core.http.StreamResponse;
 import com.openai.errors.OpenAIServiceException;
 import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
+import com.openai.models.responses.ResponseStreamEvent;
 import dev.chatrouter.store.redis.RedisServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -175,6 +177,40 @@ class StoredResponsesTest {
             upstream.resetRequests();
             clientA.responses().create(followUp(continued.id()));
             assertThat(sent().get(0).path("messages")).hasSize(5);
+        }
+    }
+
+    /** Proves a streamed response stored through one server is continued through the other with its text. */
+    @Test
+    void aStreamedResponseIsContinuedAtTheOtherServer() throws Exception {
+        String prefix = "stream" + System.nanoTime() + ":";
+        upstream.resetAll();
+        upstream.stubFor(post(urlEqualTo(CHAT)).willReturn(aResponse().withStatus(200)
+                .withHeader("content-type", "text/event-stream")
+                .withBody(TestServer.fixture("sse/di-stream-haiku.sse"))));
+        try (TestServer a = TestServer.start(dir, config(redisConfig(prefix)), Map.of());
+             TestServer b = TestServer.start(dir, config(redisConfig(prefix)), Map.of());
+             Sdk clientA = sdk(a);
+             Sdk clientB = sdk(b)) {
+            StringBuilder text = new StringBuilder();
+            String[] id = new String[1];
+            try (StreamResponse<ResponseStreamEvent> stream = clientA.responses().createStreaming(
+                    ResponseCreateParams.builder().model("di").input("A haiku, please").build())) {
+                stream.stream().forEach(event -> {
+                    event.outputTextDelta().ifPresent(d -> text.append(d.delta()));
+                    event.completed().ifPresent(c -> id[0] = c.response().id());
+                });
+            }
+            assertThat(id[0]).startsWith("resp_");
+            reset();
+
+            clientB.responses().create(followUp(id[0]));
+
+            JsonNode messages = sent().get(0).path("messages");
+            assertThat(messages).hasSize(3);
+            assertThat(messages.at("/0/content").asText()).isEqualTo("A haiku, please");
+            assertThat(messages.at("/1/role").asText()).isEqualTo("assistant");
+            assertThat(messages.at("/1/content").asText()).isEqualTo(text.toString()).isNotEmpty();
         }
     }
 
