@@ -266,6 +266,42 @@ class StoredResponsesTest {
         }
     }
 
+    /**
+     * Proves a response whose storing fails is still answered, and the failure is one WARN naming the response and
+     * one count of chatrouter_responses_store_failures_total{operation="put"} at GET /metrics.
+     */
+    @Test
+    void aFailedStoreIsLoggedAndCounted() throws Exception {
+        Path file = dir.resolve("metrics-" + System.nanoTime() + ".yaml");
+        java.nio.file.Files.writeString(file, """
+                providers:
+                  mock: { type: mock, models: { m: { price: { input: 1.0, output: 2.0 } } } }
+                routes:
+                  di: { pools: { "*": { policy: priority, targets: [mock/m] } } }
+                %s
+                """.formatted(redisConfig("metrics" + System.nanoTime() + ":")));
+        LogCapture log = new LogCapture("chatrouter");
+        log.start();
+        Main.Running running = Main.start(new Main.Options(file, null, 0), Map.of(), dir);
+        try {
+            String base = "http://127.0.0.1:" + running.server().port();
+            redis.stop();
+            java.net.http.HttpResponse<String> answered = Http.post(base + "/v1/responses",
+                    "{\"model\":\"di\",\"input\":\"Hello\"}");
+            assertThat(answered.statusCode()).isEqualTo(200);
+            String id = JSON.readTree(answered.body()).path("id").asText();
+
+            assertThat(Http.get(base + "/metrics").body())
+                    .contains("chatrouter_responses_store_failures_total{operation=\"put\"} 1.0");
+            assertThat(log.lines()).anySatisfy(line -> assertThat(line).startsWith("WARN")
+                    .contains("responses: could not store " + id).contains("redis store at 127.0.0.1:"));
+        } finally {
+            log.stop();
+            running.stop();
+            redis.startProcess();
+        }
+    }
+
     /** Waits, at most 10 s, until the server's router reads its documents again. */
     static void awaitReadable(TestServer server) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
