@@ -49,6 +49,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * Builds the default router: finds the plugins and routing policies, loads and validates the configuration,
@@ -153,7 +154,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         String storeType = accounting.store() != null ? accounting.store() : settings.defaultAccountingStore();
         StoreFactories stores = StoreFactories.discover(loader);
         stores.check(source, storeType);
-        java.util.function.Supplier<AccountingStore> opener = () -> stores.open(source, storeType, accounting,
+        Supplier<AccountingStore> opener = () -> stores.open(source, storeType, accounting,
                 settings.clock());
         // the configured store is opened once: a router continuing from another takes its store over
         SharedStore sharedStore;
