@@ -11,6 +11,7 @@ import dev.chatrouter.api.config.RouterConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.DocumentStore;
 import dev.chatrouter.api.spi.ProviderFactory;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
@@ -101,6 +102,23 @@ public interface ChatRouter extends AutoCloseable {
      */
     default CompletionStage<List<BudgetStatus>> spendAsync() {
         return java.util.concurrent.CompletableFuture.completedFuture(spend());
+    }
+
+    /**
+     * Where state kept between requests lives (the HTTP server's stored Responses): the documents of the router's
+     * accounting store ({@code accounting.store}: in memory, the durable store's file, or Redis), so that routers
+     * sharing that store share the documents too. The store is opened at the first call when budgets did not open
+     * it at start (on another thread: the caller is never blocked), and a router built with
+     * {@link Builder#continueFrom} keeps the same one. A store handed to {@link Builder#accountingStore} that
+     * keeps no documents leaves them in the router's memory.
+     *
+     * @return completes with the store, or fails with {@link AccountingStore.Unavailable}
+     *         when it cannot be opened (the next call tries again); the default fails with
+     *         {@link UnsupportedOperationException}
+     */
+    default CompletionStage<DocumentStore> documents() {
+        return java.util.concurrent.CompletableFuture.failedFuture(
+                new UnsupportedOperationException(getClass().getName() + " keeps no documents"));
     }
 
     /**

@@ -44,6 +44,11 @@ public enum ErrorCode {
      * {@code closed}: the message names the store.
      */
     ACCOUNTING_UNAVAILABLE("accounting_unavailable"),
+    /**
+     * The store that keeps state between requests (stored Responses) cannot be reached: the message names the store,
+     * and so does the {@code store} metadata.
+     */
+    STORE_UNAVAILABLE("store_unavailable"),
     /** The router was closed. */
     ROUTER_CLOSED("router_closed"),
     /** A bug in the router or in a plugin it runs (a classifier that throws, say); logged with the request id. */

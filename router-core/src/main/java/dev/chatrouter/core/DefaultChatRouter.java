@@ -24,6 +24,7 @@ import dev.chatrouter.api.event.RequestFinished;
 import dev.chatrouter.api.event.RequestStarted;
 import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.api.spi.DocumentStore;
 import dev.chatrouter.api.spi.EmbeddingCall;
 import dev.chatrouter.api.spi.Provider;
 import dev.chatrouter.api.spi.ProviderCall;
@@ -49,6 +50,7 @@ import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.RoutingPolicies;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
+import dev.chatrouter.core.store.SharedStore;
 import dev.chatrouter.core.tokens.Encoding;
 import dev.chatrouter.core.tokens.Tokens;
 import org.slf4j.Logger;
@@ -94,12 +96,18 @@ final class DefaultChatRouter implements ChatRouter {
     private final Runnable onClose;
     private final RouterListener listener;
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** The configured store, for budgets and documents; closed with this router while it owns it. */
+    private final SharedStore shared;
+    private final AtomicBoolean ownsShared;
 
     DefaultChatRouter(RouteTable routes, RequestClassifier classifier, Planner planner, StickyPrefixes sticky,
                       LatencyTracker latency, ResponseCache responses, Budgets budgets, RateLimits rateLimits,
                       AccountingConfig accounting, Cooldowns cooldowns, List<Provider> providers, Clock clock,
-                      Scheduler scheduler, DoubleSupplier random, Runnable onClose, RouterListener listener) {
+                      Scheduler scheduler, DoubleSupplier random, Runnable onClose, RouterListener listener,
+                      SharedStore shared, boolean ownsShared) {
         this.listener = listener;
+        this.shared = shared;
+        this.ownsShared = new AtomicBoolean(ownsShared);
         this.responses = responses;
         this.budgets = budgets;
         this.rateLimits = rateLimits;
@@ -243,9 +251,26 @@ final class DefaultChatRouter implements ChatRouter {
         return budgets;
     }
 
-    /** Whether this router counts anything in its accounting store (budgets or rate limits), so that it opened one. */
-    boolean counts() {
-        return !budgets.isEmpty() || !rateLimits.isEmpty();
+    SharedStore sharedStore() {
+        return shared;
+    }
+
+    /**
+     * Hands the configured store over to a router that continues from this one: closing this router leaves it open.
+     *
+     * @return whether this router owned it, so that the new one closes it
+     */
+    boolean handOverSharedStore() {
+        return ownsShared.getAndSet(false);
+    }
+
+    @Override
+    public CompletionStage<DocumentStore> documents() {
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(
+                    ChatRouterException.builder(ErrorCode.ROUTER_CLOSED, "the router is closed").build());
+        }
+        return shared.documents();
     }
 
     Cooldowns cooldowns() {
@@ -268,6 +293,13 @@ final class DefaultChatRouter implements ChatRouter {
                 }
             }
             budgets.close();
+            if (ownsShared.getAndSet(false)) {
+                try {
+                    shared.close();
+                } catch (RuntimeException e) {
+                    LOG.warn("closing the router's store failed: {}", e.getMessage());
+                }
+            }
             onClose.run();
         }
     }

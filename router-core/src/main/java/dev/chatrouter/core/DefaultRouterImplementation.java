@@ -34,6 +34,7 @@ import dev.chatrouter.core.route.RouteTable;
 import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.route.Target;
 import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.store.SharedStore;
 import dev.chatrouter.core.store.StoreFactories;
 import io.vertx.core.Vertx;
 
@@ -48,6 +49,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
+import java.util.function.Supplier;
 
 /**
  * Builds the default router: finds the plugins and routing policies, loads and validates the configuration,
@@ -156,30 +158,41 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
         RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock(),
                 accounting.lease());
-        // continuing from a router that counted budgets or rate limits: its store carries the counts over, and moves
-        // to this router
-        boolean takeOver = handed == null && previous != null && previous.counts();
+        Supplier<AccountingStore> opener = () -> stores.open(source, storeType, accounting,
+                settings.clock());
+        // the configured store is opened once: a router continuing from another takes its store over, with the
+        // counts of budgets and rate limits in it
+        SharedStore sharedStore;
+        if (handed != null) {
+            sharedStore = SharedStore.handed(handed, settings.clock());
+        } else if (previous != null) {
+            sharedStore = previous.sharedStore();
+            sharedStore.reconfigure(opener);
+        } else {
+            sharedStore = SharedStore.configured(opener, settings.clock());
+        }
+        boolean counts = !config.budgets().isEmpty() || !rateLimits.isEmpty();
         AccountingStore store;
         try {
-            // a store is opened only when there is something to count: a router without budgets or rate limits
-            // writes no file
-            store = handed != null ? handed : takeOver ? previous.budgets().store()
-                    : config.budgets().isEmpty() && rateLimits.isEmpty() ? AccountingStores.inMemory(settings.clock())
-                    : stores.open(source, storeType, accounting, settings.clock());
+            // opened at start only when there is something to count: a router without budgets or rate limits
+            // writes no file until it keeps a document
+            store = counts ? sharedStore.openNow() : AccountingStores.inMemory(settings.clock());
         } catch (RuntimeException e) {
             created.forEach(Provider::close);
             onClose.run();
             throw e;
         }
-        boolean ownsStore = handed == null && (!takeOver || previous.budgets().handOverStore());
-        Budgets budgets = new Budgets(config.budgets(), store, ownsStore, settings.clock(), accounting.lease(),
+        // the shared store belongs to the router (it closes it); Budgets closes only the one it counts in memory
+        Budgets budgets = new Budgets(config.budgets(), store, !counts, settings.clock(), accounting.lease(),
                 accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN,
                 accounting.rateLimitsOnStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         Tokens.preload();
+        boolean ownsShared = handed != null || previous == null || previous.handOverSharedStore();
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
-                accounting, cooldowns, created, settings.clock(), scheduler, random, onClose, listener);
+                accounting, cooldowns, created, settings.clock(), scheduler, random, onClose, listener, sharedStore,
+                ownsShared);
     }
 
     private static long nanos(Clock clock) {

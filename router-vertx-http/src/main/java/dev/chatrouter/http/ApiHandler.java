@@ -561,6 +561,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         return redactor;
     }
 
+    /** Counts a failed operation of the stored Responses' store, when the server has metrics. */
+    void responseStoreFailed(String operation) {
+        if (observability != null) {
+            observability.responseStoreFailed(operation);
+        }
+    }
+
     static void send(HttpServerResponse response, HttpErrors.HttpError error) {
         if (response.ended() || response.headWritten()) {
             return;

@@ -62,7 +62,7 @@ final class HttpErrors {
             case RATE_LIMIT_EXCEEDED -> 429;
             case UPSTREAM_REJECTED -> e.upstreamStatus() >= 400 && e.upstreamStatus() < 500 ? e.upstreamStatus() : 400;
             case UPSTREAM_ERROR -> 502;
-            case NO_TARGET_AVAILABLE, ROUTER_CLOSED, ACCOUNTING_UNAVAILABLE -> 503;
+            case NO_TARGET_AVAILABLE, ROUTER_CLOSED, ACCOUNTING_UNAVAILABLE, STORE_UNAVAILABLE -> 503;
             case TIMEOUT -> 504;
             case INTERNAL_ERROR -> 500;
         };

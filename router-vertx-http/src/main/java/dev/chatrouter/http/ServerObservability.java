@@ -46,6 +46,14 @@ public final class ServerObservability {
         return builder;
     }
 
+    /**
+     * Counts a failed operation ({@code put} or {@code get}) of the store that keeps stored Responses:
+     * {@code chatrouter.responses.store.failures}.
+     */
+    void responseStoreFailed(String operation) {
+        registry.counter("chatrouter.responses.store.failures", "operation", operation).increment();
+    }
+
     /** The metrics in the Prometheus text format (version 0.0.4). */
     String scrape() {
         return registry.scrape();

@@ -26,9 +26,8 @@ import java.util.Set;
  *                      (default true)
  * @param keys          the virtual keys by name; empty: no authentication
  * @param shutdownGrace how long in-flight requests may take to finish on shutdown (default 30 s)
- * @param responsesTtl  how long the Responses surface keeps a stored response for {@code previous_response_id}
- *                      (default 1 h)
- * @param responsesMaxStored how many stored responses it keeps at most, the oldest dropped first (default 10,000)
+ * @param responsesTtl  how long the Responses surface keeps a stored response for {@code previous_response_id},
+ *                      in the router's store (default 7 days; from 1 minute to 365 days)
  * @param adminKeys     the names of the virtual keys that may call the admin endpoints ({@code GET /metrics},
  *                      {@code /router/reload}, {@code /router/state}, {@code /router/ui}); without {@code keys}
  *                      they are open like the rest
@@ -39,17 +38,21 @@ import java.util.Set;
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                              Map<String, VirtualKey> keys, Duration shutdownGrace, Duration responsesTtl,
-                             int responsesMaxStored, Set<String> adminKeys, Reload reload,
-                             Duration warmup) {
+                             Set<String> adminKeys, Reload reload, Duration warmup) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
-            "keys", "shutdown_grace", "responses_ttl", "responses_max_stored", "admin_keys", "reload",
+            "keys", "shutdown_grace", "responses_ttl", "admin_keys", "reload",
             "warmup");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
     public static final List<String> RELOAD_KEYS = List.of("watch", "interval");
 
+    /** How long a stored response is kept unless {@code server.responses_ttl} says otherwise. */
+    public static final Duration DEFAULT_RESPONSES_TTL = Duration.ofDays(7);
+    static final Duration MIN_RESPONSES_TTL = Duration.ofMinutes(1);
+    static final Duration MAX_RESPONSES_TTL = Duration.ofDays(365);
+
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
-            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), Duration.ofHours(1), 10_000, Set.of(),
+            32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), DEFAULT_RESPONSES_TTL, Set.of(),
             Reload.DEFAULTS, null);
 
     public ServerSettings {
@@ -62,7 +65,7 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
     /** Settings without admin keys, a file watch or a configured warm-up. */
     public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                           Map<String, VirtualKey> keys, Duration shutdownGrace) {
-        this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, Duration.ofHours(1), 10_000,
+        this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, DEFAULT_RESPONSES_TTL,
                 Set.of(), Reload.DEFAULTS, null);
     }
 
@@ -109,27 +112,27 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public ServerSettings withHost(String host) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload, warmup);
+                adminKeys, reload, warmup);
     }
 
     public ServerSettings withPort(int port) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload, warmup);
+                adminKeys, reload, warmup);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload, warmup);
+                adminKeys, reload, warmup);
     }
 
     public ServerSettings withReload(Reload reload) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload, warmup);
+                adminKeys, reload, warmup);
     }
 
     public ServerSettings withWarmup(Duration warmup) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                responsesMaxStored, adminKeys, reload, warmup);
+                adminKeys, reload, warmup);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -208,8 +211,9 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
             } catch (IllegalArgumentException e) {
                 throw ttlNode.error(e.getMessage());
             }
-            if (responsesTtl.isZero()) {
-                throw ttlNode.error("expected a positive duration such as 1h");
+            if (responsesTtl.compareTo(MIN_RESPONSES_TTL) < 0 || responsesTtl.compareTo(MAX_RESPONSES_TTL) > 0) {
+                throw ttlNode.error("expected a duration from 1m to 365d such as 7d but was "
+                        + ttlNode.requiredString());
             }
         }
         Set<String> adminKeys = new LinkedHashSet<>();
@@ -256,7 +260,7 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
                 node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, responsesTtl,
-                node.field("responses_max_stored").integer(1, DEFAULTS.responsesMaxStored()), adminKeys, reload, warmup);
+                adminKeys, reload, warmup);
     }
 
     static byte[] sha256(String secret) {

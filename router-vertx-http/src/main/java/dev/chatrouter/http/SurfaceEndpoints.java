@@ -2,38 +2,51 @@ package dev.chatrouter.http;
 
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.http.surface.AnthropicMessages;
 import dev.chatrouter.http.surface.OpenAiResponses;
 import dev.chatrouter.http.surface.ResponseStore;
 import dev.chatrouter.http.surface.TextCompletions;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 
 /**
  * The client surfaces other than Chat Completions, under every base path: Anthropic Messages ({@code /messages},
  * {@code /messages/count_tokens}), the legacy Completions ({@code /completions}) and Responses ({@code /responses},
- * {@code /responses/input_tokens}, stored responses kept in a {@link ResponseStore} for
- * {@code server.responses_ttl}). Each translates its request into the router's chat request, routes it with
- * {@link ChatRouter#chat} or {@link ChatRouter#stream} as chat is routed (classification, routing, fallback,
- * budgets and {@code X-DI-*} headers unchanged), and writes the answer, the stream and every error in its own
- * shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
+ * {@code /responses/input_tokens}, stored responses kept for {@code server.responses_ttl} in a {@link ResponseStore}
+ * on the serving router's {@link ChatRouter#documents()}, so in its configured store). Each translates its
+ * request into the router's chat request, routes it with {@link ChatRouter#chat} or {@link ChatRouter#stream} as
+ * chat is routed (classification, routing, fallback, budgets and {@code X-DI-*} headers unchanged), and writes the
+ * answer, the stream and every error in its own shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
  */
 final class SurfaceEndpoints {
 
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
+
     private final ApiHandler handler;
-    private final ResponseStore store;
+    private final Duration responsesTtl;
     private final Clock clock;
 
-    /** @param settings the server's settings at start, which size the Responses store */
+    /** @param settings the server's settings at start, whose {@code responses_ttl} stored responses are kept for */
     SurfaceEndpoints(ApiHandler handler, ServerSettings settings, Clock clock) {
         this.handler = handler;
         this.clock = clock;
-        this.store = ResponseStore.inMemory(settings.responsesTtl(), settings.responsesMaxStored(), clock);
+        this.responsesTtl = settings.responsesTtl();
     }
 
     /** True for the endpoints (paths below a base path) served here. */
@@ -77,8 +90,7 @@ final class SurfaceEndpoints {
                         AnthropicMessages.writeTokenCount(countTokens(AnthropicMessages.readRequest(body, true))));
                 case "/completions" -> completions(request, body, context);
                 case "/responses" -> responses(request, body, context);
-                case "/responses/input_tokens" -> json(request, OpenAiResponses.writeTokenCount(
-                        countTokens(OpenAiResponses.readRequest(body, store, clock).chat())));
+                case "/responses/input_tokens" -> inputTokens(request, body);
                 default -> throw new IllegalStateException("no surface for " + endpoint);
             }
         });
@@ -132,29 +144,154 @@ final class SurfaceEndpoints {
         }
     }
 
+    private void inputTokens(HttpServerRequest request, byte[] body) {
+        LiveRouter.Lease lease = handler.acquireRouter();
+        CompletionStage<OpenAiResponses.Turn> reading;
+        try {
+            reading = OpenAiResponses.readRequest(body, responseStore(lease.router()), clock);
+        } finally {
+            lease.release();
+        }
+        onContext(request, reading, turn -> json(request, OpenAiResponses.writeTokenCount(countTokens(turn.chat()))),
+                () -> { });
+    }
+
     private void responses(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
-        OpenAiResponses.Turn turn = OpenAiResponses.readRequest(body, store, clock);
+        LiveRouter.Lease lease = handler.acquireRouter();
+        ResponseStore store = responseStore(lease.router());
+        CompletionStage<OpenAiResponses.Turn> reading;
+        try {
+            reading = OpenAiResponses.readRequest(body, store, clock);
+        } catch (RuntimeException e) {
+            lease.release();
+            throw e;
+        }
+        onContext(request, reading, turn -> respond(request, turn, context, lease, store, start), lease::release);
+    }
+
+    private void respond(HttpServerRequest request, OpenAiResponses.Turn turn, RequestContext context,
+                         LiveRouter.Lease lease, ResponseStore store, long start) {
         if (!turn.droppedTools().isEmpty()) {
             request.response().putHeader("x-di-dropped-tools", String.join(",", turn.droppedTools()));
         }
-        LiveRouter.Lease lease = handler.acquireRouter();
         ChatRouter router = lease.router();
         Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
         if (turn.chat().isStream()) {
             exchange.stream(router.stream(turn.chat(), context), OpenAiResponses.streamEncoder(turn, answer -> {
                 if (turn.store()) {
-                    store.put(turn.id(), OpenAiResponses.stored(turn, answer));
+                    keep(store, turn, answer);
                 }
             }));
         } else {
-            exchange.answer(router.chat(turn.chat(), context), ChatResult::report, result -> {
-                if (turn.store() && !result.response().choices().isEmpty()) {
-                    store.put(turn.id(), OpenAiResponses.stored(turn, result.response().choices().get(0).message()));
-                }
-                return OpenAiResponses.writeResponse(turn, result.response());
-            });
+            CompletableFuture<ChatResult> call = router.chat(turn.chat(), context).toCompletableFuture();
+            CompletionStage<ChatResult> answered = call;
+            if (turn.store()) {
+                // answered once stored, so that a follow-up at any router sharing the store finds this response
+                Context loop = Vertx.currentContext();
+                CompletableFuture<ChatResult> kept = new CompletableFuture<>();
+                call.thenCompose(result -> result.response().choices().isEmpty()
+                                ? CompletableFuture.completedFuture(result)
+                                : keep(store, turn, result.response().choices().get(0).message())
+                                        .thenApply(v -> result))
+                        .whenComplete((result, error) -> {
+                            Runnable complete = () -> {
+                                if (error != null) {
+                                    kept.completeExceptionally(error);
+                                } else {
+                                    kept.complete(result);
+                                }
+                            };
+                            if (loop == null) {
+                                complete.run();
+                            } else {
+                                loop.runOnContext(v -> complete.run());
+                            }
+                        });
+                kept.whenComplete((result, error) -> {
+                    if (kept.isCancelled()) {
+                        call.cancel(false);
+                    }
+                });
+                answered = kept;
+            }
+            exchange.answer(answered, ChatResult::report,
+                    result -> OpenAiResponses.writeResponse(turn, result.response()));
         }
+    }
+
+    /** Stored responses on the router's documents, kept for {@code server.responses_ttl}. */
+    private ResponseStore responseStore(ChatRouter router) {
+        return ResponseStore.of(router.documents(), responsesTtl);
+    }
+
+    /**
+     * Stores an answered response; the stage never fails: a store that fails is logged and counted
+     * ({@code chatrouter.responses.store.failures}), and the client still gets its answer.
+     */
+    private CompletionStage<Void> keep(ResponseStore store, OpenAiResponses.Turn turn,
+                                      dev.chatrouter.api.chat.Message answer) {
+        CompletionStage<Void> put;
+        try {
+            put = store.put(turn.id(), OpenAiResponses.stored(turn, answer));
+        } catch (RuntimeException e) {
+            put = CompletableFuture.failedFuture(e);
+        }
+        return put.handle((v, error) -> {
+            if (error != null) {
+                Throwable cause = error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause() : error;
+                LOG.warn("responses: could not store {}: {}", turn.id(), cause.toString());
+                handler.responseStoreFailed("put");
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code then} on the request's event loop once {@code stage} completes (at once when it already has); a
+     * failure is answered in the OpenAI envelope, after {@code onFailure}.
+     */
+    private <T> void onContext(HttpServerRequest request, CompletionStage<T> stage, Consumer<T> then,
+                               Runnable onFailure) {
+        CompletableFuture<T> f = stage.toCompletableFuture();
+        Context context = Vertx.currentContext();
+        if (f.isDone() || context == null) {
+            f.whenComplete((value, error) -> finish(request, value, error, then, onFailure));
+        } else {
+            f.whenComplete((value, error) -> context.runOnContext(v -> finish(request, value, error, then,
+                    onFailure)));
+        }
+    }
+
+    private <T> void finish(HttpServerRequest request, T value, Throwable error, Consumer<T> then,
+                            Runnable onFailure) {
+        if (error == null) {
+            try {
+                then.accept(value);
+                return;
+            } catch (RuntimeException e) {
+                error = e;
+            }
+        }
+        onFailure.run();
+        Throwable cause = error;
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        String id = ApiHandler.requestId(request);
+        ChatRouterException failure;
+        if (cause instanceof ChatRouterException e) {
+            failure = e;
+            if (e.code() == ErrorCode.STORE_UNAVAILABLE) {
+                LOG.warn("request {}: {}", id, e.getMessage());
+                handler.responseStoreFailed("get");
+            }
+        } else {
+            LOG.error("request {} failed with an internal error", id, cause);
+            failure = ChatRouterException.internal(cause);
+        }
+        ApiHandler.send(request.response(), Surface.CHAT.error(failure.withRequest(id, null), handler.redactor()));
     }
 
     private static void json(HttpServerRequest request, byte[] body) {

@@ -200,6 +200,18 @@ public interface AccountingStore extends AutoCloseable {
     CompletionStage<List<CounterState>> counters();
 
     /**
+     * Documents kept in the same place as the counters (the same memory, file or Redis), closed with this store:
+     * where the HTTP server keeps stored Responses, so that routers sharing the store share them too. Every call
+     * returns the same store.
+     *
+     * @return the store's documents; empty (the default) when this store keeps none, and the router then keeps
+     *         documents in its own memory
+     */
+    default java.util.Optional<DocumentStore> documents() {
+        return java.util.Optional.empty();
+    }
+
+    /**
      * Flushes what the store buffers (the durable store commits) and frees its resources. Operations after
      * {@code close()} complete exceptionally with {@link IllegalStateException}. Closing twice does nothing.
      */

@@ -101,7 +101,7 @@ public final class Budgets implements AutoCloseable {
     private final List<BudgetConfig> budgets;
     private final List<BudgetConfig.Scope> scopes;
     private final AccountingStore store;
-    /** Whether {@link #close()} closes the store; handed over to a router that continues from this one. */
+    /** Whether {@link #close()} closes the store. */
     private final AtomicBoolean ownsStore;
     private final Clock clock;
     private final Duration lease;
@@ -163,16 +163,6 @@ public final class Budgets implements AutoCloseable {
     /** Where the counters live. */
     public AccountingStore store() {
         return store;
-    }
-
-    /**
-     * Hands the store over to a router that continues from this one: from now on closing these budgets leaves the
-     * store open (their pending settlements are still given to it).
-     *
-     * @return whether these budgets owned the store, so that the new owner closes it
-     */
-    public boolean handOverStore() {
-        return ownsStore.getAndSet(false);
     }
 
     public boolean isEmpty() {
@@ -837,8 +827,7 @@ public final class Budgets implements AutoCloseable {
 
     /**
      * Hands the store the settlements still pending (waiting at most {@link #CLOSE_WAIT}; what it still cannot
-     * take is logged), then closes the store when these budgets own it (they opened it, or took it over from the
-     * router they continue from, and have not handed it over since).
+     * take is logged), then closes the store when these budgets own it.
      */
     @Override
     public void close() {

@@ -17,6 +17,12 @@ public final class AccountingStores {
     /** How often {@link #durable(Path, Clock)} commits. */
     public static final Duration DEFAULT_FLUSH_INTERVAL = Duration.ofSeconds(1);
 
+    /**
+     * How many documents ({@link AccountingStore#documents()}) the in-memory store keeps at most; past it the oldest
+     * go first.
+     */
+    public static final int MAX_DOCUMENTS_IN_MEMORY = 10_000;
+
     private AccountingStores() {
     }
 

@@ -1,6 +1,7 @@
 package dev.chatrouter.core.store;
 
 import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.DocumentStore;
 import org.h2.mvstore.MVMap;
 import org.h2.mvstore.MVStore;
 import org.h2.mvstore.MVStoreException;
@@ -14,6 +15,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -37,6 +39,12 @@ import java.util.function.Supplier;
  * last flush interval at most are lost. Reservations read back from the file whose leases ended are released
  * at once, so a dead router's reservations never pin a budget. After a write to the file fails, every operation
  * completes with {@link AccountingStore.Unavailable} until the store is opened again.
+ *
+ * <p>{@link #documents()} keeps documents in the same file: the map {@code documents}
+ * ({@code key -> [expiresAtMillis, text]}) and the index {@code documents.expiry} ({@code "<expiresAtMillis, 19
+ * digits>|key" -> key}), in expiry order, so expired documents are purged from its head when the file is opened
+ * and then at most every {@link #PURGE_INTERVAL_MILLIS}, by the commit thread. They share the commits (and what a
+ * crash loses) with the counters.
  */
 final class DurableAccountingStore implements AccountingStore {
 
@@ -44,11 +52,20 @@ final class DurableAccountingStore implements AccountingStore {
     /** Below this share of live data in the file, a commit first rewrites sparse chunks. */
     private static final int TARGET_FILL_RATE = 50;
     private static final int COMPACT_WRITE_BYTES = 1 << 20;
+    /** How often, at most, the commit thread purges expired documents. */
+    static final long PURGE_INTERVAL_MILLIS = 60_000;
+    /** How many expired documents one purge removes at most, so a commit stays short. */
+    private static final int PURGE_BATCH = 10_000;
 
     private final String name;
     private final MVStore mv;
     private final MVMap<String, long[]> spent;
     private final MVMap<String, Object[]> reservations;
+    private final MVMap<String, Object[]> documentMap;
+    private final MVMap<String, String> documentExpiry;
+    private final Documents documents = new Documents();
+    private final Clock clock;
+    private long nextPurge;
     private final InMemoryAccountingStore ledger;
     private final ReentrantReadWriteLock commitLock = new ReentrantReadWriteLock();
     private final ScheduledExecutorService committer;
@@ -61,9 +78,13 @@ final class DurableAccountingStore implements AccountingStore {
         this.mv = mv;
         this.spent = mv.openMap("spent");
         this.reservations = mv.openMap("reservations");
+        this.documentMap = mv.openMap("documents");
+        this.documentExpiry = mv.openMap("documents.expiry");
+        this.clock = clock;
         this.ledger = new InMemoryAccountingStore(clock, new MapJournal(),
                 "d" + UUID.randomUUID().toString().substring(0, 8) + "-");
         load(clock.millis());
+        purgeDocuments(clock.millis());
         mv.commit();
         this.committer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "chatrouter-store-commit");
@@ -183,7 +204,14 @@ final class DurableAccountingStore implements AccountingStore {
         Lock lock = commitLock.writeLock();
         lock.lock();
         try {
-            if (closed || broken != null || !mv.hasUnsavedChanges()) {
+            if (closed || broken != null) {
+                return;
+            }
+            long now = clock.millis();
+            if (now >= nextPurge) {
+                purgeDocuments(now);
+            }
+            if (!mv.hasUnsavedChanges()) {
                 return;
             }
             if (mv.getFillRate() < TARGET_FILL_RATE) {
@@ -198,6 +226,38 @@ final class DurableAccountingStore implements AccountingStore {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Removes expired documents from the head of the expiry index, at most {@link #PURGE_BATCH}. */
+    private void purgeDocuments(long now) {
+        nextPurge = now + PURGE_INTERVAL_MILLIS;
+        List<String> expired = new ArrayList<>();
+        for (Map.Entry<String, String> e : documentExpiry.entrySet()) {
+            if (expiresAt(e.getKey()) > now || expired.size() >= PURGE_BATCH) {
+                break;
+            }
+            expired.add(e.getKey());
+        }
+        for (String indexKey : expired) {
+            String key = documentExpiry.remove(indexKey);
+            Object[] held = key == null ? null : documentMap.get(key);
+            if (held != null && (Long) held[0] <= now) {
+                documentMap.remove(key);
+            }
+        }
+    }
+
+    private static String indexKey(long expiresAtMillis, String key) {
+        return String.format("%019d|%s", expiresAtMillis, key);
+    }
+
+    private static long expiresAt(String indexKey) {
+        return Long.parseLong(indexKey.substring(0, 19));
+    }
+
+    /** The documents in the file, expired ones not yet purged included: for tests of the purge. */
+    int documentCount() {
+        return documentMap.size();
     }
 
     /** Commits done by {@link #commitNow()}, for tests that wait for one. */
@@ -245,6 +305,43 @@ final class DurableAccountingStore implements AccountingStore {
     @Override
     public String toString() {
         return name;
+    }
+
+    /** Documents in the same file as the counters, in the maps {@code documents} and {@code documents.expiry}. */
+    @Override
+    public Optional<DocumentStore> documents() {
+        return Optional.of(documents);
+    }
+
+    private final class Documents implements DocumentStore {
+        @Override
+        public CompletionStage<Void> put(String key, String document, Duration ttl) {
+            DocumentStore.checkPut(key, document, ttl);
+            return run(() -> {
+                long expires = InMemoryDocumentStore.expiry(clock.millis(), ttl);
+                Object[] before = documentMap.put(key, new Object[] {expires, document});
+                if (before != null) {
+                    documentExpiry.remove(indexKey((Long) before[0], key));
+                }
+                documentExpiry.put(indexKey(expires, key), key);
+                return null;
+            });
+        }
+
+        @Override
+        public CompletionStage<Optional<String>> get(String key) {
+            Objects.requireNonNull(key, "key");
+            return run(() -> {
+                Object[] held = documentMap.get(key);
+                return held == null || (Long) held[0] <= clock.millis() ? Optional.<String>empty()
+                        : Optional.of((String) held[1]);
+            });
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
     /** Writes every change of the ledger into the maps. */

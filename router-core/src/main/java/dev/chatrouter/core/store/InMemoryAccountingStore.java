@@ -1,6 +1,7 @@
 package dev.chatrouter.core.store;
 
 import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.DocumentStore;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -14,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -145,10 +147,12 @@ final class InMemoryAccountingStore implements AccountingStore {
     private final ConcurrentHashMap<String, Cell> cells = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Held> reservations = new ConcurrentHashMap<>();
     private final AtomicLong sequence = new AtomicLong();
+    private final InMemoryDocumentStore documents;
     private volatile boolean closed;
 
     InMemoryAccountingStore(Clock clock, Journal journal, String idPrefix) {
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.documents = new InMemoryDocumentStore(clock, AccountingStores.MAX_DOCUMENTS_IN_MEMORY);
         this.journal = Objects.requireNonNull(journal, "journal");
         this.idPrefix = Objects.requireNonNull(idPrefix, "idPrefix");
     }
@@ -190,9 +194,16 @@ final class InMemoryAccountingStore implements AccountingStore {
         return closed ? closedStage() : CompletableFuture.completedFuture(countersNow());
     }
 
+    /** Documents in the heap next to the counters, at most {@link AccountingStores#MAX_DOCUMENTS_IN_MEMORY}. */
+    @Override
+    public Optional<DocumentStore> documents() {
+        return Optional.of(documents);
+    }
+
     @Override
     public void close() {
         closed = true;
+        documents.close();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.chatrouter.store.redis;
 
 import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.DocumentStore;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisException;
@@ -9,6 +10,7 @@ import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -31,6 +33,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -52,6 +55,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Lettuce reconnects by itself; while it is disconnected commands are refused at once, commands time out after
  * the configured bound, and commands in flight when the connection broke are not sent again (a settlement run
  * twice would count its spend twice). Each of those completes with {@link AccountingStore.Unavailable}.
+ *
+ * <p>{@link #documents()} keeps each document as one string key {@code <prefix>d:<key>} on the same connection:
+ * {@code SET ... PX <ttl>} to keep it, {@code GET} to read it; Redis expires it by itself.
  */
 final class RedisAccountingStore implements AccountingStore {
 
@@ -94,6 +100,7 @@ final class RedisAccountingStore implements AccountingStore {
     private final RedisAsyncCommands<String, String> redis;
     private final String idPrefix = UUID.randomUUID().toString().replace("-", "").substring(0, 16) + "-";
     private final AtomicLong sequence = new AtomicLong();
+    private final Documents documents = new Documents();
     private volatile boolean closed;
 
     private RedisAccountingStore(String name, String prefix, ClientResources resources, RedisClient client,
@@ -377,6 +384,39 @@ final class RedisAccountingStore implements AccountingStore {
 
     private static <T> CompletionStage<T> closedStage() {
         return CompletableFuture.failedFuture(new IllegalStateException("the accounting store is closed"));
+    }
+
+    /** Documents on the same connection, under {@code <prefix>d:}, expired by Redis (PX). */
+    @Override
+    public Optional<DocumentStore> documents() {
+        return Optional.of(documents);
+    }
+
+    private final class Documents implements DocumentStore {
+        @Override
+        public CompletionStage<Void> put(String key, String document, Duration ttl) {
+            DocumentStore.checkPut(key, document, ttl);
+            if (closed) {
+                return closedStage();
+            }
+            long millis = ttl.toMillis() + (ttl.toNanosPart() % 1_000_000 == 0 ? 0 : 1);
+            return call(() -> redis.set(prefix + "d:" + key, document, SetArgs.Builder.px(millis)))
+                    .thenApply(ok -> null);
+        }
+
+        @Override
+        public CompletionStage<Optional<String>> get(String key) {
+            Objects.requireNonNull(key, "key");
+            if (closed) {
+                return closedStage();
+            }
+            return call(() -> redis.get(prefix + "d:" + key)).thenApply(Optional::ofNullable);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
     }
 
     @Override

@@ -15,7 +15,9 @@ import dev.chatrouter.api.chat.ToolCall;
 import dev.chatrouter.api.chat.ToolChoice;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.kit.wire.Json;
+import dev.chatrouter.kit.wire.WireCodec;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -24,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import static dev.chatrouter.http.surface.Fields.invalid;
 import static dev.chatrouter.http.surface.Fields.list;
@@ -68,15 +72,31 @@ public final class OpenAiResponses {
      */
     public record Turn(String id, ChatRequest chat, List<Message> conversation, Map<String, Object> echo,
                        Set<String> customTools, List<String> droppedTools, boolean store, long createdAt) {
+
+        /** This turn after the {@code earlier} turns of a stored response: they come first, after instructions. */
+        Turn after(List<Message> earlier) {
+            List<Message> all = new ArrayList<>(earlier);
+            all.addAll(conversation);
+            List<Message> messages = new ArrayList<>();
+            if (echo.get("instructions") instanceof String instructions) {
+                messages.add(Message.system(instructions));
+            }
+            messages.addAll(all);
+            return new Turn(id, chat.toBuilder().messages(messages).build(), List.copyOf(all), echo, customTools,
+                    droppedTools, store, createdAt);
+        }
     }
 
     /**
-     * Reads a Responses request.
+     * Reads a Responses request; the turns of {@code previous_response_id} are read from {@code store} without
+     * blocking.
      *
-     * @throws dev.chatrouter.api.ChatRouterException of an invalid-request code naming the field, also when
-     *                                                {@code previous_response_id} is unknown
+     * @return the turn; fails with a {@link dev.chatrouter.api.ChatRouterException} naming
+     *         {@code previous_response_id} when it is unknown or expired (400), or naming the store when it cannot
+     *         be read (503)
+     * @throws dev.chatrouter.api.ChatRouterException of an invalid-request code naming the field
      */
-    public static Turn readRequest(byte[] body, ResponseStore store, Clock clock) {
+    public static CompletionStage<Turn> readRequest(byte[] body, ResponseStore store, Clock clock) {
         Map<String, Object> in = Fields.body(body);
         String model = string(in, "model", "model", true);
         for (String refused : List.of("conversation", "prompt")) {
@@ -90,10 +110,6 @@ public final class OpenAiResponses {
         }
         List<Message> conversation = new ArrayList<>();
         String previous = string(in, "previous_response_id", "previous_response_id", false);
-        if (previous != null) {
-            conversation.addAll(store.get(previous).orElseThrow(() -> invalid("previous_response_id",
-                    "no stored response '" + previous + "' (unknown, expired, or created with store false)")));
-        }
         Object input = in.get("input");
         if (input == null) {
             throw Fields.missing("input");
@@ -113,7 +129,7 @@ public final class OpenAiResponses {
             messages.add(Message.system(instructions));
         }
         messages.addAll(conversation);
-        if (messages.isEmpty()) {
+        if (messages.isEmpty() && previous == null) {
             throw invalid("input", "at least one input item is required");
         }
         b.messages(messages);
@@ -154,8 +170,14 @@ public final class OpenAiResponses {
         echo.put("top_p", in.get("top_p"));
         echo.put("truncation", "disabled");
         echo.put("user", in.get("user"));
-        return new Turn("resp_" + UUID.randomUUID().toString().replace("-", ""), b.build(), conversation, echo,
+        Turn turn = new Turn("resp_" + UUID.randomUUID().toString().replace("-", ""), b.build(), conversation, echo,
                 customTools, dropped, keep, clock.instant().getEpochSecond());
+        if (previous == null) {
+            return CompletableFuture.completedFuture(turn);
+        }
+        return store.get(previous).thenApply(found -> turn.after(storedTurns(found.orElseThrow(() ->
+                invalid("previous_response_id", "no stored response '" + previous
+                        + "' (unknown, expired, or created with store false)")))));
     }
 
     private static void items(List<?> items, Set<String> customTools, List<Message> out) {
@@ -404,13 +426,22 @@ public final class OpenAiResponses {
         return out;
     }
 
-    /** The conversation to store after an answer: the turn's and the assistant's message. */
-    public static List<Message> stored(Turn turn, Message answer) {
+    /**
+     * What to store after an answer, as JSON: the conversation (the turn's and the assistant's message) as the
+     * {@code messages} of a Chat Completions request whose {@code model} is the response id.
+     */
+    public static String stored(Turn turn, Message answer) {
         List<Message> all = new ArrayList<>(turn.conversation());
         all.add(new Message(Role.ASSISTANT, answer.text().isEmpty() ? null : Content.of(answer.text()), null,
                 answer.toolCalls() == null || answer.toolCalls().isEmpty() ? null : answer.toolCalls(), null, null,
                 Map.of()));
-        return all;
+        return new String(WireCodec.writeChatRequest(ChatRequest.builder().model(turn.id()).messages(all).build()),
+                StandardCharsets.UTF_8);
+    }
+
+    /** The conversation of what {@link #stored} wrote. */
+    static List<Message> storedTurns(String json) {
+        return WireCodec.readChatRequest(json.getBytes(StandardCharsets.UTF_8)).messages();
     }
 
     /** {@code {"object":"response.input_tokens","input_tokens":N}} */

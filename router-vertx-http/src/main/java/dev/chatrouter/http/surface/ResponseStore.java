@@ -1,36 +1,80 @@
 package dev.chatrouter.http.surface;
 
-import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.DocumentStore;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 
 /**
  * Where the Responses surface keeps stored responses, so that a request naming one as {@code previous_response_id}
- * carries its turns upstream. Implementations are thread-safe; a shared store (Redis, a database) can replace the
- * in-memory one behind this interface.
+ * carries its turns upstream: opaque JSON text per response id (the surface decides what it needs to keep), in the
+ * router's {@link DocumentStore}, kept for a time to live. Every operation is asynchronous.
  */
 public interface ResponseStore {
 
     /**
-     * Keeps a response's conversation: the turns before it, its input and its output, as chat messages.
+     * Keeps a response's JSON.
      *
      * @param id the response id ({@code resp_...})
+     * @return completes once kept, or fails with the store's reason
      */
-    void put(String id, List<Message> conversation);
-
-    /** The conversation stored under {@code id}, or empty when it is unknown or has expired. */
-    Optional<List<Message>> get(String id);
+    CompletionStage<Void> put(String id, String json);
 
     /**
-     * An in-memory store: entries expire {@code ttl} after they were stored, and past {@code maxEntries} the oldest
-     * go first, so memory stays bounded.
+     * The JSON stored under {@code id}, or empty when it is unknown or has expired.
      *
-     * @throws IllegalArgumentException if {@code ttl} is not positive or {@code maxEntries} is below 1
+     * @return fails with a {@link ChatRouterException} of {@link ErrorCode#STORE_UNAVAILABLE} naming the store
+     *         (message and {@code store} metadata) when the store cannot be read
      */
-    static ResponseStore inMemory(Duration ttl, int maxEntries, Clock clock) {
-        return new InMemoryResponseStore(ttl, maxEntries, clock);
+    CompletionStage<Optional<String>> get(String id);
+
+    /**
+     * Responses kept in {@code documents} (opened when first needed) under {@code response:<id>} for {@code ttl}.
+     *
+     * @throws IllegalArgumentException when {@code ttl} is not positive
+     */
+    static ResponseStore of(CompletionStage<DocumentStore> documents, Duration ttl) {
+        Objects.requireNonNull(documents, "documents");
+        Objects.requireNonNull(ttl, "ttl");
+        if (ttl.isNegative() || ttl.isZero()) {
+            throw new IllegalArgumentException("ttl must be positive but was " + ttl);
+        }
+        return new ResponseStore() {
+            @Override
+            public CompletionStage<Void> put(String id, String json) {
+                return documents.thenCompose(d -> d.put("response:" + id, json, ttl));
+            }
+
+            @Override
+            public CompletionStage<Optional<String>> get(String id) {
+                return documents.thenCompose(d -> d.get("response:" + id)).exceptionallyCompose(e ->
+                        CompletableFuture.failedFuture(unavailable(id, e)));
+            }
+        };
+    }
+
+    /** A failed read as the client is told it: a 503 naming the store. */
+    private static Throwable unavailable(String id, Throwable error) {
+        Throwable e = error;
+        while ((e instanceof CompletionException || e instanceof ExecutionException) && e.getCause() != null) {
+            e = e.getCause();
+        }
+        if (e instanceof ChatRouterException c) {
+            return c;
+        }
+        String store = e instanceof AccountingStore.Unavailable u ? u.store() : "the response store";
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        return ChatRouterException.builder(ErrorCode.STORE_UNAVAILABLE, "cannot read the stored response '" + id
+                        + "' named by previous_response_id: " + (e instanceof AccountingStore.Unavailable ? reason
+                        : store + " unavailable: " + reason))
+                .param("previous_response_id").metadata("store", store).build();
     }
 }

@@ -1,18 +1,28 @@
 package dev.chatrouter.http.surface;
 
-import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.api.spi.DocumentStore;
+import dev.chatrouter.core.store.AccountingStores;
 import org.junit.jupiter.api.Test;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The in-memory response store forgets entries at their TTL and past its size bound, oldest first. */
+/**
+ * Stored responses on the router's documents: kept for the configured time to live under their own keys, and a
+ * store that cannot be read is a 503-class error naming it.
+ */
 class ResponseStoreTest {
 
     /** A clock the test moves by hand. */
@@ -35,39 +45,52 @@ class ResponseStoreTest {
         }
     }
 
-    /** An entry is there until its TTL has passed, then gone. */
+    private static <T> T join(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception c ? c : e;
+        }
+    }
+
+    /** Proves a stored response reads back until the configured TTL has passed by the store's clock, then not. */
     @Test
-    void entriesExpireAtTheirTtl() {
+    void aStoredResponseExpiresAtTheConfiguredTtl() throws Exception {
         ManualClock clock = new ManualClock();
-        ResponseStore store = ResponseStore.inMemory(Duration.ofMinutes(10), 100, clock);
-        store.put("resp_1", List.of(Message.user("Hi")));
+        try (AccountingStore shared = AccountingStores.inMemory(clock)) {
+            DocumentStore documents = shared.documents().orElseThrow();
+            ResponseStore store = ResponseStore.of(CompletableFuture.completedFuture(documents),
+                    Duration.ofMinutes(10));
+            join(store.put("resp_1", "{\"messages\":[]}"));
+            assertThat(join(documents.get("response:resp_1"))).contains("{\"messages\":[]}");
 
-        clock.now = clock.now.plus(Duration.ofMinutes(9));
-        assertThat(store.get("resp_1")).hasValueSatisfying(c -> assertThat(c).hasSize(1));
-        clock.now = clock.now.plus(Duration.ofMinutes(1));
-        assertThat(store.get("resp_1")).isEmpty();
-        assertThat(store.get("resp_unknown")).isEmpty();
+            clock.now = clock.now.plus(Duration.ofMinutes(9));
+            assertThat(join(store.get("resp_1"))).contains("{\"messages\":[]}");
+            clock.now = clock.now.plus(Duration.ofMinutes(1));
+            assertThat(join(store.get("resp_1"))).isEmpty();
+            assertThat(join(store.get("resp_unknown"))).isEmpty();
+        }
     }
 
-    /** Past maxEntries the oldest entry goes first. */
+    /** Proves a store that cannot be read fails with store_unavailable, naming the store and the parameter. */
     @Test
-    void theOldestGoesPastTheBound() {
-        ResponseStore store = ResponseStore.inMemory(Duration.ofHours(1), 2, new ManualClock());
-        store.put("a", List.of(Message.user("1")));
-        store.put("b", List.of(Message.user("2")));
-        store.put("c", List.of(Message.user("3")));
-
-        assertThat(store.get("a")).isEmpty();
-        assertThat(store.get("b")).isPresent();
-        assertThat(store.get("c")).isPresent();
+    void anUnreadableStoreIsStoreUnavailableNamingIt() {
+        ResponseStore store = ResponseStore.of(CompletableFuture.failedFuture(new AccountingStore.Unavailable(
+                "redis store at 127.0.0.1:6390", "Connection refused", null)), Duration.ofHours(1));
+        assertThatThrownBy(() -> join(store.get("resp_1")))
+                .isInstanceOfSatisfying(ChatRouterException.class, e -> {
+                    assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
+                    assertThat(e.param()).contains("previous_response_id");
+                    assertThat(e.metadata()).containsEntry("store", "redis store at 127.0.0.1:6390");
+                    assertThat(e.getMessage()).contains("resp_1")
+                            .contains("redis store at 127.0.0.1:6390 unavailable: Connection refused");
+                });
     }
 
-    /** A TTL that is not positive or a bound below 1 is refused with what was wrong. */
+    /** Proves a TTL that is not positive is refused with what was wrong. */
     @Test
-    void badSettingsAreRefused() {
-        assertThatThrownBy(() -> ResponseStore.inMemory(Duration.ZERO, 1, Clock.systemUTC()))
+    void aTtlThatIsNotPositiveIsRefused() {
+        assertThatThrownBy(() -> ResponseStore.of(new CompletableFuture<>(), Duration.ZERO))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl must be positive");
-        assertThatThrownBy(() -> ResponseStore.inMemory(Duration.ofHours(1), 0, Clock.systemUTC()))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxEntries");
     }
 }
