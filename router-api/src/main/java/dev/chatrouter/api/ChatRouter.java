@@ -82,10 +82,11 @@ public interface ChatRouter extends AutoCloseable {
      * with its own API ({@link dev.chatrouter.api.spi.Provider#countTokens}), that provider answers
      * ({@link TokenCount.Source#PROVIDER}); otherwise, and when the provider's count call fails, the router's
      * {@link #estimateInputTokens estimate} does ({@link TokenCount.Source#ROUTER}). Nothing is generated, and no
-     * budget or rate limit is touched. By default, the estimate.
+     * budget or rate limit is touched. A request whose model routes nowhere is counted by the router. By default,
+     * the estimate.
      *
-     * @return the count; fails with a {@link ChatRouterException} when the request is invalid or its model routes
-     *         nowhere (or is not allowed by {@code context})
+     * @return the count; fails with a {@link ChatRouterException} when {@code context} may not use the route the
+     *         model resolves to
      */
     default CompletionStage<TokenCount> countInputTokens(ChatRequest request, RequestContext context) {
         try {
