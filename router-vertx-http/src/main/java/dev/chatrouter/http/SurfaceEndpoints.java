@@ -4,15 +4,20 @@ import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.NativeRequest;
 import dev.chatrouter.http.surface.AnthropicMessages;
+import dev.chatrouter.http.surface.NativeRelay;
 import dev.chatrouter.http.surface.OpenAiResponses;
 import dev.chatrouter.http.surface.ResponseStore;
 import dev.chatrouter.http.surface.TextCompletions;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 
 import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The client surfaces other than Chat Completions, under every base path: Anthropic Messages ({@code /messages},
@@ -21,7 +26,11 @@ import java.time.Clock;
  * {@code server.responses_ttl}). Each translates its request into the router's chat request, routes it with
  * {@link ChatRouter#chat} or {@link ChatRouter#stream} as chat is routed (classification, routing, fallback,
  * budgets and {@code X-DI-*} headers unchanged), and writes the answer, the stream and every error in its own
- * shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
+ * shape. Messages and Responses requests also carry the body as the client sent it ({@link NativeRequest}): a
+ * target whose provider speaks that API upstream takes it as it is, and its answer is relayed as it came
+ * ({@link NativeRelay}). Token counts go to {@link ChatRouter#countInputTokens}, which asks the first target's
+ * provider when it has a counting API, else counts with the router's tokenizer; the
+ * {@code X-DI-Token-Count-Source} header says which ({@code provider} or {@code router}). No chat is dispatched.
  */
 final class SurfaceEndpoints {
 
@@ -73,25 +82,61 @@ final class SurfaceEndpoints {
             RequestContext context = handler.requireContext(request, caller);
             switch (endpoint) {
                 case "/messages" -> messages(request, body, context);
-                case "/messages/count_tokens" -> json(request,
-                        AnthropicMessages.writeTokenCount(countTokens(AnthropicMessages.readRequest(body, true))));
+                case "/messages/count_tokens" -> countTokens(request, Surface.ANTHROPIC, context,
+                        messagesRequest(request, body, true), AnthropicMessages::writeTokenCount);
                 case "/completions" -> completions(request, body, context);
                 case "/responses" -> responses(request, body, context);
-                case "/responses/input_tokens" -> json(request, OpenAiResponses.writeTokenCount(
-                        countTokens(OpenAiResponses.readRequest(body, store, clock).chat())));
+                case "/responses/input_tokens" -> {
+                    OpenAiResponses.Turn turn = OpenAiResponses.readRequest(body, store, clock);
+                    countTokens(request, Surface.CHAT, context, responsesRequest(request, body, turn),
+                            OpenAiResponses::writeTokenCount);
+                }
                 default -> throw new IllegalStateException("no surface for " + endpoint);
             }
         });
     }
 
-    /** The serving router's estimate of a request's input tokens; nothing is dispatched. */
-    private long countTokens(ChatRequest chat) {
-        LiveRouter.Lease lease = handler.acquireRouter();
-        try {
-            return lease.router().estimateInputTokens(chat);
-        } finally {
-            lease.release();
+    /** The client's headers forwarded with a native request. */
+    private static final List<String> MESSAGES_HEADERS = List.of("anthropic-beta", "anthropic-version");
+    private static final List<String> RESPONSES_HEADERS = List.of("openai-beta");
+    private static final CharSequence COUNT_SOURCE = HttpHeaders.createOptimized("x-di-token-count-source");
+
+    private static Map<String, String> forwarded(HttpServerRequest request, List<String> names) {
+        Map<String, String> headers = new TreeMap<>();
+        for (String name : names) {
+            String value = request.getHeader(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
         }
+        return headers;
+    }
+
+    /** A Messages request, translated, with its body as sent. */
+    private static ChatRequest messagesRequest(HttpServerRequest request, byte[] body, boolean countOnly) {
+        return AnthropicMessages.readRequest(body, countOnly).toBuilder().nativeRequest(new NativeRequest(
+                NativeRequest.Surface.MESSAGES, body, forwarded(request, MESSAGES_HEADERS))).build();
+    }
+
+    /** A Responses request, translated, with its body as a Responses upstream should get it. */
+    private static ChatRequest responsesRequest(HttpServerRequest request, byte[] body, OpenAiResponses.Turn turn) {
+        return turn.chat().toBuilder().nativeRequest(OpenAiResponses.nativeRequest(body, turn,
+                forwarded(request, RESPONSES_HEADERS))).build();
+    }
+
+    /**
+     * Answers a token count: the first target's provider's when it can count, else the router's. Nothing is
+     * dispatched and no budget is touched.
+     */
+    private void countTokens(HttpServerRequest request, Surface surface, RequestContext context, ChatRequest chat,
+                             java.util.function.LongFunction<byte[]> write) {
+        long start = System.nanoTime();
+        LiveRouter.Lease lease = handler.acquireRouter();
+        Exchange exchange = handler.exchange(request, start, surface, lease);
+        exchange.answer(lease.router().countInputTokens(chat, context), count -> null, count -> {
+            request.response().putHeader(COUNT_SOURCE, count.source().wireName());
+            return write.apply(count.inputTokens());
+        });
     }
 
     /** The presented key: {@code Authorization: Bearer}, or for Anthropic clients {@code x-api-key}. */
@@ -106,15 +151,17 @@ final class SurfaceEndpoints {
 
     private void messages(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
-        ChatRequest chat = AnthropicMessages.readRequest(body, false);
+        ChatRequest chat = messagesRequest(request, body, false);
         LiveRouter.Lease lease = handler.acquireRouter();
         ChatRouter router = lease.router();
         Exchange exchange = handler.exchange(request, start, Surface.ANTHROPIC, lease);
         if (chat.isStream()) {
-            exchange.stream(router.stream(chat, context), AnthropicMessages.streamEncoder());
+            exchange.stream(router.stream(chat, context), NativeRelay.messages(AnthropicMessages.streamEncoder()));
         } else {
-            exchange.answer(router.chat(chat, context), ChatResult::report,
-                    result -> AnthropicMessages.writeResponse(result.response()));
+            exchange.answer(router.chat(chat, context), ChatResult::report, result -> {
+                byte[] relayed = NativeRelay.body(result.response());
+                return relayed != null ? relayed : AnthropicMessages.writeResponse(result.response());
+            });
         }
     }
 
@@ -138,26 +185,30 @@ final class SurfaceEndpoints {
         if (!turn.droppedTools().isEmpty()) {
             request.response().putHeader("x-di-dropped-tools", String.join(",", turn.droppedTools()));
         }
+        ChatRequest chat = responsesRequest(request, body, turn);
         LiveRouter.Lease lease = handler.acquireRouter();
         ChatRouter router = lease.router();
         Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
-        if (turn.chat().isStream()) {
-            exchange.stream(router.stream(turn.chat(), context), OpenAiResponses.streamEncoder(turn, answer -> {
+        if (chat.isStream()) {
+            NativeRelay[] relay = new NativeRelay[1];
+            relay[0] = NativeRelay.responses(OpenAiResponses.streamEncoder(turn, answer -> {
                 if (turn.store()) {
-                    store.put(turn.id(), OpenAiResponses.stored(turn, answer));
+                    // a relayed answer is known to the client by the upstream's response id
+                    String id = relay[0].relaying() && relay[0].upstreamId() != null ? relay[0].upstreamId()
+                            : turn.id();
+                    store.put(id, OpenAiResponses.stored(turn, answer));
                 }
             }));
+            exchange.stream(router.stream(chat, context), relay[0]);
         } else {
-            exchange.answer(router.chat(turn.chat(), context), ChatResult::report, result -> {
+            exchange.answer(router.chat(chat, context), ChatResult::report, result -> {
+                byte[] relayed = NativeRelay.body(result.response());
                 if (turn.store() && !result.response().choices().isEmpty()) {
-                    store.put(turn.id(), OpenAiResponses.stored(turn, result.response().choices().get(0).message()));
+                    store.put(relayed != null ? result.response().id() : turn.id(),
+                            OpenAiResponses.stored(turn, result.response().choices().get(0).message()));
                 }
-                return OpenAiResponses.writeResponse(turn, result.response());
+                return relayed != null ? relayed : OpenAiResponses.writeResponse(turn, result.response());
             });
         }
-    }
-
-    private static void json(HttpServerRequest request, byte[] body) {
-        request.response().putHeader("content-type", "application/json").end(Buffer.buffer(body));
     }
 }
