@@ -191,6 +191,7 @@ final class SurfaceEndpoints {
         Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
         if (chat.isStream()) {
             NativeRelay[] relay = new NativeRelay[1];
+            String previous = (String) turn.echo().get("previous_response_id");
             relay[0] = NativeRelay.responses(OpenAiResponses.streamEncoder(turn, answer -> {
                 if (turn.store()) {
                     // a relayed answer is known to the client by the upstream's response id
@@ -198,11 +199,12 @@ final class SurfaceEndpoints {
                             : turn.id();
                     store.put(id, OpenAiResponses.stored(turn, answer));
                 }
-            }));
+            }), previous);
             exchange.stream(router.stream(chat, context), relay[0]);
         } else {
             exchange.answer(router.chat(chat, context), ChatResult::report, result -> {
-                byte[] relayed = NativeRelay.body(result.response());
+                byte[] relayed = NativeRelay.body(result.response(),
+                        (String) turn.echo().get("previous_response_id"));
                 if (turn.store() && !result.response().choices().isEmpty()) {
                     store.put(relayed != null ? result.response().id() : turn.id(),
                             OpenAiResponses.stored(turn, result.response().choices().get(0).message()));

@@ -32,10 +32,14 @@ public final class NativeRelay implements SseEncoder {
     private final boolean shadow;
     private final Set<String> modelEvents;
     private final List<String> modelPath;
+    /** The {@code previous_response_id} the client sent, which the upstream never saw, or null. */
+    private final String previousResponseId;
     private Boolean relaying;
     private String upstreamId;
 
-    private NativeRelay(SseEncoder translated, boolean shadow, Set<String> modelEvents, List<String> modelPath) {
+    private NativeRelay(SseEncoder translated, boolean shadow, Set<String> modelEvents, List<String> modelPath,
+                        String previousResponseId) {
+        this.previousResponseId = previousResponseId;
         this.translated = translated;
         this.shadow = shadow;
         this.modelEvents = modelEvents;
@@ -44,15 +48,17 @@ public final class NativeRelay implements SseEncoder {
 
     /** A Messages stream: native events when the target took the Messages body, else {@code translated}'s. */
     public static NativeRelay messages(SseEncoder translated) {
-        return new NativeRelay(translated, false, MESSAGES_MODEL_EVENTS, MESSAGES_MODEL);
+        return new NativeRelay(translated, false, MESSAGES_MODEL_EVENTS, MESSAGES_MODEL, null);
     }
 
     /**
      * A Responses stream: native events when the target took the Responses body, else {@code translated}'s. A native
-     * stream is still fed to {@code translated} (its bytes dropped), so that it assembles the answer to store.
+     * stream is still fed to {@code translated} (its bytes dropped), so that it assembles the answer to store. The
+     * response objects of its events name {@code previousResponseId} (when not null) as their
+     * {@code previous_response_id}: the router expanded it, so the upstream never saw it.
      */
-    public static NativeRelay responses(SseEncoder translated) {
-        return new NativeRelay(translated, true, RESPONSES_MODEL_EVENTS, RESPONSES_MODEL);
+    public static NativeRelay responses(SseEncoder translated, String previousResponseId) {
+        return new NativeRelay(translated, true, RESPONSES_MODEL_EVENTS, RESPONSES_MODEL, previousResponseId);
     }
 
     /** True once the stream turned out to be relayed as it came. */
@@ -84,8 +90,15 @@ public final class NativeRelay implements SseEncoder {
             return NOTHING;
         }
         byte[] data = event.data();
-        if (chunk.model() != null && event.event() != null && modelEvents.contains(event.event())) {
-            data = JsonEdit.of(data).replace(modelPath, chunk.model()).apply();
+        if (event.event() != null && modelEvents.contains(event.event())) {
+            JsonEdit edit = JsonEdit.of(data);
+            if (chunk.model() != null) {
+                edit.replace(modelPath, chunk.model());
+            }
+            if (previousResponseId != null) {
+                edit.replace(List.of("response", "previous_response_id"), previousResponseId);
+            }
+            data = edit.apply();
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 32);
         if (event.event() != null) {
@@ -119,11 +132,25 @@ public final class NativeRelay implements SseEncoder {
      * {@code null} when the answer has no native body.
      */
     public static byte[] body(ChatResponse response) {
+        return body(response, null);
+    }
+
+    /**
+     * {@link #body(ChatResponse)}, and the top-level {@code previous_response_id} set to
+     * {@code previousResponseId} when that is not null (the router expanded it, so the upstream never saw it).
+     */
+    public static byte[] body(ChatResponse response, String previousResponseId) {
         NativeAnswer answer = response.nativeAnswer();
         if (answer == null) {
             return null;
         }
-        return response.model() == null ? answer.data()
-                : JsonEdit.of(answer.data()).replace(List.of("model"), response.model()).apply();
+        JsonEdit edit = JsonEdit.of(answer.data());
+        if (response.model() != null) {
+            edit.replace(List.of("model"), response.model());
+        }
+        if (previousResponseId != null) {
+            edit.replace(List.of("previous_response_id"), previousResponseId);
+        }
+        return edit.apply();
     }
 }
