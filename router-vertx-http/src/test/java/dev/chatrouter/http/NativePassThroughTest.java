@@ -109,6 +109,14 @@ class NativePassThroughTest {
                     models:
                       sonnet: { upstream: claude-sonnet-4-5-20250929, context_window: 200000,
                                 capabilities: [tools, streaming, reasoning, prompt_cache] }
+                  flakysse:
+                    type: anthropic
+                    base_url: http://127.0.0.1:${AN_PORT}/flakysse
+                    api_key: sk-ant-upstream-secret-8
+                    timeouts: { connect_ms: 1000, first_token_ms: 5000, total_ms: 10000 }
+                    models:
+                      sonnet: { upstream: claude-sonnet-4-5-20250929, context_window: 200000,
+                                capabilities: [tools, streaming, reasoning, prompt_cache] }
                   up:
                     type: openai
                     base_url: http://127.0.0.1:${OA_PORT}/v1
@@ -132,6 +140,10 @@ class NativePassThroughTest {
                     fallback: { retries_per_target: 0 }
                     pools:
                       "*": { policy: priority, targets: [flaky500/sonnet, up/m1] }
+                  fallback-stream:
+                    fallback: { retries_per_target: 0 }
+                    pools:
+                      "*": { policy: priority, targets: [flakysse/sonnet, up/m1] }
                   di:
                     pools:
                       "*": { policy: priority, targets: [up/m1] }
@@ -438,6 +450,30 @@ class NativePassThroughTest {
         JsonNode translated = tree(onlyRequest(openai, CHAT).getBodyAsString());
         assertThat(translated.path("model").asText()).isEqualTo("up-model-1");
         assertThat(translated.at("/messages/1/content").isMissingNode()).isFalse();
+    }
+
+    /**
+     * A stream whose Anthropic target fails before any event falls back to the OpenAI-compatible target, and the
+     * client gets the translated Messages stream, which the SDK accumulates.
+     */
+    @Test
+    void streamFallbackCrossesFromNativeToTranslated() {
+        answers(anthropic, "/flakysse" + MESSAGES, 529, "application/json",
+                "{\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}");
+        answers(openai, CHAT, 200, "text/event-stream", TestServer.fixture("sse/di-stream-haiku.sse"));
+
+        MessageAccumulator accumulator = MessageAccumulator.create();
+        try (StreamResponse<RawMessageStreamEvent> stream = claude.messages().createStreaming(
+                richMessage().model("fallback-stream").build())) {
+            stream.stream().forEach(accumulator::accumulate);
+        }
+        Message message = accumulator.message();
+
+        assertThat(message.model().asString()).isEqualTo("fallback-stream");
+        assertThat(message.content().get(0).asText().text()).isNotBlank();
+        assertThat(message.stopReason()).hasValue(StopReason.END_TURN);
+        assertThat(anthropic.findAll(postRequestedFor(urlEqualTo("/flakysse" + MESSAGES)))).hasSize(1);
+        assertThat(tree(onlyRequest(openai, CHAT).getBodyAsString()).path("stream").asBoolean()).isTrue();
     }
 
     /**
