@@ -566,6 +566,19 @@ class NativePassThroughTest {
         assertThat(sent.path("input").asText()).isEqualTo("Hello");
         assertThat(openai.findAll(postRequestedFor(urlEqualTo(RESPONSES)))).isEmpty();
 
+        // a count naming an earlier response counts its turns too, expanded into input
+        answers(openai, RESPONSES, 200, "application/json", nativeFixture("responses-text.json"));
+        Response first = gpt.responses().create(ResponseCreateParams.builder().model("gpt-router").input("Hello")
+                .build());
+        openai.resetAll();
+        answers(openai, INPUT_TOKENS, 200, "application/json", nativeFixture("responses-input-tokens.json"));
+        assertThat(gpt.responses().inputTokens().count(InputTokenCountParams.builder().model("gpt-router")
+                .previousResponseId(first.id()).input("And?").build()).inputTokens()).isEqualTo(11);
+        JsonNode expanded = tree(onlyRequest(openai, INPUT_TOKENS).getBodyAsString());
+        assertThat(expanded.has("previous_response_id")).isFalse();
+        assertThat(expanded.path("input")).hasSize(3);
+        assertThat(expanded.at("/input/1/content/0/text").asText()).isEqualTo("Hello! How can I help?");
+
         com.openai.core.http.HttpResponseFor<InputTokenCountResponse> translated = gpt.responses().inputTokens().withRawResponse().count(
                 InputTokenCountParams.builder().model("di").input("Hello").build());
         assertThat(translated.parse().inputTokens()).isPositive();
