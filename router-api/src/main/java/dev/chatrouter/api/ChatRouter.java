@@ -77,6 +77,31 @@ public interface ChatRouter extends AutoCloseable {
      */
     long estimateInputTokens(ChatRequest request);
 
+    /**
+     * Counts a request's input tokens for the target it routes to: when the request carries its
+     * {@link ChatRequest#nativeRequest() native form} and the first target of its plan has a provider that counts
+     * with its own API ({@link dev.chatrouter.api.spi.Provider#countTokens}), that provider answers
+     * ({@link TokenCount.Source#PROVIDER}); otherwise, and when the provider's count call fails, the router's
+     * {@link #estimateInputTokens estimate} does ({@link TokenCount.Source#ROUTER}). Nothing is generated, and no
+     * budget or rate limit is touched. A request whose model routes nowhere is counted by the router. By default,
+     * the estimate.
+     *
+     * @return the count; fails with a {@link ChatRouterException} when {@code context} may not use the route the
+     *         model resolves to
+     */
+    default CompletionStage<TokenCount> countInputTokens(ChatRequest request, RequestContext context) {
+        try {
+            return java.util.concurrent.CompletableFuture.completedFuture(
+                    new TokenCount(estimateInputTokens(request), TokenCount.Source.ROUTER));
+        } catch (RuntimeException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+    }
+
+    default CompletionStage<TokenCount> countInputTokens(ChatRequest request) {
+        return countInputTokens(request, RequestContext.empty());
+    }
+
     /** The model ids clients may send: each route's intent and its {@code match} ids that are not globs. */
     List<ModelInfo> models();
 

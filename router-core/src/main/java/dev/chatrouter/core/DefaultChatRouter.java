@@ -13,6 +13,7 @@ import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.TargetHealth;
+import dev.chatrouter.api.TokenCount;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.Message;
@@ -152,8 +153,9 @@ final class DefaultChatRouter implements ChatRouter {
                 (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
                 ChatResult::new);
         if (prepared.cacheKey() != null) {
+            // a hit is answered in the router's shape: the native body holds the upstream's ids of another answer
             outcome.thenAccept(result -> responses.put(prepared.cacheKey(),
-                    new ResponseCache.Entry(result.response(), result.report().target())));
+                    new ResponseCache.Entry(result.response().withNativeAnswer(null), result.report().target())));
         }
         return outcome;
     }
@@ -210,6 +212,81 @@ final class DefaultChatRouter implements ChatRouter {
     @Override
     public long estimateInputTokens(ChatRequest request) {
         return RequestShape.of(java.util.Objects.requireNonNull(request, "request")).estimatedInputTokens();
+    }
+
+    /**
+     * The count of the provider of the request's first target, when the request has a native form and that
+     * provider counts it; else, and when that count fails, the router's estimate. The route is resolved, the request
+     * classified and planned as for a dispatch, but nothing is reserved, charged or rate limited.
+     */
+    @Override
+    public CompletionStage<TokenCount> countInputTokens(ChatRequest request, RequestContext context) {
+        long estimate;
+        Target target;
+        try {
+            estimate = estimateInputTokens(request);
+            target = request.nativeRequest() == null ? null : firstTarget(request, context);
+        } catch (ChatRouterException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        TokenCount routerCount = new TokenCount(estimate, TokenCount.Source.ROUTER);
+        if (target == null) {
+            return CompletableFuture.completedFuture(routerCount);
+        }
+        String requestId = context.requestId() != null ? context.requestId() : RequestIds.next();
+        CompletionStage<java.util.OptionalLong> counted;
+        try {
+            counted = target.provider().countTokens(new ProviderCall(requestId, target.model(),
+                    request.toBuilder().model(target.model().upstream()).build(), context.deadline()));
+        } catch (RuntimeException e) {
+            counted = CompletableFuture.failedFuture(e);
+        }
+        return counted.handle((count, error) -> {
+            if (error != null) {
+                LOG.debug("request {}: {} could not count the input tokens, the router counts them: {}", requestId,
+                        target.id(), String.valueOf(dev.chatrouter.kit.upstream.Stages.unwrap(error).getMessage()));
+                return routerCount;
+            }
+            return count == null || count.isEmpty() ? routerCount
+                    : new TokenCount(Math.max(0, count.getAsLong()), TokenCount.Source.PROVIDER);
+        });
+    }
+
+    /**
+     * The target a request would be sent to first (ignoring budgets, which a count does not touch), or {@code null}
+     * when it routes nowhere.
+     *
+     * @throws ChatRouterException if the caller may not use the route the model resolves to
+     */
+    private Target firstTarget(ChatRequest request, RequestContext context) {
+        if (request.model() == null || closed.get()) {
+            return null;
+        }
+        EffortResolver.Resolved effort = EffortResolver.resolve(request.model(), context.effort(), request);
+        RouteConfig route = routes.resolve(effort.routedModel()).orElse(null);
+        if (route == null) {
+            return null;
+        }
+        if (!context.allowedRoutes().isEmpty() && !context.allowedRoutes().contains(route.id())) {
+            throw ChatRouterException.builder(ErrorCode.MODEL_NOT_ALLOWED, "this key may not use model '"
+                    + request.model() + "' (route '" + route.id() + "')").param("model").build();
+        }
+        RequestShape shape = RequestShape.of(request);
+        String poolName;
+        try {
+            RequestClassifier.Classification classification = classifier.classify(request,
+                    new RequestClassifier.Input(route.baseType(), effort.effort(), shape.estimatedInputTokens()));
+            poolName = Planner.poolName(route, classification.type());
+        } catch (RuntimeException e) {
+            LOG.debug("the classifier failed on a token count; the router counts", e);
+            return null;
+        }
+        if (poolName == null) {
+            return null;
+        }
+        Plan plan = planner.plan(route, poolName, shape, null,
+                candidate -> cooldowns.eligible(candidate.id()) ? null : Cooldowns.REASON);
+        return plan.candidates().isEmpty() ? null : plan.candidates().get(0);
     }
 
     @Override

@@ -6,13 +6,15 @@ import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.NativeRequest;
 import dev.chatrouter.http.surface.AnthropicMessages;
+import dev.chatrouter.http.surface.NativeRelay;
 import dev.chatrouter.http.surface.OpenAiResponses;
 import dev.chatrouter.http.surface.ResponseStore;
 import dev.chatrouter.http.surface.TextCompletions;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import org.slf4j.Logger;
@@ -20,6 +22,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -32,7 +37,11 @@ import java.util.function.Consumer;
  * on the serving router's {@link ChatRouter#documents()}, so in its configured store). Each translates its
  * request into the router's chat request, routes it with {@link ChatRouter#chat} or {@link ChatRouter#stream} as
  * chat is routed (classification, routing, fallback, budgets and {@code X-DI-*} headers unchanged), and writes the
- * answer, the stream and every error in its own shape. Token counts use {@link ChatRouter#estimateInputTokens} and never reach an upstream.
+ * answer, the stream and every error in its own shape. Messages and Responses requests also carry the body as the
+ * client sent it ({@link NativeRequest}): a target whose provider speaks that API upstream takes it as it is, and its
+ * answer is relayed as it came ({@link NativeRelay}). Token counts go to {@link ChatRouter#countInputTokens}, which
+ * asks the first target's provider when it has a counting API, else counts with the router's tokenizer; the
+ * {@code X-DI-Token-Count-Source} header says which ({@code provider} or {@code router}). No chat is dispatched.
  */
 final class SurfaceEndpoints {
 
@@ -86,24 +95,57 @@ final class SurfaceEndpoints {
             RequestContext context = handler.requireContext(request, caller);
             switch (endpoint) {
                 case "/messages" -> messages(request, body, context);
-                case "/messages/count_tokens" -> json(request,
-                        AnthropicMessages.writeTokenCount(countTokens(AnthropicMessages.readRequest(body, true))));
+                case "/messages/count_tokens" -> countTokens(request, Surface.ANTHROPIC, context,
+                        messagesRequest(request, body, true), AnthropicMessages::writeTokenCount);
                 case "/completions" -> completions(request, body, context);
                 case "/responses" -> responses(request, body, context);
-                case "/responses/input_tokens" -> inputTokens(request, body);
+                case "/responses/input_tokens" -> inputTokens(request, body, context);
                 default -> throw new IllegalStateException("no surface for " + endpoint);
             }
         });
     }
 
-    /** The serving router's estimate of a request's input tokens; nothing is dispatched. */
-    private long countTokens(ChatRequest chat) {
-        LiveRouter.Lease lease = handler.acquireRouter();
-        try {
-            return lease.router().estimateInputTokens(chat);
-        } finally {
-            lease.release();
+    /** The client's headers forwarded with a native request. */
+    private static final List<String> MESSAGES_HEADERS = List.of("anthropic-beta", "anthropic-version");
+    private static final List<String> RESPONSES_HEADERS = List.of("openai-beta");
+    private static final CharSequence COUNT_SOURCE = HttpHeaders.createOptimized("x-di-token-count-source");
+
+    private static Map<String, String> forwarded(HttpServerRequest request, List<String> names) {
+        Map<String, String> headers = new TreeMap<>();
+        for (String name : names) {
+            String value = request.getHeader(name);
+            if (value != null) {
+                headers.put(name, value);
+            }
         }
+        return headers;
+    }
+
+    /** A Messages request, translated, with its body as sent. */
+    private static ChatRequest messagesRequest(HttpServerRequest request, byte[] body, boolean countOnly) {
+        return AnthropicMessages.readRequest(body, countOnly).toBuilder().nativeRequest(new NativeRequest(
+                NativeRequest.Surface.MESSAGES, body, forwarded(request, MESSAGES_HEADERS))).build();
+    }
+
+    /** A Responses request, translated, with its body as a Responses upstream should get it. */
+    private static ChatRequest responsesRequest(HttpServerRequest request, byte[] body, OpenAiResponses.Turn turn) {
+        return turn.chat().toBuilder().nativeRequest(OpenAiResponses.nativeRequest(body, turn,
+                forwarded(request, RESPONSES_HEADERS))).build();
+    }
+
+    /**
+     * Answers a token count: the first target's provider's when it can count, else the router's. Nothing is
+     * dispatched and no budget is touched.
+     */
+    private void countTokens(HttpServerRequest request, Surface surface, RequestContext context, ChatRequest chat,
+                             java.util.function.LongFunction<byte[]> write) {
+        long start = System.nanoTime();
+        LiveRouter.Lease lease = handler.acquireRouter();
+        Exchange exchange = handler.exchange(request, start, surface, lease);
+        exchange.answer(lease.router().countInputTokens(chat, context), count -> null, count -> {
+            request.response().putHeader(COUNT_SOURCE, count.source().wireName());
+            return write.apply(count.inputTokens());
+        });
     }
 
     /** The presented key: {@code Authorization: Bearer}, or for Anthropic clients {@code x-api-key}. */
@@ -118,15 +160,17 @@ final class SurfaceEndpoints {
 
     private void messages(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
-        ChatRequest chat = AnthropicMessages.readRequest(body, false);
+        ChatRequest chat = messagesRequest(request, body, false);
         LiveRouter.Lease lease = handler.acquireRouter();
         ChatRouter router = lease.router();
         Exchange exchange = handler.exchange(request, start, Surface.ANTHROPIC, lease);
         if (chat.isStream()) {
-            exchange.stream(router.stream(chat, context), AnthropicMessages.streamEncoder());
+            exchange.stream(router.stream(chat, context), NativeRelay.messages(AnthropicMessages.streamEncoder()));
         } else {
-            exchange.answer(router.chat(chat, context), ChatResult::report,
-                    result -> AnthropicMessages.writeResponse(result.response()));
+            exchange.answer(router.chat(chat, context), ChatResult::report, result -> {
+                byte[] relayed = NativeRelay.body(result.response());
+                return relayed != null ? relayed : AnthropicMessages.writeResponse(result.response());
+            });
         }
     }
 
@@ -144,7 +188,7 @@ final class SurfaceEndpoints {
         }
     }
 
-    private void inputTokens(HttpServerRequest request, byte[] body) {
+    private void inputTokens(HttpServerRequest request, byte[] body, RequestContext context) {
         LiveRouter.Lease lease = handler.acquireRouter();
         CompletionStage<OpenAiResponses.Turn> reading;
         try {
@@ -152,8 +196,8 @@ final class SurfaceEndpoints {
         } finally {
             lease.release();
         }
-        onContext(request, reading, turn -> json(request, OpenAiResponses.writeTokenCount(countTokens(turn.chat()))),
-                () -> { });
+        onContext(request, reading, turn -> countTokens(request, Surface.CHAT, context,
+                responsesRequest(request, body, turn), OpenAiResponses::writeTokenCount), () -> { });
     }
 
     private void responses(HttpServerRequest request, byte[] body, RequestContext context) {
@@ -167,24 +211,31 @@ final class SurfaceEndpoints {
             lease.release();
             throw e;
         }
-        onContext(request, reading, turn -> respond(request, turn, context, lease, store, start), lease::release);
+        onContext(request, reading, turn -> respond(request, body, turn, context, lease, store, start),
+                lease::release);
     }
 
-    private void respond(HttpServerRequest request, OpenAiResponses.Turn turn, RequestContext context,
+    private void respond(HttpServerRequest request, byte[] body, OpenAiResponses.Turn turn, RequestContext context,
                          LiveRouter.Lease lease, ResponseStore store, long start) {
         if (!turn.droppedTools().isEmpty()) {
             request.response().putHeader("x-di-dropped-tools", String.join(",", turn.droppedTools()));
         }
+        ChatRequest chat = responsesRequest(request, body, turn);
+        String previous = (String) turn.echo().get("previous_response_id");
         ChatRouter router = lease.router();
         Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
-        if (turn.chat().isStream()) {
-            exchange.stream(router.stream(turn.chat(), context), OpenAiResponses.streamEncoder(turn, answer -> {
+        if (chat.isStream()) {
+            NativeRelay[] relay = new NativeRelay[1];
+            relay[0] = NativeRelay.responses(OpenAiResponses.streamEncoder(turn, answer -> {
                 if (turn.store()) {
-                    keep(store, turn, answer);
+                    // a relayed answer is known to the client by the upstream's response id
+                    keep(store, relay[0].relaying() && relay[0].upstreamId() != null ? relay[0].upstreamId()
+                            : turn.id(), turn, answer);
                 }
-            }));
+            }), previous);
+            exchange.stream(router.stream(chat, context), relay[0]);
         } else {
-            CompletableFuture<ChatResult> call = router.chat(turn.chat(), context).toCompletableFuture();
+            CompletableFuture<ChatResult> call = router.chat(chat, context).toCompletableFuture();
             CompletionStage<ChatResult> answered = call;
             if (turn.store()) {
                 // answered once stored, so that a follow-up at any router sharing the store finds this response
@@ -192,7 +243,7 @@ final class SurfaceEndpoints {
                 CompletableFuture<ChatResult> kept = new CompletableFuture<>();
                 call.thenCompose(result -> result.response().choices().isEmpty()
                                 ? CompletableFuture.completedFuture(result)
-                                : keep(store, turn, result.response().choices().get(0).message())
+                                : keep(store, storedId(turn, result), turn, result.response().choices().get(0).message())
                                         .thenApply(v -> result))
                         .whenComplete((result, error) -> {
                             Runnable complete = () -> {
@@ -215,9 +266,16 @@ final class SurfaceEndpoints {
                 });
                 answered = kept;
             }
-            exchange.answer(answered, ChatResult::report,
-                    result -> OpenAiResponses.writeResponse(turn, result.response()));
+            exchange.answer(answered, ChatResult::report, result -> {
+                byte[] relayed = NativeRelay.body(result.response(), previous);
+                return relayed != null ? relayed : OpenAiResponses.writeResponse(turn, result.response());
+            });
         }
+    }
+
+    /** The id a response is stored under: a relayed answer is known to the client by the upstream's id. */
+    private static String storedId(OpenAiResponses.Turn turn, ChatResult result) {
+        return result.response().nativeAnswer() != null ? result.response().id() : turn.id();
     }
 
     /** Stored responses on the router's documents, kept for {@code server.responses_ttl}. */
@@ -229,11 +287,11 @@ final class SurfaceEndpoints {
      * Stores an answered response; the stage never fails: a store that fails is logged and counted
      * ({@code chatrouter.responses.store.failures}), and the client still gets its answer.
      */
-    private CompletionStage<Void> keep(ResponseStore store, OpenAiResponses.Turn turn,
+    private CompletionStage<Void> keep(ResponseStore store, String id, OpenAiResponses.Turn turn,
                                       dev.chatrouter.api.chat.Message answer) {
         CompletionStage<Void> put;
         try {
-            put = store.put(turn.id(), OpenAiResponses.stored(turn, answer));
+            put = store.put(id, OpenAiResponses.stored(turn, answer));
         } catch (RuntimeException e) {
             put = CompletableFuture.failedFuture(e);
         }
@@ -241,7 +299,7 @@ final class SurfaceEndpoints {
             if (error != null) {
                 Throwable cause = error instanceof CompletionException && error.getCause() != null
                         ? error.getCause() : error;
-                LOG.warn("responses: could not store {}: {}", turn.id(), cause.toString());
+                LOG.warn("responses: could not store {}: {}", id, cause.toString());
                 handler.responseStoreFailed("put");
             }
             return null;
@@ -292,9 +350,5 @@ final class SurfaceEndpoints {
             failure = ChatRouterException.internal(cause);
         }
         ApiHandler.send(request.response(), Surface.CHAT.error(failure.withRequest(id, null), handler.redactor()));
-    }
-
-    private static void json(HttpServerRequest request, byte[] body) {
-        request.response().putHeader("content-type", "application/json").end(Buffer.buffer(body));
     }
 }

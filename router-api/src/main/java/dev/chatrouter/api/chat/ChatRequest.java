@@ -31,6 +31,8 @@ import java.util.Objects;
  * @param metadata {@code metadata}, or {@code null}
  * @param reasoningEffort {@code reasoning_effort}, or {@code null}
  * @param extra every other field, passed through untouched to OpenAI-compatible upstreams
+ * @param nativeRequest the request as the client sent it on a provider-native surface, for providers that speak
+ *                      that surface upstream; {@code null} for a request that has no native form
  */
 public record ChatRequest(String model,
                           List<Message> messages,
@@ -54,7 +56,8 @@ public record ChatRequest(String model,
                           String user,
                           Map<String, Object> metadata,
                           String reasoningEffort,
-                          Map<String, Object> extra) {
+                          Map<String, Object> extra,
+                          NativeRequest nativeRequest) {
 
     public ChatRequest {
         messages = List.copyOf(Objects.requireNonNull(messages, "messages"));
@@ -94,6 +97,7 @@ public record ChatRequest(String model,
         b.metadata = metadata;
         b.reasoningEffort = reasoningEffort;
         b.extra = extra;
+        b.nativeRequest = nativeRequest;
         return b;
     }
 
@@ -132,6 +136,7 @@ public record ChatRequest(String model,
         private Map<String, Object> metadata;
         private String reasoningEffort;
         private Map<String, Object> extra = Map.of();
+        private NativeRequest nativeRequest;
 
         private Builder() {
         }
@@ -259,8 +264,14 @@ public record ChatRequest(String model,
             return this;
         }
 
+        /** The request as the client sent it on a provider-native surface, or {@code null}. */
+        public Builder nativeRequest(NativeRequest nativeRequest) {
+            this.nativeRequest = nativeRequest;
+            return this;
+        }
+
         public ChatRequest build() {
-            return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, responseFormat, stream, streamOptions, temperature, topP, maxTokens, maxCompletionTokens, n, stop, seed, presencePenalty, frequencyPenalty, logprobs, topLogprobs, user, metadata, reasoningEffort, extra);
+            return new ChatRequest(model, messages, tools, toolChoice, parallelToolCalls, responseFormat, stream, streamOptions, temperature, topP, maxTokens, maxCompletionTokens, n, stop, seed, presencePenalty, frequencyPenalty, logprobs, topLogprobs, user, metadata, reasoningEffort, extra, nativeRequest);
         }
     }
 }

@@ -5,6 +5,7 @@ import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.embed.EmbeddingResponse;
 import dev.chatrouter.api.FailureKind;
 
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
@@ -32,6 +33,19 @@ public interface Provider extends AutoCloseable {
     default CompletionStage<EmbeddingResponse> embed(EmbeddingCall call) {
         return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST,
                 "this provider does not support embeddings", null));
+    }
+
+    /**
+     * Counts the input tokens of {@code call}'s request with the upstream's own counting API, for a request whose
+     * {@link dev.chatrouter.api.chat.ChatRequest#nativeRequest() native form} this provider speaks (Anthropic's
+     * {@code count_tokens}, OpenAI's {@code input_tokens}). Nothing is generated and nothing is charged. By default
+     * the provider has no such API: the stage completes with an empty value and the router counts itself.
+     *
+     * @return the upstream's count, or empty when this provider cannot count this request; fails with a
+     *         {@link ProviderException} when the upstream's count call failed
+     */
+    default CompletionStage<OptionalLong> countTokens(ProviderCall call) {
+        return CompletableFuture.completedFuture(OptionalLong.empty());
     }
 
     /** Releases the provider's connections. */

@@ -55,6 +55,18 @@ public final class ResponseCache {
                 sha.update(callerKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             sha.update((byte) 0);
+            if (request.nativeRequest() != null) {
+                // the body as sent may hold what the translation leaves out: requests differing there differ (but a
+                // stream and a whole answer still share an entry, as translated ones do)
+                byte[] body = request.nativeRequest().body();
+                try {
+                    body = dev.chatrouter.kit.wire.JsonEdit.of(body).remove("stream").apply();
+                } catch (IllegalArgumentException notJson) {
+                    // an embedder's body that is not JSON keys as it is
+                }
+                sha.update(body);
+                sha.update((byte) 0);
+            }
             return HexFormat.of().formatHex(sha.digest(wire));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("the JDK has no SHA-256", e);

@@ -227,8 +227,8 @@ final class StreamSink implements Sink<StreamSink.Upstream>, ChatStream {
             double chunkCost = Costs.of(leg.target().model().price(), chunk.usage());
             chunk = chunk.withUsage(chunk.usage().withCost(chunkCost));
             if (!includeUsage) {
-                if (chunk.choices().isEmpty()) {
-                    return;
+                if (chunk.choices().isEmpty() && chunk.nativeAnswer() == null) {
+                    return; // a native event is relayed whatever it carries
                 }
                 chunk = chunk.withUsage(null);
             }

@@ -89,6 +89,9 @@ public final class ScriptedProviderFactory implements ProviderFactory {
     private final Map<String, ConcurrentLinkedQueue<Outcome>> scripts = new ConcurrentHashMap<>();
     private final Map<String, List<ProviderCall>> calls = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> cancellations = new ConcurrentHashMap<>();
+    /** Per provider id: the count its countTokens answers (empty: no count API), or null to fail. */
+    private final Map<String, java.util.Optional<java.util.OptionalLong>> counts = new ConcurrentHashMap<>();
+    private final Map<String, List<ProviderCall>> countCalls = new ConcurrentHashMap<>();
 
     @Override
     public String type() {
@@ -99,6 +102,21 @@ public final class ScriptedProviderFactory implements ProviderFactory {
     public ScriptedProviderFactory script(String providerId, Outcome... outcomes) {
         scripts.computeIfAbsent(providerId, k -> new ConcurrentLinkedQueue<>()).addAll(List.of(outcomes));
         return this;
+    }
+
+    /**
+     * What a provider's {@code countTokens} answers: {@code tokens}, or a server failure when {@code tokens} is
+     * negative. Without it, the provider has no count API (the default).
+     */
+    public ScriptedProviderFactory counts(String providerId, long tokens) {
+        counts.put(providerId, tokens < 0 ? java.util.Optional.empty()
+                : java.util.Optional.of(java.util.OptionalLong.of(tokens)));
+        return this;
+    }
+
+    /** The count calls a provider got, in order. */
+    public List<ProviderCall> countCalls(String providerId) {
+        return countCalls.getOrDefault(providerId, List.of());
     }
 
     /** How many of a provider's calls were cancelled while delayed (chat futures and stream subscriptions). */
@@ -187,6 +205,18 @@ public final class ScriptedProviderFactory implements ProviderFactory {
                 chunks.add(new ChatChunk("chunk-1", "chat.completion.chunk", 1, call.request().model(), List.of(),
                         Usage.of(10, 5), null, Map.of()));
                 return new ListPublisher<>(chunks, null);
+            }
+
+            @Override
+            public CompletionStage<java.util.OptionalLong> countTokens(ProviderCall call) {
+                java.util.Optional<java.util.OptionalLong> count = counts.get(spec.id());
+                if (count == null) {
+                    return CompletableFuture.completedFuture(java.util.OptionalLong.empty());
+                }
+                countCalls.computeIfAbsent(spec.id(), k -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                        .add(call);
+                return count.<CompletionStage<java.util.OptionalLong>>map(CompletableFuture::completedFuture)
+                        .orElseGet(() -> CompletableFuture.failedFuture(failure(FailureKind.SERVER, 500, null)));
             }
 
             @Override

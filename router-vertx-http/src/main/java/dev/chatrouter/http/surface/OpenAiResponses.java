@@ -14,8 +14,10 @@ import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.api.chat.ToolCall;
 import dev.chatrouter.api.chat.ToolChoice;
 import dev.chatrouter.api.chat.Usage;
+import dev.chatrouter.api.chat.NativeRequest;
 import dev.chatrouter.kit.wire.Json;
 import dev.chatrouter.kit.wire.WireCodec;
+import dev.chatrouter.kit.wire.JsonEdit;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -69,9 +71,12 @@ public final class OpenAiResponses {
      * @param droppedTools the types of the hosted tools that were dropped
      * @param store        whether to store the response
      * @param createdAt    the creation time, seconds since the epoch
+     * @param inherited    how many of the {@code conversation}'s first messages came from
+     *                     {@code previous_response_id}
      */
     public record Turn(String id, ChatRequest chat, List<Message> conversation, Map<String, Object> echo,
-                       Set<String> customTools, List<String> droppedTools, boolean store, long createdAt) {
+                       Set<String> customTools, List<String> droppedTools, boolean store, long createdAt,
+                       int inherited) {
 
         /** This turn after the {@code earlier} turns of a stored response: they come first, after instructions. */
         Turn after(List<Message> earlier) {
@@ -83,7 +88,7 @@ public final class OpenAiResponses {
             }
             messages.addAll(all);
             return new Turn(id, chat.toBuilder().messages(messages).build(), List.copyOf(all), echo, customTools,
-                    droppedTools, store, createdAt);
+                    droppedTools, store, createdAt, earlier.size());
         }
     }
 
@@ -171,13 +176,109 @@ public final class OpenAiResponses {
         echo.put("truncation", "disabled");
         echo.put("user", in.get("user"));
         Turn turn = new Turn("resp_" + UUID.randomUUID().toString().replace("-", ""), b.build(), conversation, echo,
-                customTools, dropped, keep, clock.instant().getEpochSecond());
+                customTools, dropped, keep, clock.instant().getEpochSecond(), 0);
         if (previous == null) {
             return CompletableFuture.completedFuture(turn);
         }
         return store.get(previous).thenApply(found -> turn.after(storedTurns(found.orElseThrow(() ->
                 invalid("previous_response_id", "no stored response '" + previous
                         + "' (unknown, expired, or created with store false)")))));
+    }
+
+    /**
+     * The request as a target serving the Responses API gets it: the client's body, with the turns of
+     * {@code previous_response_id} written into {@code input} before the client's own input and
+     * {@code previous_response_id} removed, so the upstream needs nothing stored.
+     *
+     * @param headers the client's headers to forward
+     */
+    public static NativeRequest nativeRequest(byte[] body, Turn turn, Map<String, String> headers) {
+        byte[] sent = body;
+        if (turn.echo().get("previous_response_id") != null) {
+            List<Object> input = new ArrayList<>(inputItems(turn.conversation().subList(0, turn.inherited()),
+                    turn.customTools()));
+            Object own = Fields.body(body).get("input");
+            if (own instanceof String text) {
+                input.add(map("type", "message", "role", "user", "content", text));
+            } else if (own instanceof List<?> items) {
+                input.addAll(items);
+            }
+            sent = JsonEdit.of(body).set("input", input).remove("previous_response_id").apply();
+        }
+        return new NativeRequest(NativeRequest.Surface.RESPONSES, sent, headers);
+    }
+
+    /**
+     * Chat messages as Responses input items: user, system and developer messages as message items
+     * ({@code input_text}, {@code input_image}, {@code input_file} parts); an assistant's text as a message item of
+     * {@code output_text} and its tool calls as {@code function_call} items ({@code custom_tool_call} for a custom
+     * tool); tool results as {@code function_call_output} ({@code custom_tool_call_output}) items.
+     */
+    static List<Object> inputItems(List<Message> messages, Set<String> customTools) {
+        List<Object> items = new ArrayList<>();
+        Set<String> customCalls = new java.util.HashSet<>();
+        for (Message message : messages) {
+            switch (message.role()) {
+                case ASSISTANT -> {
+                    String text = message.content() == null ? "" : message.content().text();
+                    if (!text.isEmpty()) {
+                        items.add(map("type", "message", "role", "assistant", "content",
+                                List.of(map("type", "output_text", "text", text))));
+                    }
+                    if (message.toolCalls() != null) {
+                        for (ToolCall call : message.toolCalls()) {
+                            String name = call.function() == null ? null : call.function().name();
+                            String arguments = call.function() == null ? null : call.function().arguments();
+                            if (name != null && customTools.contains(name)) {
+                                customCalls.add(call.id());
+                                Object input = Fields.arguments(arguments) instanceof Map<?, ?> m
+                                        && m.get(CUSTOM_INPUT) instanceof String v ? v : "";
+                                items.add(map("type", "custom_tool_call", "call_id", call.id(), "name", name,
+                                        "input", input));
+                            } else {
+                                items.add(map("type", "function_call", "call_id", call.id(), "name", name,
+                                        "arguments", arguments == null ? "" : arguments));
+                            }
+                        }
+                    }
+                }
+                case TOOL -> items.add(map("type", customCalls.contains(message.toolCallId())
+                                ? "custom_tool_call_output" : "function_call_output", "call_id", message.toolCallId(),
+                        "output", message.content() == null ? "" : message.content().text()));
+                default -> items.add(map("type", "message", "role", message.role() == Role.USER ? "user"
+                        : message.role() == Role.DEVELOPER ? "developer" : "system", "content",
+                        inputContent(message.content())));
+            }
+        }
+        return items;
+    }
+
+    private static Object inputContent(Content content) {
+        if (content == null) {
+            return "";
+        }
+        if (content instanceof Content.Text text) {
+            return text.text();
+        }
+        List<Object> parts = new ArrayList<>();
+        for (ContentPart part : ((Content.Parts) content).parts()) {
+            if (part instanceof ContentPart.Text text) {
+                parts.add(map("type", "input_text", "text", text.text()));
+            } else if (part instanceof ContentPart.Image image) {
+                Map<String, Object> item = map("type", "input_image", "image_url", image.url());
+                if (image.detail() != null) {
+                    item.put("detail", image.detail());
+                }
+                parts.add(item);
+            } else if (part instanceof ContentPart.File file && file.fileData() != null) {
+                Map<String, Object> item = map("type", "input_file", "file_data", file.fileData());
+                if (file.filename() != null) {
+                    item.put("filename", file.filename());
+                }
+                parts.add(item);
+            }
+        }
+        return parts;
     }
 
     private static void items(List<?> items, Set<String> customTools, List<Message> out) {

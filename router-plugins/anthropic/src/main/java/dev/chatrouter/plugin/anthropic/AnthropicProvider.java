@@ -8,20 +8,33 @@ import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.chat.NativeAnswer;
+import dev.chatrouter.api.chat.NativeRequest;
+import dev.chatrouter.kit.upstream.NativeEvents;
 import dev.chatrouter.kit.upstream.Stages;
 import dev.chatrouter.kit.upstream.UpstreamClient;
 import dev.chatrouter.kit.wire.Json;
+import dev.chatrouter.kit.wire.JsonEdit;
 
 import java.time.Clock;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
-/** Anthropic's Messages API: {@code POST {base_url}/v1/messages}, whole or streamed. Embeddings are not offered. */
+/**
+ * Anthropic's Messages API: {@code POST {base_url}/v1/messages}, whole or streamed. Embeddings are not offered.
+ *
+ * <p>A request that came in on the Messages surface ({@link NativeRequest.Surface#MESSAGES}) goes upstream as the
+ * client sent it, with only {@code model} (and {@code stream}) set, and the client's {@code anthropic-version} and
+ * {@code anthropic-beta} headers; the answer comes back as it is ({@link NativeAnswer}) beside its translation, from
+ * which the router reads content and usage. Its input tokens are counted by {@code POST {base_url}/v1/messages/
+ * count_tokens}.
+ */
 final class AnthropicProvider implements Provider {
 
     static final String API_VERSION = "2023-06-01";
@@ -29,6 +42,7 @@ final class AnthropicProvider implements Provider {
     private final UpstreamClient client;
     private final Clock clock;
     private final String messagesUrl;
+    private final String countUrl;
     private final Map<String, String> jsonHeaders;
     private final Map<String, String> streamHeaders;
     private final int defaultMaxTokens;
@@ -37,6 +51,7 @@ final class AnthropicProvider implements Provider {
         this.client = UpstreamClient.create(spec, context, AnthropicFailures.classifier(context.clock()));
         this.clock = context.clock();
         this.messagesUrl = baseUrl + "/v1/messages";
+        this.countUrl = baseUrl + "/v1/messages/count_tokens";
         this.defaultMaxTokens = defaultMaxTokens;
         this.jsonHeaders = headers(spec, "application/json");
         this.streamHeaders = headers(spec, "text/event-stream");
@@ -55,8 +70,51 @@ final class AnthropicProvider implements Provider {
         return Collections.unmodifiableMap(headers);
     }
 
+    /** The Messages body the client sent, when the call has one. */
+    private static NativeRequest messagesBody(ProviderCall call) {
+        NativeRequest native_ = call.request().nativeRequest();
+        return native_ != null && native_.surface() == NativeRequest.Surface.MESSAGES ? native_ : null;
+    }
+
+    /**
+     * The headers of a native call: the provider's, with the client's {@code anthropic-version} in place of the
+     * default one and its {@code anthropic-beta} features added to those the provider configured.
+     */
+    static Map<String, String> forwarded(Map<String, String> base, NativeRequest request) {
+        Map<String, String> headers = new LinkedHashMap<>(base);
+        String version = request.header("anthropic-version");
+        if (version != null) {
+            headers.put("anthropic-version", version);
+        }
+        String beta = request.header("anthropic-beta");
+        if (beta != null) {
+            String configured = base.get("anthropic-beta");
+            headers.put("anthropic-beta", configured == null || configured.isBlank() ? beta : configured + "," + beta);
+        }
+        return headers;
+    }
+
+    /** The client's body with the target's model and the call's {@code stream}. */
+    private static byte[] nativeBody(ProviderCall call, NativeRequest request, Boolean stream) {
+        JsonEdit edit = JsonEdit.of(request.body()).set("model", call.request().model());
+        return (stream == null ? edit.remove("stream") : edit.set("stream", stream)).apply();
+    }
+
     @Override
     public CompletionStage<ChatResponse> chat(ProviderCall call) {
+        NativeRequest asSent = messagesBody(call);
+        if (asSent != null) {
+            byte[] body;
+            try {
+                body = nativeBody(call, asSent, null);
+            } catch (IllegalArgumentException e) {
+                return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST,
+                        "the Messages body cannot be sent: " + e.getMessage(), e));
+            }
+            return Stages.decode(client.post(messagesUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
+                    response -> MessagesResponse.read(response.body(), null, clock)
+                            .withNativeAnswer(NativeAnswer.body(response.body())));
+        }
         MessagesRequest.Translated translated;
         try {
             translated = translate(call, false);
@@ -69,25 +127,69 @@ final class AnthropicProvider implements Provider {
 
     @Override
     public Flow.Publisher<ChatChunk> stream(ProviderCall call) {
+        NativeRequest asSent = messagesBody(call);
+        if (asSent != null) {
+            byte[] body;
+            try {
+                body = nativeBody(call, asSent, true);
+            } catch (IllegalArgumentException e) {
+                return failing(new ProviderException(FailureKind.BAD_REQUEST,
+                        "the Messages body cannot be sent: " + e.getMessage(), e));
+            }
+            return client.postStream(messagesUrl, forwarded(streamHeaders, asSent), body, call.deadline(),
+                    new NativeEvents(new MessageStreamDecoder(null, clock)));
+        }
         MessagesRequest.Translated translated;
         try {
             translated = translate(call, true);
         } catch (ProviderException e) {
-            return subscriber -> {
-                subscriber.onSubscribe(new Flow.Subscription() {
-                    @Override
-                    public void request(long n) {
-                    }
-
-                    @Override
-                    public void cancel() {
-                    }
-                });
-                subscriber.onError(e);
-            };
+            return failing(e);
         }
         return client.postStream(messagesUrl, streamHeaders, Json.write(translated.body()), call.deadline(),
                 new MessageStreamDecoder(translated.answerTool(), clock));
+    }
+
+    /**
+     * {@code POST /v1/messages/count_tokens} with the client's body (the target's model in it), for a request that
+     * came in on the Messages surface; answers {@code {"input_tokens": N}}.
+     */
+    @Override
+    public CompletionStage<OptionalLong> countTokens(ProviderCall call) {
+        NativeRequest asSent = messagesBody(call);
+        if (asSent == null) {
+            return CompletableFuture.completedFuture(OptionalLong.empty());
+        }
+        byte[] body;
+        try {
+            body = JsonEdit.of(asSent.body()).set("model", call.request().model()).remove("stream")
+                    .remove("max_tokens").apply();
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST,
+                    "the Messages body cannot be sent: " + e.getMessage(), e));
+        }
+        return Stages.decode(client.post(countUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
+                response -> {
+                    Map<?, ?> count = MessagesResponse.object(Json.read(response.body()), "the count");
+                    if (!(count.get("input_tokens") instanceof Number n)) {
+                        throw new IllegalArgumentException("the count has no input_tokens");
+                    }
+                    return OptionalLong.of(n.longValue());
+                });
+    }
+
+    private static Flow.Publisher<ChatChunk> failing(ProviderException e) {
+        return subscriber -> {
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+            subscriber.onError(e);
+        };
     }
 
     private MessagesRequest.Translated translate(ProviderCall call, boolean stream) {

@@ -12,10 +12,16 @@ import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.api.chat.NativeAnswer;
+import dev.chatrouter.api.chat.NativeRequest;
+import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.kit.upstream.HttpFailures;
+import dev.chatrouter.kit.upstream.NativeEvents;
 import dev.chatrouter.kit.upstream.SseDecoder;
 import dev.chatrouter.kit.upstream.Stages;
 import dev.chatrouter.kit.upstream.UpstreamClient;
+import dev.chatrouter.kit.wire.Json;
+import dev.chatrouter.kit.wire.JsonEdit;
 import dev.chatrouter.kit.wire.SseEvent;
 import dev.chatrouter.kit.wire.UpstreamError;
 import dev.chatrouter.kit.wire.WireCodec;
@@ -24,16 +30,25 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
 
-/** An OpenAI-compatible upstream. */
+/**
+ * An OpenAI-compatible upstream. For a model with the {@code responses} capability, a request that came in on the
+ * Responses surface ({@link NativeRequest.Surface#RESPONSES}) goes to {@code POST {base_url}/responses} as the
+ * client sent it (only {@code model} and {@code stream} set, its {@code OpenAI-Beta} header forwarded) and comes
+ * back as it is beside its translation; its input tokens are counted by {@code POST {base_url}/responses/input_tokens}.
+ */
 final class OpenAiProvider implements Provider {
 
     private final UpstreamClient client;
     private final String chatUrl;
     private final String embeddingsUrl;
+    private final String responsesUrl;
+    private final String inputTokensUrl;
+    private final java.time.Clock clock;
     private final Map<String, String> jsonHeaders;
     private final Map<String, String> streamHeaders;
     private final String maxTokensField;
@@ -44,6 +59,9 @@ final class OpenAiProvider implements Provider {
         this.client = UpstreamClient.create(spec, context, HttpFailures.openAi(context.clock()));
         this.chatUrl = baseUrl + "/chat/completions";
         this.embeddingsUrl = baseUrl + "/embeddings";
+        this.responsesUrl = baseUrl + "/responses";
+        this.inputTokensUrl = baseUrl + "/responses/input_tokens";
+        this.clock = context.clock();
         this.maxTokensField = maxTokensField;
         this.streamUsage = streamUsage;
         this.jsonHeaders = headers(spec, "application/json");
@@ -61,8 +79,49 @@ final class OpenAiProvider implements Provider {
         return Collections.unmodifiableMap(headers);
     }
 
+    /** The Responses body the client sent, when the call has one and the model serves the Responses API. */
+    private static NativeRequest responsesBody(ProviderCall call) {
+        NativeRequest asSent = call.request().nativeRequest();
+        return asSent != null && asSent.surface() == NativeRequest.Surface.RESPONSES
+                && call.model().has(Capability.RESPONSES) ? asSent : null;
+    }
+
+    /** The provider's headers and the client's {@code OpenAI-Beta}, unless the provider configured its own. */
+    private static Map<String, String> forwarded(Map<String, String> base, NativeRequest asSent) {
+        String beta = asSent.header("openai-beta");
+        boolean configured = base.keySet().stream().anyMatch("openai-beta"::equalsIgnoreCase);
+        if (beta == null || configured) {
+            return base;
+        }
+        Map<String, String> headers = new LinkedHashMap<>(base);
+        headers.put("openai-beta", beta);
+        return headers;
+    }
+
+    private static byte[] nativeBody(ProviderCall call, NativeRequest asSent, Boolean stream) {
+        try {
+            JsonEdit edit = JsonEdit.of(asSent.body()).set("model", call.request().model());
+            return (stream == null ? edit.remove("stream") : edit.set("stream", stream)).apply();
+        } catch (IllegalArgumentException e) {
+            throw new ProviderException(FailureKind.BAD_REQUEST, "the Responses body cannot be sent: "
+                    + e.getMessage(), e);
+        }
+    }
+
     @Override
     public CompletionStage<ChatResponse> chat(ProviderCall call) {
+        NativeRequest asSent = responsesBody(call);
+        if (asSent != null) {
+            byte[] body;
+            try {
+                body = nativeBody(call, asSent, null);
+            } catch (ProviderException e) {
+                return java.util.concurrent.CompletableFuture.failedFuture(e);
+            }
+            return Stages.decode(client.post(responsesUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
+                    response -> ResponsesWire.read(response.body(), clock)
+                            .withNativeAnswer(NativeAnswer.body(response.body())));
+        }
         ChatRequest request = outputLimit(call.request().toBuilder()).stream(null).streamOptions(null).build();
         return Stages.decode(client.post(chatUrl, jsonHeaders, WireCodec.writeChatRequest(request), call.deadline()),
                 response -> WireCodec.readChatResponse(response.body()));
@@ -70,6 +129,28 @@ final class OpenAiProvider implements Provider {
 
     @Override
     public Flow.Publisher<ChatChunk> stream(ProviderCall call) {
+        NativeRequest asSent = responsesBody(call);
+        if (asSent != null) {
+            byte[] body;
+            try {
+                body = nativeBody(call, asSent, true);
+            } catch (ProviderException e) {
+                return subscriber -> {
+                    subscriber.onSubscribe(new Flow.Subscription() {
+                        @Override
+                        public void request(long n) {
+                        }
+
+                        @Override
+                        public void cancel() {
+                        }
+                    });
+                    subscriber.onError(e);
+                };
+            }
+            return client.postStream(responsesUrl, forwarded(streamHeaders, asSent), body, call.deadline(),
+                    new NativeEvents(new ResponsesWire.StreamDecoder(clock)));
+        }
         ChatRequest.Builder builder = outputLimit(call.request().toBuilder()).stream(true);
         if (streamUsage) {
             StreamOptions options = call.request().streamOptions();
@@ -85,6 +166,33 @@ final class OpenAiProvider implements Provider {
     public CompletionStage<EmbeddingResponse> embed(EmbeddingCall call) {
         return Stages.decode(client.post(embeddingsUrl, jsonHeaders, WireCodec.writeEmbeddingRequest(call.request()),
                 call.deadline()), response -> WireCodec.readEmbeddingResponse(response.body()));
+    }
+
+    /**
+     * {@code POST /responses/input_tokens} with the client's body (the target's model in it), for a Responses request
+     * to a model with the {@code responses} capability; answers {@code {"object":"response.input_tokens",
+     * "input_tokens":N}}.
+     */
+    @Override
+    public CompletionStage<OptionalLong> countTokens(ProviderCall call) {
+        NativeRequest asSent = responsesBody(call);
+        if (asSent == null) {
+            return java.util.concurrent.CompletableFuture.completedFuture(OptionalLong.empty());
+        }
+        byte[] body;
+        try {
+            body = nativeBody(call, asSent, null);
+        } catch (ProviderException e) {
+            return java.util.concurrent.CompletableFuture.failedFuture(e);
+        }
+        return Stages.decode(client.post(inputTokensUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
+                response -> {
+                    if (!(Json.read(response.body()) instanceof Map<?, ?> count
+                            && count.get("input_tokens") instanceof Number n)) {
+                        throw new IllegalArgumentException("the count has no input_tokens");
+                    }
+                    return OptionalLong.of(n.longValue());
+                });
     }
 
     /** Sends the caller's output limit in the field this upstream takes. */
