@@ -46,16 +46,8 @@ final class SseStream<T> implements Flow.Publisher<T> {
     public void subscribe(Flow.Subscriber<? super T> subscriber) {
         Objects.requireNonNull(subscriber, "subscriber");
         if (!subscribed.compareAndSet(false, true)) {
-            subscriber.onSubscribe(new Flow.Subscription() {
-                @Override
-                public void request(long n) {
-                }
-
-                @Override
-                public void cancel() {
-                }
-            });
-            subscriber.onError(new IllegalStateException("an upstream stream can be subscribed to once"));
+            Stages.<T>failedPublisher(new IllegalStateException("an upstream stream can be subscribed to once"))
+                    .subscribe(subscriber);
             return;
         }
         Call call = new Call(subscriber, client.vertx().getOrCreateContext());

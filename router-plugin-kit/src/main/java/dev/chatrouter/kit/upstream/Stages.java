@@ -5,6 +5,7 @@ import dev.chatrouter.api.spi.ProviderException;
 
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Flow;
 import java.util.function.Function;
 
 /** Helpers for the stages plugins return. */
@@ -40,6 +41,25 @@ public final class Stages {
             }
         });
         return result;
+    }
+
+    /**
+     * A publisher that fails at once: each subscriber gets a subscription that does nothing, then {@code error}. For a
+     * stream that cannot be started (its request cannot be written, say).
+     */
+    public static <T> Flow.Publisher<T> failedPublisher(Throwable error) {
+        return subscriber -> {
+            subscriber.onSubscribe(new Flow.Subscription() {
+                @Override
+                public void request(long n) {
+                }
+
+                @Override
+                public void cancel() {
+                }
+            });
+            subscriber.onError(error);
+        };
     }
 
     /** The cause of a {@link CompletionException}, or the throwable itself. */

@@ -10,11 +10,11 @@ import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.chat.NativeAnswer;
 import dev.chatrouter.api.chat.NativeRequest;
+import dev.chatrouter.kit.upstream.NativeBodies;
 import dev.chatrouter.kit.upstream.NativeEvents;
 import dev.chatrouter.kit.upstream.Stages;
 import dev.chatrouter.kit.upstream.UpstreamClient;
 import dev.chatrouter.kit.wire.Json;
-import dev.chatrouter.kit.wire.JsonEdit;
 
 import java.time.Clock;
 import java.util.Collections;
@@ -94,22 +94,15 @@ final class AnthropicProvider implements Provider {
         return headers;
     }
 
-    /** The client's body with the target's model and the call's {@code stream}. */
-    private static byte[] nativeBody(ProviderCall call, NativeRequest request, Boolean stream) {
-        JsonEdit edit = JsonEdit.of(request.body()).set("model", call.request().model());
-        return (stream == null ? edit.remove("stream") : edit.set("stream", stream)).apply();
-    }
-
     @Override
     public CompletionStage<ChatResponse> chat(ProviderCall call) {
         NativeRequest asSent = messagesBody(call);
         if (asSent != null) {
             byte[] body;
             try {
-                body = nativeBody(call, asSent, null);
-            } catch (IllegalArgumentException e) {
-                return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST,
-                        "the Messages body cannot be sent: " + e.getMessage(), e));
+                body = NativeBodies.retargeted(asSent, call.request().model(), null);
+            } catch (ProviderException e) {
+                return CompletableFuture.failedFuture(e);
             }
             return Stages.decode(client.post(messagesUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
                     response -> MessagesResponse.read(response.body(), null, clock)
@@ -131,10 +124,9 @@ final class AnthropicProvider implements Provider {
         if (asSent != null) {
             byte[] body;
             try {
-                body = nativeBody(call, asSent, true);
-            } catch (IllegalArgumentException e) {
-                return failing(new ProviderException(FailureKind.BAD_REQUEST,
-                        "the Messages body cannot be sent: " + e.getMessage(), e));
+                body = NativeBodies.retargeted(asSent, call.request().model(), true);
+            } catch (ProviderException e) {
+                return Stages.failedPublisher(e);
             }
             return client.postStream(messagesUrl, forwarded(streamHeaders, asSent), body, call.deadline(),
                     new NativeEvents(new MessageStreamDecoder(null, clock)));
@@ -143,7 +135,7 @@ final class AnthropicProvider implements Provider {
         try {
             translated = translate(call, true);
         } catch (ProviderException e) {
-            return failing(e);
+            return Stages.failedPublisher(e);
         }
         return client.postStream(messagesUrl, streamHeaders, Json.write(translated.body()), call.deadline(),
                 new MessageStreamDecoder(translated.answerTool(), clock));
@@ -161,35 +153,12 @@ final class AnthropicProvider implements Provider {
         }
         byte[] body;
         try {
-            body = JsonEdit.of(asSent.body()).set("model", call.request().model()).remove("stream")
-                    .remove("max_tokens").apply();
-        } catch (IllegalArgumentException e) {
-            return CompletableFuture.failedFuture(new ProviderException(FailureKind.BAD_REQUEST,
-                    "the Messages body cannot be sent: " + e.getMessage(), e));
+            body = NativeBodies.retargeted(asSent, call.request().model(), null, "max_tokens");
+        } catch (ProviderException e) {
+            return CompletableFuture.failedFuture(e);
         }
         return Stages.decode(client.post(countUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
-                response -> {
-                    Map<?, ?> count = MessagesResponse.object(Json.read(response.body()), "the count");
-                    if (!(count.get("input_tokens") instanceof Number n)) {
-                        throw new IllegalArgumentException("the count has no input_tokens");
-                    }
-                    return OptionalLong.of(n.longValue());
-                });
-    }
-
-    private static Flow.Publisher<ChatChunk> failing(ProviderException e) {
-        return subscriber -> {
-            subscriber.onSubscribe(new Flow.Subscription() {
-                @Override
-                public void request(long n) {
-                }
-
-                @Override
-                public void cancel() {
-                }
-            });
-            subscriber.onError(e);
-        };
+                response -> OptionalLong.of(NativeBodies.inputTokens(response.body())));
     }
 
     private MessagesRequest.Translated translate(ProviderCall call, boolean stream) {

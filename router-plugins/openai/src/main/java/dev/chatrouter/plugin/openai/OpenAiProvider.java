@@ -16,12 +16,11 @@ import dev.chatrouter.api.chat.NativeAnswer;
 import dev.chatrouter.api.chat.NativeRequest;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.kit.upstream.HttpFailures;
+import dev.chatrouter.kit.upstream.NativeBodies;
 import dev.chatrouter.kit.upstream.NativeEvents;
 import dev.chatrouter.kit.upstream.SseDecoder;
 import dev.chatrouter.kit.upstream.Stages;
 import dev.chatrouter.kit.upstream.UpstreamClient;
-import dev.chatrouter.kit.wire.Json;
-import dev.chatrouter.kit.wire.JsonEdit;
 import dev.chatrouter.kit.wire.SseEvent;
 import dev.chatrouter.kit.wire.UpstreamError;
 import dev.chatrouter.kit.wire.WireCodec;
@@ -31,6 +30,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 import java.util.function.Consumer;
@@ -98,25 +98,15 @@ final class OpenAiProvider implements Provider {
         return headers;
     }
 
-    private static byte[] nativeBody(ProviderCall call, NativeRequest asSent, Boolean stream) {
-        try {
-            JsonEdit edit = JsonEdit.of(asSent.body()).set("model", call.request().model());
-            return (stream == null ? edit.remove("stream") : edit.set("stream", stream)).apply();
-        } catch (IllegalArgumentException e) {
-            throw new ProviderException(FailureKind.BAD_REQUEST, "the Responses body cannot be sent: "
-                    + e.getMessage(), e);
-        }
-    }
-
     @Override
     public CompletionStage<ChatResponse> chat(ProviderCall call) {
         NativeRequest asSent = responsesBody(call);
         if (asSent != null) {
             byte[] body;
             try {
-                body = nativeBody(call, asSent, null);
+                body = NativeBodies.retargeted(asSent, call.request().model(), null);
             } catch (ProviderException e) {
-                return java.util.concurrent.CompletableFuture.failedFuture(e);
+                return CompletableFuture.failedFuture(e);
             }
             return Stages.decode(client.post(responsesUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
                     response -> ResponsesWire.read(response.body(), clock)
@@ -133,20 +123,9 @@ final class OpenAiProvider implements Provider {
         if (asSent != null) {
             byte[] body;
             try {
-                body = nativeBody(call, asSent, true);
+                body = NativeBodies.retargeted(asSent, call.request().model(), true);
             } catch (ProviderException e) {
-                return subscriber -> {
-                    subscriber.onSubscribe(new Flow.Subscription() {
-                        @Override
-                        public void request(long n) {
-                        }
-
-                        @Override
-                        public void cancel() {
-                        }
-                    });
-                    subscriber.onError(e);
-                };
+                return Stages.failedPublisher(e);
             }
             return client.postStream(responsesUrl, forwarded(streamHeaders, asSent), body, call.deadline(),
                     new NativeEvents(new ResponsesWire.StreamDecoder(clock)));
@@ -177,22 +156,16 @@ final class OpenAiProvider implements Provider {
     public CompletionStage<OptionalLong> countTokens(ProviderCall call) {
         NativeRequest asSent = responsesBody(call);
         if (asSent == null) {
-            return java.util.concurrent.CompletableFuture.completedFuture(OptionalLong.empty());
+            return CompletableFuture.completedFuture(OptionalLong.empty());
         }
         byte[] body;
         try {
-            body = nativeBody(call, asSent, null);
+            body = NativeBodies.retargeted(asSent, call.request().model(), null);
         } catch (ProviderException e) {
-            return java.util.concurrent.CompletableFuture.failedFuture(e);
+            return CompletableFuture.failedFuture(e);
         }
         return Stages.decode(client.post(inputTokensUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
-                response -> {
-                    if (!(Json.read(response.body()) instanceof Map<?, ?> count
-                            && count.get("input_tokens") instanceof Number n)) {
-                        throw new IllegalArgumentException("the count has no input_tokens");
-                    }
-                    return OptionalLong.of(n.longValue());
-                });
+                response -> OptionalLong.of(NativeBodies.inputTokens(response.body())));
     }
 
     /** Sends the caller's output limit in the field this upstream takes. */
