@@ -5,6 +5,7 @@ import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.event.AttemptFinished;
 import dev.chatrouter.api.event.RequestFinished;
 import dev.chatrouter.api.event.RouterListener;
+import dev.chatrouter.kit.wire.Decimals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,10 +93,13 @@ final class AccessLog implements RouterListener {
 
     /** {@code value} with exactly {@code decimals} digits after the point, never in scientific notation. */
     static String fixed(double value, int decimals) {
-        if (!Double.isFinite(value)) {
+        if (!Double.isFinite(value) || value == 0) {
             return "0." + "0".repeat(decimals);
         }
-        return BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+        if (value < 0) { // never for a cost or a duration; kept as BigDecimal writes it (no "-0.000")
+            return BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+        }
+        return Decimals.fixed(value, decimals); // the same digits, without a BigDecimal per field
     }
 
     private static String millis(Duration duration, int decimals) {
