@@ -1,0 +1,59 @@
+package dev.chatrouter.http;
+
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The warm-up ends when the JIT goes quiet, or at its configured most, and its requests succeed. */
+class WarmUpTest {
+
+    private final Vertx vertx = Vertx.vertx();
+
+    @AfterEach
+    void close() throws Exception {
+        vertx.close().await(10, TimeUnit.SECONDS);
+    }
+
+    /** Proves a quiet JIT ends the warm-up after its minimum, long before the configured most. */
+    @Test
+    void aQuietJitEndsItAfterTheMinimum() {
+        // given a JIT that compiles nothing more
+        // when the warm-up may run for 30 s
+        WarmUp.Result result = WarmUp.run(vertx, Duration.ofSeconds(30), 1, () -> 1_000L);
+        // then it ran its requests without a failure and stopped soon after the minimum, because the JIT was quiet
+        assertThat(result.quiet()).isTrue();
+        assertThat(result.millis()).isBetween(WarmUp.MIN_MILLIS, WarmUp.MIN_MILLIS + 5_000);
+        assertThat(result.sent()).isPositive();
+        assertThat(result.failed()).isZero();
+    }
+
+    /** Proves a JIT that keeps compiling keeps the warm-up going until the configured most. */
+    @Test
+    void aBusyJitKeepsItGoingToTheConfiguredMost() {
+        // given a JIT that compiles all the time: its total grows as fast as the clock
+        long start = System.nanoTime();
+        AtomicLong reads = new AtomicLong();
+        // when the warm-up may run for 3 s
+        WarmUp.Result result = WarmUp.run(vertx, Duration.ofSeconds(3), 1, () -> {
+            reads.incrementAndGet();
+            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        });
+        // then it ran the whole 3 s (and not much more), sampling the JIT as it went
+        assertThat(result.quiet()).isFalse();
+        assertThat(result.millis()).isBetween(3_000L, 8_000L);
+        assertThat(reads.get()).isGreaterThan(4);
+        assertThat(result.failed()).isZero();
+    }
+
+    /** Proves a zero duration turns the warm-up off. */
+    @Test
+    void zeroTurnsItOff() {
+        assertThat(WarmUp.run(vertx, Duration.ZERO, 1, () -> 0L)).isEqualTo(WarmUp.Result.NONE);
+    }
+}
