@@ -6,6 +6,9 @@ import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.micrometer.RouterMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
@@ -138,6 +141,9 @@ final class WarmUp {
                     .route(RouteConfig.builder(MODEL).match("*").pool("*", PoolConfig.of("priority", "warm/" + MODEL))
                             .build())
                     .defaultRoute(MODEL)
+                    // the listeners the real router has, so their code is compiled too, writing nowhere real
+                    .listener(new AccessLog(line -> { }))
+                    .listener(RouterMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))
                     .build();
             server = ChatRouterServer.start(vertx, router, ServerSettings.DEFAULTS.withPort(0), List.of(),
                     instances).toCompletableFuture().get(10, TimeUnit.SECONDS);

@@ -47,6 +47,24 @@ class AccessLogTest {
         assertThat(AccessLog.fixed(-1e-9, 6)).isEqualTo("0.000000");
     }
 
+    /** Proves an access log with a sink (the warm-up's) formats the same line and writes nothing to the real log. */
+    @Test
+    void aSinkGetsTheLineAndTheRealLogNothing() {
+        LogCapture real = new LogCapture(AccessLog.LOGGER);
+        real.start();
+        try {
+            java.util.List<String> sunk = new java.util.ArrayList<>();
+            RequestFinished event = new RequestFinished(Instant.EPOCH, "req_2", null, null,
+                    ChatRouterException.builder(ErrorCode.MODEL_NOT_FOUND, "no route").build(), false, 0, 0,
+                    Duration.ofMillis(1), Duration.ofMillis(1));
+            new AccessLog(sunk::add).onRequestFinished(event);
+            assertThat(sunk).containsExactly(AccessLog.line(event));
+            assertThat(real.lines()).isEmpty();
+        } finally {
+            real.stop();
+        }
+    }
+
     /** Proves a request that failed before routing shows dashes, the error's status and its code. */
     @Test
     void aRequestThatFailedBeforeRoutingShowsTheErrorsStatusAndCode() {
