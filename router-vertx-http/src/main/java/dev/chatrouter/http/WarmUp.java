@@ -35,10 +35,10 @@ import java.util.function.LongSupplier;
  * Runs the request path before the real port opens, so that the JIT has compiled it when the first client
  * arrives: a throwaway server on a free loopback port, routing to an OpenAI-compatible upstream answered in
  * process, is sent chat completions (JSON answers and streams) from a few connections at once. It runs until the
- * JIT has gone quiet (after at least {@link #MIN_MILLIS} ms, the compilers worked less than
- * {@link #QUIET_PERCENT}% of the last {@link #WINDOW_MILLIS} ms), or for the configured duration at most: how long
- * that takes depends on the machine (a few seconds on idle cores, the whole duration on busy ones), not on a
- * guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code.
+ * JIT has gone quiet (after at least {@link #MIN_MILLIS} ms and {@link #MIN_REQUESTS} requests, the
+ * compilers worked less than {@link #QUIET_PERCENT}% of the last {@link #WINDOW_MILLIS} ms), or for the configured
+ * duration at most: how long that takes depends on the machine (a few seconds on idle cores, the whole duration on
+ * busy ones), not on a guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code.
  * Costs its duration in startup time and the CPU of the machine for that long.
  */
 final class WarmUp {
@@ -51,6 +51,11 @@ final class WarmUp {
     static final long WINDOW_MILLIS = 1_000;
     /** The JIT is quiet when it compiled for less than this share of the last window. */
     static final int QUIET_PERCENT = 3;
+    /**
+     * The fewest requests before a quiet JIT ends the warm-up: C2 compiles a method after some thousands of calls, so
+     * a JIT that is quiet before this many requests (on a starved machine) has not been asked yet.
+     */
+    static final long MIN_REQUESTS = 10_000;
     private static final String MODEL = "warm-up";
     private static final Buffer COMPLETION = Buffer.buffer("{\"id\":\"chatcmpl-warm\",\"object\":\"chat.completion\","
             + "\"created\":1700000000,\"model\":\"warm-up\",\"system_fingerprint\":\"fp_warm\",\"choices\":[{\"index\":0,"
@@ -91,7 +96,7 @@ final class WarmUp {
     private WarmUp() {
     }
 
-    /** What a warm-up did: requests sent and failed, how long it ran, and whether it ended because the JIT was quiet. */
+    /** What a warm-up did: requests sent and failed, how long it ran, whether it ended because the JIT was quiet. */
     record Result(long sent, long failed, long millis, boolean quiet) {
         static final Result NONE = new Result(0, 0, 0, false);
     }
@@ -106,14 +111,14 @@ final class WarmUp {
         java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
         LongSupplier compileMillis = jit != null && jit.isCompilationTimeMonitoringSupported()
                 ? jit::getTotalCompilationTime : () -> 0L;
-        return run(vertx, duration, instances, compileMillis);
+        return run(vertx, duration, instances, compileMillis, MIN_REQUESTS);
     }
 
     /**
      * As {@link #run(Vertx, Duration, int)}, reading the JIT's total compilation time from {@code compileMillis}
-     * (milliseconds, never decreasing).
+     * (milliseconds, never decreasing), and ending on a quiet JIT only after {@code minRequests} requests.
      */
-    static Result run(Vertx vertx, Duration duration, int instances, LongSupplier compileMillis) {
+    static Result run(Vertx vertx, Duration duration, int instances, LongSupplier compileMillis, long minRequests) {
         if (duration.isZero() || duration.isNegative()) {
             return Result.NONE;
         }
@@ -177,7 +182,7 @@ final class WarmUp {
                 }
                 long[] oldest = samples.peekFirst();
                 long window = TimeUnit.NANOSECONDS.toMillis(now - oldest[0]);
-                if (now - started >= TimeUnit.MILLISECONDS.toNanos(MIN_MILLIS)
+                if (now - started >= TimeUnit.MILLISECONDS.toNanos(MIN_MILLIS) && sent.get() >= minRequests
                         && window >= WINDOW_MILLIS * 3 / 4
                         && (compiled - oldest[1]) * 100 < QUIET_PERCENT * window) {
                     quiet = true;

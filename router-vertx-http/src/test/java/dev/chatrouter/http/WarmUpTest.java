@@ -25,7 +25,7 @@ class WarmUpTest {
     void aQuietJitEndsItAfterTheMinimum() {
         // given a JIT that compiles nothing more
         // when the warm-up may run for 30 s
-        WarmUp.Result result = WarmUp.run(vertx, Duration.ofSeconds(30), 1, () -> 1_000L);
+        WarmUp.Result result = WarmUp.run(vertx, Duration.ofSeconds(30), 1, () -> 1_000L, 20);
         // then it ran its requests without a failure and stopped soon after the minimum, because the JIT was quiet
         assertThat(result.quiet()).isTrue();
         // (the bound leaves room for a cold, busy machine, where building the throwaway server takes seconds)
@@ -44,7 +44,7 @@ class WarmUpTest {
         WarmUp.Result result = WarmUp.run(vertx, Duration.ofSeconds(3), 1, () -> {
             reads.incrementAndGet();
             return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        });
+        }, 20);
         // then it ran the whole 3 s (and not much more), sampling the JIT as it went
         assertThat(result.quiet()).isFalse();
         assertThat(result.millis()).isBetween(3_000L, 20_000L);
@@ -52,9 +52,20 @@ class WarmUpTest {
         assertThat(result.failed()).isZero();
     }
 
+    /** Proves a quiet JIT does not end the warm-up before its fewest requests: on a starved machine it is not warm. */
+    @Test
+    void aQuietJitBeforeTheFewestRequestsDoesNotEndIt() {
+        // given a JIT that compiles nothing, and a warm-up that needs more requests than 3 s can send
+        WarmUp.Result result = WarmUp.run(vertx, Duration.ofSeconds(3), 1, () -> 1_000L, Long.MAX_VALUE);
+        // then it ran the whole 3 s
+        assertThat(result.quiet()).isFalse();
+        assertThat(result.millis()).isBetween(3_000L, 20_000L);
+        assertThat(result.failed()).isZero();
+    }
+
     /** Proves a zero duration turns the warm-up off. */
     @Test
     void zeroTurnsItOff() {
-        assertThat(WarmUp.run(vertx, Duration.ZERO, 1, () -> 0L)).isEqualTo(WarmUp.Result.NONE);
+        assertThat(WarmUp.run(vertx, Duration.ZERO, 1, () -> 0L, 0)).isEqualTo(WarmUp.Result.NONE);
     }
 }
