@@ -171,7 +171,7 @@ final class WarmUp {
             }
             Future<?> all = Future.all(List.of(loops));
             boolean quiet = false;
-            // the compilation time at the start of each of the last windows, a sample every quarter window
+            // (time, total compilation time) samples over the last window, one every quarter window
             java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
             while (!all.isComplete()) {
                 long now = System.nanoTime();
