@@ -46,7 +46,10 @@ if [ -z "${SKIP_PORTKEY:-}" ] && [ ! -d "$work/portkey/node_modules/@portkey-ai/
 fi
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-wait_port() { for _ in $(seq 1 100); do listening "$1" && return 0; sleep 0.2; done; echo "nothing listens on port $1"; return 1; }
+wait_port() { # port [seconds, default 20]
+  local tries=$(( ${2:-20} * 5 ))
+  for _ in $(seq 1 "$tries"); do listening "$1" && return 0; sleep 0.2; done; echo "nothing listens on port $1"; return 1
+}
 ports="9999 8080"
 [ -z "${SKIP_NGINX:-}" ] && ports="$ports 9998"
 [ -z "${SKIP_PORTKEY:-}" ] && ports="$ports 8787"
@@ -68,7 +71,8 @@ if [ -z "${SKIP_PORTKEY:-}" ]; then
   wait_port 8787 || exit 1
 fi
 $cmd >"$work/chatrouter.log" 2>&1 & pids+=($!)
-wait_port 8080 || { tail -20 "$work/chatrouter.log"; exit 1; }
+# the server jar warms up before it opens its port: until the JIT is quiet, 20 s at most (server.warmup)
+wait_port 8080 90 || { tail -20 "$work/chatrouter.log"; exit 1; }
 
 # chat-post.lua ends with one line: RESULT rps=N p50_us=N p90_us=N p99_us=N errors=N non2xx=N
 measure() { # name url duration [env...]

@@ -13,7 +13,6 @@ import dev.chatrouter.api.event.Unaccounted;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
@@ -89,15 +88,15 @@ public final class RouterMetrics implements RouterListener {
             0.05, 0.1};
 
     private final MeterRegistry registry;
-    private final Meter.MeterProvider<DistributionSummary> tokens;
-    private final Meter.MeterProvider<Timer> requestDuration;
-    private final Meter.MeterProvider<Timer> firstToken;
-    private final Meter.MeterProvider<Counter> attempts;
-    private final Meter.MeterProvider<Counter> fallbacks;
-    private final Meter.MeterProvider<Counter> spend;
-    private final Meter.MeterProvider<Timer> overhead;
-    private final Meter.MeterProvider<Counter> budgetLimits;
-    private final Meter.MeterProvider<Counter> unaccounted;
+    private final MeterCache<DistributionSummary> tokens;
+    private final MeterCache<Timer> requestDuration;
+    private final MeterCache<Timer> firstToken;
+    private final MeterCache<Counter> attempts;
+    private final MeterCache<Counter> fallbacks;
+    private final MeterCache<Counter> spend;
+    private final MeterCache<Timer> overhead;
+    private final MeterCache<Counter> budgetLimits;
+    private final MeterCache<Counter> unaccounted;
     private final Map<String, AtomicInteger> cooling = new ConcurrentHashMap<>();
     private final Map<String, Open> open = new ConcurrentHashMap<>();
 
@@ -115,29 +114,29 @@ public final class RouterMetrics implements RouterListener {
 
     private RouterMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.tokens = DistributionSummary.builder(TOKEN_USAGE)
+        this.tokens = new MeterCache<>(DistributionSummary.builder(TOKEN_USAGE)
                 .description("Tokens charged per upstream attempt, by input and output")
-                .serviceLevelObjectives(TOKEN_BUCKETS).withRegistry(registry);
-        this.requestDuration = Timer.builder(REQUEST_DURATION)
+                .serviceLevelObjectives(TOKEN_BUCKETS).withRegistry(registry));
+        this.requestDuration = new MeterCache<>(Timer.builder(REQUEST_DURATION)
                 .description("Duration of each request the router served, from its arrival to its end")
-                .serviceLevelObjectives(durations(DURATION_BUCKETS)).withRegistry(registry);
-        this.firstToken = Timer.builder(TIME_TO_FIRST_TOKEN)
+                .serviceLevelObjectives(durations(DURATION_BUCKETS)).withRegistry(registry));
+        this.firstToken = new MeterCache<>(Timer.builder(TIME_TO_FIRST_TOKEN)
                 .description("Time from a streamed request's arrival to its first content")
-                .serviceLevelObjectives(durations(DURATION_BUCKETS)).withRegistry(registry);
-        this.attempts = Counter.builder(ATTEMPTS).description("Upstream attempts, by target and outcome")
-                .withRegistry(registry);
-        this.fallbacks = Counter.builder(FALLBACKS)
-                .description("Attempts that fell back to another target after a failure").withRegistry(registry);
-        this.spend = Counter.builder(SPEND).description("US dollars spent, by scope (global, key, provider, model)")
-                .withRegistry(registry);
-        this.overhead = Timer.builder(OVERHEAD)
+                .serviceLevelObjectives(durations(DURATION_BUCKETS)).withRegistry(registry));
+        this.attempts = new MeterCache<>(Counter.builder(ATTEMPTS)
+                .description("Upstream attempts, by target and outcome").withRegistry(registry));
+        this.fallbacks = new MeterCache<>(Counter.builder(FALLBACKS)
+                .description("Attempts that fell back to another target after a failure").withRegistry(registry));
+        this.spend = new MeterCache<>(Counter.builder(SPEND)
+                .description("US dollars spent, by scope (global, key, provider, model)").withRegistry(registry));
+        this.overhead = new MeterCache<>(Timer.builder(OVERHEAD)
                 .description("The router's own time in each request: total less upstream time")
-                .serviceLevelObjectives(durations(OVERHEAD_BUCKETS)).withRegistry(registry);
-        this.unaccounted = Counter.builder(UNACCOUNTED)
+                .serviceLevelObjectives(durations(OVERHEAD_BUCKETS)).withRegistry(registry));
+        this.unaccounted = new MeterCache<>(Counter.builder(UNACCOUNTED)
                 .description("Attempts that went on unaccounted while the accounting store was unavailable")
-                .withRegistry(registry);
-        this.budgetLimits = Counter.builder(BUDGET_LIMITS).description("Budget limits crossed, by limit and window")
-                .withRegistry(registry);
+                .withRegistry(registry));
+        this.budgetLimits = new MeterCache<>(Counter.builder(BUDGET_LIMITS)
+                .description("Budget limits crossed, by limit and window").withRegistry(registry));
     }
 
     /** A listener recording into {@code registry}. */

@@ -5,6 +5,7 @@ import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.event.AttemptFinished;
 import dev.chatrouter.api.event.RequestFinished;
 import dev.chatrouter.api.event.RouterListener;
+import dev.chatrouter.kit.wire.Decimals;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,9 +34,25 @@ final class AccessLog implements RouterListener {
     private static final Logger ACCESS = LoggerFactory.getLogger(LOGGER);
     private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
 
+    /** Where lines go: the access logger, when it logs INFO; or a sink of the warm-up's. */
+    private final java.util.function.Consumer<String> sink;
+
+    /** The access log of the server, on logger {@value #LOGGER}. */
+    AccessLog() {
+        this.sink = null;
+    }
+
+    /**
+     * An access log that formats each line as the server's does and hands it to {@code sink} instead of the
+     * logger: for the warm-up, whose requests must not appear in the real log but should run the same code.
+     */
+    AccessLog(java.util.function.Consumer<String> sink) {
+        this.sink = java.util.Objects.requireNonNull(sink, "sink");
+    }
+
     @Override
     public void onAttemptFinished(AttemptFinished event) {
-        if (event.failure() != null && LOG.isWarnEnabled()) {
+        if (sink == null && event.failure() != null && LOG.isWarnEnabled()) {
             LOG.warn("{} attempt {} at {} failed: {} (upstream status {}, after {} ms)", event.requestId(),
                     event.attempt(), event.target(), event.failure().wireName(), event.status(),
                     event.latency().toMillis());
@@ -44,7 +61,9 @@ final class AccessLog implements RouterListener {
 
     @Override
     public void onRequestFinished(RequestFinished event) {
-        if (ACCESS.isInfoEnabled()) {
+        if (sink != null) {
+            sink.accept(line(event));
+        } else if (ACCESS.isInfoEnabled()) {
             ACCESS.info(line(event));
         }
     }
@@ -92,10 +111,13 @@ final class AccessLog implements RouterListener {
 
     /** {@code value} with exactly {@code decimals} digits after the point, never in scientific notation. */
     static String fixed(double value, int decimals) {
-        if (!Double.isFinite(value)) {
+        if (!Double.isFinite(value) || value == 0) {
             return "0." + "0".repeat(decimals);
         }
-        return BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+        if (value < 0) { // never for a cost or a duration; kept as BigDecimal writes it (no "-0.000")
+            return BigDecimal.valueOf(value).setScale(decimals, RoundingMode.HALF_UP).toPlainString();
+        }
+        return Decimals.fixed(value, decimals); // the same digits, without a BigDecimal per field
     }
 
     private static String millis(Duration duration, int decimals) {

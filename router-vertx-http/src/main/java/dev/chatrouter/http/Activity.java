@@ -29,13 +29,11 @@ final class Activity {
     private final long[] stamps = new long[SECONDS];
     private final long[] requests = new long[SECONDS];
     private final long[] errors = new long[SECONDS];
-    private final Map<String, Object>[] decisions;
+    private final Decision[] decisions = new Decision[DECISIONS];
     private long recorded;
 
-    @SuppressWarnings("unchecked")
     Activity(Clock clock) {
         this.clock = clock;
-        this.decisions = new Map[DECISIONS];
     }
 
     /**
@@ -49,25 +47,8 @@ final class Activity {
     void finished(String intent, RoutingReport report, ChatRouterException error, int status) {
         Instant now = clock.instant();
         boolean failed = status >= 400 || error != null || report != null && lastFailed(report);
-        Map<String, Object> d = new LinkedHashMap<>();
-        d.put("time", now.toString());
-        d.put("request_id", report != null ? report.requestId() : error != null ? error.requestId().orElse(null) : null);
-        d.put("model", intent);
-        d.put("route", report != null ? report.route() : null);
-        d.put("type", report != null ? report.type().wireName()
-                : error != null ? error.requestType().map(t -> t.wireName()).orElse(null) : null);
-        d.put("rule", report != null ? report.rule() : null);
-        d.put("pool", report != null ? report.pool() : null);
-        d.put("policy", report != null ? report.policy() : null);
-        d.put("target", report != null ? report.target() : null);
-        List<Attempt> attempts = report != null ? report.attempts() : error != null ? error.attempts() : List.of();
-        d.put("attempts", attempts(attempts));
-        d.put("dropped", report != null ? dropped(report.dropped()) : droppedOf(error));
-        d.put("cost_usd", report != null ? report.costUsd() : 0.0);
-        d.put("cache_hit", report != null && report.cacheHit());
-        d.put("status", status);
-        d.put("error", error != null ? error.code().wireName()
-                : report != null && lastFailed(report) ? attempts.get(attempts.size() - 1).failure().wireName() : null);
+        // kept as they are, and described only when the dashboard asks: most decisions are never looked at
+        Decision decision = new Decision(now, intent, report, error, status);
         long second = now.getEpochSecond();
         int slot = (int) Math.floorMod(second, (long) SECONDS);
         synchronized (this) {
@@ -80,7 +61,38 @@ final class Activity {
             if (failed) {
                 errors[slot]++;
             }
-            decisions[(int) (recorded++ % DECISIONS)] = d;
+            decisions[(int) (recorded++ % DECISIONS)] = decision;
+        }
+    }
+
+    /** One finished request, as recorded. */
+    private record Decision(Instant time, String intent, RoutingReport report, ChatRouterException error,
+                            int status) {
+
+        /** What the dashboard shows of it. */
+        Map<String, Object> describe() {
+            Map<String, Object> d = new LinkedHashMap<>();
+            d.put("time", time.toString());
+            d.put("request_id", report != null ? report.requestId()
+                    : error != null ? error.requestId().orElse(null) : null);
+            d.put("model", intent);
+            d.put("route", report != null ? report.route() : null);
+            d.put("type", report != null ? report.type().wireName()
+                    : error != null ? error.requestType().map(t -> t.wireName()).orElse(null) : null);
+            d.put("rule", report != null ? report.rule() : null);
+            d.put("pool", report != null ? report.pool() : null);
+            d.put("policy", report != null ? report.policy() : null);
+            d.put("target", report != null ? report.target() : null);
+            List<Attempt> attempts = report != null ? report.attempts() : error != null ? error.attempts() : List.of();
+            d.put("attempts", attempts(attempts));
+            d.put("dropped", report != null ? dropped(report.dropped()) : droppedOf(error));
+            d.put("cost_usd", report != null ? report.costUsd() : 0.0);
+            d.put("cache_hit", report != null && report.cacheHit());
+            d.put("status", status);
+            d.put("error", error != null ? error.code().wireName()
+                    : report != null && lastFailed(report)
+                    ? attempts.get(attempts.size() - 1).failure().wireName() : null);
+            return d;
         }
     }
 
@@ -125,11 +137,15 @@ final class Activity {
     }
 
     /** The last decisions, newest first. */
-    synchronized List<Map<String, Object>> decisions() {
-        List<Map<String, Object>> list = new ArrayList<>(DECISIONS);
-        for (long i = recorded - 1; i >= 0 && i >= recorded - DECISIONS; i--) {
-            list.add(decisions[(int) (i % DECISIONS)]);
+    List<Map<String, Object>> decisions() {
+        List<Decision> last = new ArrayList<>(DECISIONS);
+        synchronized (this) {
+            for (long i = recorded - 1; i >= 0 && i >= recorded - DECISIONS; i--) {
+                last.add(decisions[(int) (i % DECISIONS)]);
+            }
         }
+        List<Map<String, Object>> list = new ArrayList<>(last.size());
+        last.forEach(d -> list.add(d.describe()));
         return list;
     }
 

@@ -42,7 +42,7 @@ public final class Main {
      * The warm-up of the server jar when {@code server.warmup} is not configured. {@link #start(Options, Map, Path)}
      * (for embedding and tests) warms up only when configured.
      */
-    static final java.time.Duration DEFAULT_WARMUP = java.time.Duration.ofSeconds(3);
+    static final java.time.Duration DEFAULT_WARMUP = java.time.Duration.ofSeconds(20);
 
     private Main() {
     }

@@ -6,6 +6,9 @@ import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.micrometer.RouterMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import io.vertx.core.Future;
@@ -25,19 +28,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 
 /**
- * Runs the request path for a bounded time before the real port opens, so that the JIT has compiled it when the
- * first client arrives: a throwaway server on a free loopback port, routing to an OpenAI-compatible upstream
- * answered in process, is sent chat completions (JSON answers and streams) from a few connections at once.
- * It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code. Costs its
- * duration in startup time and the CPU of the machine for that long.
+ * Runs the request path before the real port opens, so that the JIT has compiled it when the first client
+ * arrives: a throwaway server on a free loopback port, routing to an OpenAI-compatible upstream answered in
+ * process, is sent chat completions (JSON answers and streams) from a few connections at once. It runs until the
+ * JIT has gone quiet (after at least {@link #MIN_MILLIS} ms and {@link #MIN_REQUESTS} requests, the
+ * compilers worked less than {@link #QUIET_PERCENT}% of the last {@link #WINDOW_MILLIS} ms), or for the configured
+ * duration at most: how long that takes depends on the machine (15 to 20 s on 2 idle cores, the whole duration on
+ * busy ones), not on a guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code.
+ * Costs its duration in startup time and the CPU of the machine for that long.
  */
 final class WarmUp {
 
     private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     private static final int CONNECTIONS = 8;
+    /** The shortest warm-up, however quiet the JIT looks at first. */
+    static final long MIN_MILLIS = 2_000;
+    /** The window over which the JIT's activity is measured. */
+    static final long WINDOW_MILLIS = 1_000;
+    /** The JIT is quiet when it compiled for less than this share of the last window. */
+    static final int QUIET_PERCENT = 3;
+    /**
+     * The fewest requests before a quiet JIT ends the warm-up: C2 compiles a method after some thousands of calls, so
+     * a JIT that is quiet before this many requests (on a starved machine) has not been asked yet.
+     */
+    static final long MIN_REQUESTS = 10_000;
     private static final String MODEL = "warm-up";
     private static final Buffer COMPLETION = Buffer.buffer("{\"id\":\"chatcmpl-warm\",\"object\":\"chat.completion\","
             + "\"created\":1700000000,\"model\":\"warm-up\",\"system_fingerprint\":\"fp_warm\",\"choices\":[{\"index\":0,"
@@ -78,15 +96,31 @@ final class WarmUp {
     private WarmUp() {
     }
 
+    /** What a warm-up did: requests sent and failed, how long it ran, whether it ended because the JIT was quiet. */
+    record Result(long sent, long failed, long millis, boolean quiet) {
+        static final Result NONE = new Result(0, 0, 0, false);
+    }
+
     /**
-     * Warms up for about {@code duration} (at most a minute), then stops everything it started. Never throws: a
-     * warm-up that fails is logged and skipped.
+     * Warms up until the JIT is quiet, for {@code duration} at most (and at most a minute), then stops everything it
+     * started. Never throws: a warm-up that fails is logged and skipped.
      *
      * @param instances the real server's event loops, so that each is warmed
      */
-    static void run(Vertx vertx, Duration duration, int instances) {
+    static Result run(Vertx vertx, Duration duration, int instances) {
+        java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+        LongSupplier compileMillis = jit != null && jit.isCompilationTimeMonitoringSupported()
+                ? jit::getTotalCompilationTime : () -> 0L;
+        return run(vertx, duration, instances, compileMillis, MIN_REQUESTS);
+    }
+
+    /**
+     * As {@link #run(Vertx, Duration, int)}, reading the JIT's total compilation time from {@code compileMillis}
+     * (milliseconds, never decreasing), and ending on a quiet JIT only after {@code minRequests} requests.
+     */
+    static Result run(Vertx vertx, Duration duration, int instances, LongSupplier compileMillis, long minRequests) {
         if (duration.isZero() || duration.isNegative()) {
-            return;
+            return Result.NONE;
         }
         long millis = Math.min(duration.toMillis(), 60_000);
         long started = System.nanoTime();
@@ -112,12 +146,15 @@ final class WarmUp {
                     .route(RouteConfig.builder(MODEL).match("*").pool("*", PoolConfig.of("priority", "warm/" + MODEL))
                             .build())
                     .defaultRoute(MODEL)
+                    // the listeners the real router has, so their code is compiled too, writing nowhere real
+                    .listener(new AccessLog(line -> { }))
+                    .listener(RouterMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))
                     .build();
             server = ChatRouterServer.start(vertx, router, ServerSettings.DEFAULTS.withPort(0), List.of(),
                     instances).toCompletableFuture().get(10, TimeUnit.SECONDS);
             client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                     new PoolOptions().setHttp1MaxSize(CONNECTIONS));
-            long deadline = started + TimeUnit.MILLISECONDS.toNanos(millis);
+            AtomicLong deadline = new AtomicLong(started + TimeUnit.MILLISECONDS.toNanos(millis));
             AtomicLong sent = new AtomicLong();
             AtomicLong failed = new AtomicLong();
             RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1")
@@ -132,12 +169,41 @@ final class WarmUp {
                 int first = i;
                 vertx.runOnContext(v -> next(http, options, deadline, first, sent, failed, done));
             }
-            Future.all(List.of(loops)).await(millis + 10_000, TimeUnit.MILLISECONDS);
-            LOG.info(String.format("warm-up: %d requests in %d ms%s", sent.get(),
-                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started),
-                    failed.get() > 0 ? " (" + failed.get() + " failed)" : ""));
+            Future<?> all = Future.all(List.of(loops));
+            boolean quiet = false;
+            // (time, total compilation time) samples over the last window, one every quarter window
+            java.util.ArrayDeque<long[]> samples = new java.util.ArrayDeque<>();
+            while (!all.isComplete()) {
+                long now = System.nanoTime();
+                long compiled = compileMillis.getAsLong();
+                samples.addLast(new long[]{now, compiled});
+                while (now - samples.peekFirst()[0] > TimeUnit.MILLISECONDS.toNanos(WINDOW_MILLIS)) {
+                    samples.removeFirst();
+                }
+                long[] oldest = samples.peekFirst();
+                long window = TimeUnit.NANOSECONDS.toMillis(now - oldest[0]);
+                if (now - started >= TimeUnit.MILLISECONDS.toNanos(MIN_MILLIS) && sent.get() >= minRequests
+                        && window >= WINDOW_MILLIS * 3 / 4
+                        && (compiled - oldest[1]) * 100 < QUIET_PERCENT * window) {
+                    quiet = true;
+                    deadline.set(now); // the loops stop after the request each has in flight
+                    break;
+                }
+                try {
+                    all.await(WINDOW_MILLIS / 4, TimeUnit.MILLISECONDS);
+                } catch (java.util.concurrent.TimeoutException notYet) {
+                    // sample again
+                }
+            }
+            all.await(millis + 10_000, TimeUnit.MILLISECONDS);
+            long ran = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            LOG.info(String.format("warm-up: %d requests in %d ms%s%s", sent.get(), ran,
+                    failed.get() > 0 ? " (" + failed.get() + " failed)" : "",
+                    quiet ? ", until the JIT was quiet" : ", the most server.warmup allows"));
+            return new Result(sent.get(), failed.get(), ran, quiet);
         } catch (Exception e) {
             LOG.warn("warm-up skipped: " + e);
+            return Result.NONE;
         } finally {
             try {
                 if (client != null) {
@@ -159,9 +225,9 @@ final class WarmUp {
     }
 
     /** One connection's loop: a request, its whole answer, the next request, until the deadline. */
-    private static void next(HttpClientAgent http, RequestOptions options, long deadline, int n, AtomicLong sent,
+    private static void next(HttpClientAgent http, RequestOptions options, AtomicLong deadline, int n, AtomicLong sent,
                              AtomicLong failed, io.vertx.core.Promise<Void> done) {
-        if (System.nanoTime() >= deadline) {
+        if (System.nanoTime() >= deadline.get()) {
             done.tryComplete();
             return;
         }

@@ -25,6 +25,46 @@ class AccessLogTest {
         assertThat(AccessLog.fixed(Double.NaN, 3)).isEqualTo("0.000");
     }
 
+    /** Proves the fast formatting writes the digits BigDecimal's half-up rounding writes, ties included. */
+    @Test
+    void amountsRoundAsBigDecimalDoes() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        for (int i = 0; i < 100_000; i++) {
+            double value = switch (i % 4) {
+                case 0 -> random.nextDouble() * 1e-3;              // costs
+                case 1 -> random.nextLong(0, 10_000_000) / 1e6;    // durations in ms, from nanoseconds
+                case 2 -> random.nextLong(0, 2_000_000) / 2e6;     // many exact ties at 6 places
+                default -> random.nextDouble() * 1e7;
+            };
+            for (int decimals : new int[]{1, 3, 6}) {
+                assertThat(AccessLog.fixed(value, decimals)).as("%s to %d places", value, decimals)
+                        .isEqualTo(java.math.BigDecimal.valueOf(value)
+                                .setScale(decimals, java.math.RoundingMode.HALF_UP).toPlainString());
+            }
+        }
+        assertThat(AccessLog.fixed(5e-7, 6)).isEqualTo("0.000001");
+        assertThat(AccessLog.fixed(-0.0, 3)).isEqualTo("0.000");
+        assertThat(AccessLog.fixed(-1e-9, 6)).isEqualTo("0.000000");
+    }
+
+    /** Proves an access log with a sink (the warm-up's) formats the same line and writes nothing to the real log. */
+    @Test
+    void aSinkGetsTheLineAndTheRealLogNothing() {
+        LogCapture real = new LogCapture(AccessLog.LOGGER);
+        real.start();
+        try {
+            java.util.List<String> sunk = new java.util.ArrayList<>();
+            RequestFinished event = new RequestFinished(Instant.EPOCH, "req_2", null, null,
+                    ChatRouterException.builder(ErrorCode.MODEL_NOT_FOUND, "no route").build(), false, 0, 0,
+                    Duration.ofMillis(1), Duration.ofMillis(1));
+            new AccessLog(sunk::add).onRequestFinished(event);
+            assertThat(sunk).containsExactly(AccessLog.line(event));
+            assertThat(real.lines()).isEmpty();
+        } finally {
+            real.stop();
+        }
+    }
+
     /** Proves a request that failed before routing shows dashes, the error's status and its code. */
     @Test
     void aRequestThatFailedBeforeRoutingShowsTheErrorsStatusAndCode() {

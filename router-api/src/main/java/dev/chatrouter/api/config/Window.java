@@ -2,13 +2,16 @@ package dev.chatrouter.api.config;
 
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.time.ZonedDateTime;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 
 /** A calendar window in UTC over which a budget counts spend. */
 public enum Window {
     MINUTE, HOUR, DAY, MONTH;
+
+    private static final long SECONDS_PER_DAY = 86_400;
 
     private final String wireName = name().toLowerCase(Locale.ROOT);
 
@@ -36,8 +39,12 @@ public enum Window {
             case MINUTE -> instant.truncatedTo(ChronoUnit.MINUTES);
             case HOUR -> instant.truncatedTo(ChronoUnit.HOURS);
             case DAY -> instant.truncatedTo(ChronoUnit.DAYS);
-            case MONTH -> ZonedDateTime.ofInstant(instant, ZoneOffset.UTC).truncatedTo(ChronoUnit.DAYS)
-                    .withDayOfMonth(1).toInstant();
+            case MONTH -> {
+                // the first of the month, from the epoch day: no ZonedDateTime (whose UTC rules are built per call)
+                long day = Math.floorDiv(instant.getEpochSecond(), SECONDS_PER_DAY);
+                long first = day - (LocalDate.ofEpochDay(day).getDayOfMonth() - 1);
+                yield Instant.ofEpochSecond(first * SECONDS_PER_DAY);
+            }
         };
     }
 
@@ -47,7 +54,8 @@ public enum Window {
             case MINUTE -> start.plus(1, ChronoUnit.MINUTES);
             case HOUR -> start.plus(1, ChronoUnit.HOURS);
             case DAY -> start.plus(1, ChronoUnit.DAYS);
-            case MONTH -> ZonedDateTime.ofInstant(start, ZoneOffset.UTC).plusMonths(1).toInstant();
+            case MONTH -> LocalDateTime.ofEpochSecond(start.getEpochSecond(), start.getNano(), ZoneOffset.UTC)
+                    .plusMonths(1).toInstant(ZoneOffset.UTC);
         };
     }
 }

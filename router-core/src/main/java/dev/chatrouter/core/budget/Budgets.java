@@ -99,6 +99,8 @@ public final class Budgets implements AutoCloseable {
     }
 
     private final List<BudgetConfig> budgets;
+    /** Per budget, the counter keys it last needed ({@link #keys}). */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Keys> lastKeys;
     private final List<BudgetConfig.Scope> scopes;
     private final AccountingStore store;
     /** Whether {@link #close()} closes the store. */
@@ -139,6 +141,7 @@ public final class Budgets implements AutoCloseable {
         this.ratesFailOpen = ratesFailOpen;
         this.settlements = new Settlements(store, scheduler);
         this.listener = listener == null ? RouterListener.NONE : listener;
+        this.lastKeys = new java.util.concurrent.atomic.AtomicReferenceArray<>(this.budgets.size());
     }
 
     /** Budgets on a store they do not close, closed on failure, with the default lease: for tests and benchmarks. */
@@ -274,16 +277,37 @@ public final class Budgets implements AutoCloseable {
                 default -> List.of();
             };
             Instant start = budget.window().start(now);
-            Instant expiresAt = budget.window().next(start).plus(slack);
             for (String value : values) {
                 String concrete = value.equals("global") ? "global" : scope.kind() + ":" + value;
                 String window = budget.window().wireName();
                 // both units are counted whichever the budget limits, so spend queries report both
-                applied.add(new Applied(budget, concrete, window, start, key(concrete, window, start, PICO_USD),
-                        key(concrete, window, start, TOKENS), expiresAt, scope.refusesRequest()));
+                Keys keys = keys(b, budget, concrete, start);
+                applied.add(new Applied(budget, concrete, window, start, keys.usd(), keys.tokens(), keys.expiresAt(),
+                        scope.refusesRequest()));
             }
         }
         return applied;
+    }
+
+    /** A budget's counter keys in one window, for one concrete scope. */
+    private record Keys(String scope, Instant start, String usd, String tokens, Instant expiresAt) {
+    }
+
+    /**
+     * The counter keys of budget {@code b} for {@code scope} in the window starting at {@code start}: the ones last
+     * built for that budget when they match (most requests need the same ones again), else new ones. Building them
+     * formats the window's start, which costs more than the rest of the look-up.
+     */
+    private Keys keys(int b, BudgetConfig budget, String scope, Instant start) {
+        Keys last = lastKeys.get(b);
+        if (last != null && last.start().equals(start) && last.scope().equals(scope)) {
+            return last;
+        }
+        String window = budget.window().wireName();
+        Keys keys = new Keys(scope, start, key(scope, window, start, PICO_USD), key(scope, window, start, TOKENS),
+                budget.window().next(start).plus(slack));
+        lastKeys.set(b, keys);
+        return keys;
     }
 
     private static List<String> match(BudgetConfig.Scope scope, String value) {

@@ -129,7 +129,8 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         Integer limit = request.outputLimit();
         long input = tokens + text.tokens(Encoding.CL100K_BASE);
         long compact = tokens + text.tokens(Encoding.O200K_BASE);
-        return new RequestShape(Set.copyOf(needs), input, limit == null ? 0 : limit, Math.min(cacheable, input),
-                compact);
+        // a read-only view of the set built here (no copy into a hash set per request)
+        return new RequestShape(needs.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(needs), input,
+                limit == null ? 0 : limit, Math.min(cacheable, input), compact);
     }
 }
