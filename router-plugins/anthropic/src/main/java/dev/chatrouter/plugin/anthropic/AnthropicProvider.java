@@ -10,8 +10,7 @@ import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.chat.NativeAnswer;
 import dev.chatrouter.api.chat.NativeRequest;
-import dev.chatrouter.kit.upstream.NativeBodies;
-import dev.chatrouter.kit.upstream.NativeEvents;
+import dev.chatrouter.kit.upstream.NativeCalls;
 import dev.chatrouter.kit.upstream.Stages;
 import dev.chatrouter.kit.upstream.UpstreamClient;
 import dev.chatrouter.kit.wire.Json;
@@ -98,15 +97,8 @@ final class AnthropicProvider implements Provider {
     public CompletionStage<ChatResponse> chat(ProviderCall call) {
         NativeRequest asSent = messagesBody(call);
         if (asSent != null) {
-            byte[] body;
-            try {
-                body = NativeBodies.retargeted(asSent, call.request().model(), null);
-            } catch (ProviderException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return Stages.decode(client.post(messagesUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
-                    response -> MessagesResponse.read(response.body(), null, clock)
-                            .withNativeAnswer(NativeAnswer.body(response.body())));
+            return NativeCalls.chat(client, messagesUrl, forwarded(jsonHeaders, asSent), asSent, call,
+                    body -> MessagesResponse.read(body, null, clock));
         }
         MessagesRequest.Translated translated;
         try {
@@ -122,14 +114,8 @@ final class AnthropicProvider implements Provider {
     public Flow.Publisher<ChatChunk> stream(ProviderCall call) {
         NativeRequest asSent = messagesBody(call);
         if (asSent != null) {
-            byte[] body;
-            try {
-                body = NativeBodies.retargeted(asSent, call.request().model(), true);
-            } catch (ProviderException e) {
-                return Stages.failedPublisher(e);
-            }
-            return client.postStream(messagesUrl, forwarded(streamHeaders, asSent), body, call.deadline(),
-                    new NativeEvents(new MessageStreamDecoder(null, clock)));
+            return NativeCalls.stream(client, messagesUrl, forwarded(streamHeaders, asSent), asSent, call,
+                    new MessageStreamDecoder(null, clock));
         }
         MessagesRequest.Translated translated;
         try {
@@ -151,14 +137,7 @@ final class AnthropicProvider implements Provider {
         if (asSent == null) {
             return CompletableFuture.completedFuture(OptionalLong.empty());
         }
-        byte[] body;
-        try {
-            body = NativeBodies.retargeted(asSent, call.request().model(), null, "max_tokens");
-        } catch (ProviderException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return Stages.decode(client.post(countUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
-                response -> OptionalLong.of(NativeBodies.inputTokens(response.body())));
+        return NativeCalls.count(client, countUrl, forwarded(jsonHeaders, asSent), asSent, call, "max_tokens");
     }
 
     private MessagesRequest.Translated translate(ProviderCall call, boolean stream) {

@@ -12,12 +12,10 @@ import dev.chatrouter.api.spi.ProviderCall;
 import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
-import dev.chatrouter.api.chat.NativeAnswer;
 import dev.chatrouter.api.chat.NativeRequest;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.kit.upstream.HttpFailures;
-import dev.chatrouter.kit.upstream.NativeBodies;
-import dev.chatrouter.kit.upstream.NativeEvents;
+import dev.chatrouter.kit.upstream.NativeCalls;
 import dev.chatrouter.kit.upstream.SseDecoder;
 import dev.chatrouter.kit.upstream.Stages;
 import dev.chatrouter.kit.upstream.UpstreamClient;
@@ -102,15 +100,8 @@ final class OpenAiProvider implements Provider {
     public CompletionStage<ChatResponse> chat(ProviderCall call) {
         NativeRequest asSent = responsesBody(call);
         if (asSent != null) {
-            byte[] body;
-            try {
-                body = NativeBodies.retargeted(asSent, call.request().model(), null);
-            } catch (ProviderException e) {
-                return CompletableFuture.failedFuture(e);
-            }
-            return Stages.decode(client.post(responsesUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
-                    response -> ResponsesWire.read(response.body(), clock)
-                            .withNativeAnswer(NativeAnswer.body(response.body())));
+            return NativeCalls.chat(client, responsesUrl, forwarded(jsonHeaders, asSent), asSent, call,
+                    body -> ResponsesWire.read(body, clock));
         }
         ChatRequest request = outputLimit(call.request().toBuilder()).stream(null).streamOptions(null).build();
         return Stages.decode(client.post(chatUrl, jsonHeaders, WireCodec.writeChatRequest(request), call.deadline()),
@@ -121,14 +112,8 @@ final class OpenAiProvider implements Provider {
     public Flow.Publisher<ChatChunk> stream(ProviderCall call) {
         NativeRequest asSent = responsesBody(call);
         if (asSent != null) {
-            byte[] body;
-            try {
-                body = NativeBodies.retargeted(asSent, call.request().model(), true);
-            } catch (ProviderException e) {
-                return Stages.failedPublisher(e);
-            }
-            return client.postStream(responsesUrl, forwarded(streamHeaders, asSent), body, call.deadline(),
-                    new NativeEvents(new ResponsesWire.StreamDecoder(clock)));
+            return NativeCalls.stream(client, responsesUrl, forwarded(streamHeaders, asSent), asSent, call,
+                    new ResponsesWire.StreamDecoder(clock));
         }
         ChatRequest.Builder builder = outputLimit(call.request().toBuilder()).stream(true);
         if (streamUsage) {
@@ -158,14 +143,7 @@ final class OpenAiProvider implements Provider {
         if (asSent == null) {
             return CompletableFuture.completedFuture(OptionalLong.empty());
         }
-        byte[] body;
-        try {
-            body = NativeBodies.retargeted(asSent, call.request().model(), null);
-        } catch (ProviderException e) {
-            return CompletableFuture.failedFuture(e);
-        }
-        return Stages.decode(client.post(inputTokensUrl, forwarded(jsonHeaders, asSent), body, call.deadline()),
-                response -> OptionalLong.of(NativeBodies.inputTokens(response.body())));
+        return NativeCalls.count(client, inputTokensUrl, forwarded(jsonHeaders, asSent), asSent, call);
     }
 
     /** Sends the caller's output limit in the field this upstream takes. */

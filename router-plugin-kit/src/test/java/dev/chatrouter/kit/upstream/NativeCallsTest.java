@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class NativeBodiesTest {
+class NativeCallsTest {
 
     private static NativeRequest messages(String json) {
         return new NativeRequest(NativeRequest.Surface.MESSAGES, json.getBytes(StandardCharsets.UTF_8), Map.of());
@@ -31,25 +31,25 @@ class NativeBodiesTest {
         NativeRequest asSent = messages("{\"model\":\"intent\",\"max_tokens\":1.50e3,\"x_unknown\":{\"a\":[1]},"
                 + "\"stream\":false}");
         assertEquals("{\"model\":\"claude-x\",\"max_tokens\":1.50e3,\"x_unknown\":{\"a\":[1]},\"stream\":true}",
-                text(NativeBodies.retargeted(asSent, "claude-x", true)));
+                text(NativeCalls.retargeted(asSent, "claude-x", true)));
         assertEquals("{\"model\":\"claude-x\",\"x_unknown\":{\"a\":[1]}}",
-                text(NativeBodies.retargeted(asSent, "claude-x", null, "max_tokens")));
+                text(NativeCalls.retargeted(asSent, "claude-x", null, "max_tokens")));
     }
 
     @Test
     void aBodyThatIsNotAnObjectIsABadRequestNamingTheSurface() {
         ProviderException e = assertThrows(ProviderException.class,
-                () -> NativeBodies.retargeted(messages("[1,2]"), "m", null));
+                () -> NativeCalls.retargeted(messages("[1,2]"), "m", null));
         assertEquals(FailureKind.BAD_REQUEST, e.kind());
         assertTrue(e.getMessage().startsWith("the Messages body cannot be sent: "), e.getMessage());
     }
 
     @Test
     void aCountAnswerGivesItsInputTokens() {
-        assertEquals(42, NativeBodies.inputTokens(
+        assertEquals(42, NativeCalls.inputTokens(
                 "{\"object\":\"response.input_tokens\",\"input_tokens\":42}".getBytes(StandardCharsets.UTF_8)));
         assertThrows(IllegalArgumentException.class,
-                () -> NativeBodies.inputTokens("{\"tokens\":42}".getBytes(StandardCharsets.UTF_8)));
+                () -> NativeCalls.inputTokens("{\"tokens\":42}".getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
