@@ -37,6 +37,7 @@ import dev.chatrouter.core.store.AccountingStores;
 import dev.chatrouter.core.store.SharedStore;
 import dev.chatrouter.core.store.StoreFactories;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -98,7 +99,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         Vertx vertx = (Vertx) settings.services().get(Vertx.class);
         boolean ownsVertx = vertx == null;
         if (ownsVertx) {
-            vertx = Vertx.vertx();
+            // epoll when the application has Netty's native transport on its class path, else Java NIO
+            vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
         }
         Map<Class<?>, Object> services = new HashMap<>(settings.services());
         services.put(Vertx.class, vertx);

@@ -17,9 +17,10 @@ import java.util.function.Supplier;
 /**
  * The access log's appender (logback.xml): the logging thread only queues the event; one thread of its own formats
  * the queued lines and writes them to standard output together, in writes of up to {@value #WRITE_BYTES} bytes cut
- * at line ends (a write of that size to a pipe is never interleaved with another writer's). Under load a line
- * waits at most {@code lingerMillis} (10 ms by default) for the others of its batch, instead of costing a system
- * call (and often a thread wake-up) of its own; an idle log is written at once. When the queue ({@code queueSize},
+ * at line ends (a write of that size to a pipe is never interleaved with another writer's). A line that comes
+ * to an idle log is written at once; after each write the thread waits {@code lingerMillis} (10 ms by default)
+ * and gathers the lines that came meanwhile, so a line under load costs neither a system call nor a thread
+ * wake-up of its own. When the queue ({@code queueSize},
  * 8192 by default) is full, lines are dropped, never waited for, and the number dropped is written in the log.
  */
 public final class BatchingConsoleAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
@@ -129,10 +130,11 @@ public final class BatchingConsoleAppender extends UnsynchronizedAppenderBase<IL
                     out.line(encoder.encode(event));
                 }
                 out.flush();
-                boolean busy = batch.size() > 1;
                 batch.clear();
-                if (busy && lingerMillis > 0 && running) {
-                    TimeUnit.MILLISECONDS.sleep(lingerMillis); // more will come: gather them, wake no one
+                if (lingerMillis > 0 && running) {
+                    // the lines that come in the meantime are gathered, and their logging threads wake no one: a
+                    // line costs a wake-up (a system call on the logging thread) only when the log was idle
+                    TimeUnit.MILLISECONDS.sleep(lingerMillis);
                 }
             } catch (InterruptedException e) {
                 // stop(): write what is queued, then end

@@ -50,6 +50,9 @@ public final class UpstreamClient implements AutoCloseable {
     private final java.util.concurrent.ConcurrentHashMap<Thread, HttpClientAgent> perLoop =
             new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
+    /** Each upstream URL's parts, parsed once: a provider posts to a few URLs, over and over. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Address> addresses =
+            new java.util.concurrent.ConcurrentHashMap<>();
     private final ProviderSpec spec;
     private final Clock clock;
     private final HttpFailures.StatusClassifier classifier;
@@ -190,10 +193,29 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     RequestOptions requestOptions(String url, Map<String, String> headers) {
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+        Address address = addresses.get(url);
+        if (address == null) {
+            address = Address.of(url);
+            if (addresses.size() < MAX_ADDRESSES) {
+                addresses.put(url, address);
+            }
+        }
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.host())
+                .setPort(address.port()).setSsl(address.ssl()).setURI(address.uri())
                 .setConnectTimeout(spec.timeouts().connect().toMillis());
         headers.forEach(options::putHeader);
         return options;
+    }
+
+    /** URLs whose parts are kept, at most (a URL made per request, with a query, say, is parsed each time). */
+    static final int MAX_ADDRESSES = 256;
+
+    /** What {@link RequestOptions#setAbsoluteURI(String)} makes of a URL: it parses the URL on every call. */
+    record Address(String host, Integer port, Boolean ssl, String uri) {
+        static Address of(String url) {
+            RequestOptions parsed = new RequestOptions().setAbsoluteURI(url);
+            return new Address(parsed.getHost(), parsed.getPort(), parsed.isSsl(), parsed.getURI());
+        }
     }
 
     Vertx vertx() {
