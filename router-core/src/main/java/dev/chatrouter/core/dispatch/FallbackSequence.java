@@ -77,8 +77,25 @@ public final class FallbackSequence {
         return List.copyOf(attempts);
     }
 
+    /** The attempts recorded and then {@code extra}, when not null (an immutable list). */
+    public List<Attempt> attemptsWith(Attempt extra) {
+        if (extra == null) {
+            return List.copyOf(attempts);
+        }
+        int n = attempts.size();
+        if (n == 0) {
+            return List.of(extra);
+        }
+        Attempt[] all = attempts.toArray(new Attempt[n + 1]);
+        all[n] = extra;
+        return List.of(all);
+    }
+
     /** The candidates skipped when their attempt was about to start, with reasons. */
     public List<DroppedTarget> skipped() {
+        if (skipped.isEmpty()) {
+            return List.of();
+        }
         List<DroppedTarget> list = new ArrayList<>(skipped.size());
         skipped.forEach((target, reason) -> list.add(new DroppedTarget(target, reason)));
         return list;

@@ -267,8 +267,9 @@ final class Run<C extends Sink.Call> {
         running.remove(leg);
         stopRunning("cancelled: " + leg.target().id() + " answered first", true);
         running.add(leg);
-        sink.committed(leg, prepared.report(leg.target(), sequence, 0,
-                leg.attempt(null, 200, null, leg.firstToken)));
+        // a whole answer reads no report at its commit (it is delivered with the final one): none is built for it
+        sink.committed(leg, sink.streaming() ? prepared.report(leg.target(), sequence, 0,
+                leg.attempt(null, 200, null, leg.firstToken)) : null);
     }
 
     /** {@code leg}'s call ended well (having reported its usage, if any, to the leg). */

@@ -75,10 +75,12 @@ public final class TokenEstimate {
 
     private long longLetters;
     private double longLetterSum;
-    private final double[] chars = new double[CLASSES];
-    private final double[] runs = new double[CLASSES];
-    private final long[] counts = new long[CLASSES];
-    private final long[] runCounts = new long[CLASSES];
+    /**
+     * The text being added: {@code [0, CLASSES)} its characters of each class, {@code [CLASSES, 2 CLASSES)} its runs
+     * of each class. {@link #sums}: the same, scaled and summed over the texts added.
+     */
+    private final long[] counts = new long[2 * CLASSES];
+    private final double[] sums = new double[2 * CLASSES];
 
     /** Adds a text to the tally. */
     public TokenEstimate add(CharSequence text) {
@@ -95,25 +97,76 @@ public final class TokenEstimate {
     }
 
     private void scan(CharSequence text, int from, int to) {
+        if (text instanceof String s) {
+            scan(s, from, to);
+            return;
+        }
         long[] counts = this.counts;
-        long[] runCounts = this.runCounts;
         int previous = -1;
         int runStart = from;
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             int cls = c < 128 ? ASCII[c] : wide(c);
-            counts[cls]++;
             if (cls != previous) {
-                if (previous == LETTER) {
-                    longLetters += Math.max(0, i - runStart - LONG_WORD);
+                if (previous >= 0) {
+                    run(counts, previous, i - runStart);
                 }
-                runCounts[cls]++;
                 previous = cls;
                 runStart = i;
             }
         }
-        if (previous == LETTER) {
-            longLetters += Math.max(0, to - runStart - LONG_WORD);
+        if (previous >= 0) {
+            run(counts, previous, to - runStart);
+        }
+    }
+
+    /**
+     * The same count as the {@link CharSequence} scan, for a {@code String}: run by run rather than character by
+     * character (a run's length is added once, at its end), with a tight loop over ASCII letters, the longest runs
+     * of most texts.
+     */
+    private void scan(String s, int from, int to) {
+        long[] counts = this.counts;
+        int i = from;
+        while (i < to) {
+            char c = s.charAt(i);
+            int start = i++;
+            if (c < 128) {
+                int cls = ASCII[c];
+                if (cls == LETTER) {
+                    while (i < to && (char) ((s.charAt(i) | 0x20) - 'a') < 26) {
+                        i++;
+                    }
+                } else {
+                    while (i < to) {
+                        char d = s.charAt(i);
+                        if (d >= 128 || ASCII[d] != cls) {
+                            break;
+                        }
+                        i++;
+                    }
+                }
+                run(counts, cls, i - start);
+            } else {
+                int cls = wide(c);
+                while (i < to) {
+                    char d = s.charAt(i);
+                    if (d < 128 || wide(d) != cls) {
+                        break;
+                    }
+                    i++;
+                }
+                run(counts, cls, i - start);
+            }
+        }
+    }
+
+    /** Counts a run of {@code length} characters of class {@code cls}. */
+    private void run(long[] counts, int cls, int length) {
+        counts[cls] += length;
+        counts[CLASSES + cls]++;
+        if (cls == LETTER && length > LONG_WORD) {
+            longLetters += length - LONG_WORD;
         }
     }
 
@@ -139,12 +192,14 @@ public final class TokenEstimate {
     private void flush(double scale) {
         longLetterSum += longLetters * scale;
         longLetters = 0;
+        long[] counts = this.counts;
+        double[] sums = this.sums;
         for (int k = 0; k < CLASSES; k++) {
             if (counts[k] != 0) {
-                chars[k] += counts[k] * scale;
-                runs[k] += runCounts[k] * scale;
+                sums[k] += counts[k] * scale;
+                sums[CLASSES + k] += counts[CLASSES + k] * scale;
                 counts[k] = 0;
-                runCounts[k] = 0;
+                counts[CLASSES + k] = 0;
             }
         }
     }
@@ -154,7 +209,7 @@ public final class TokenEstimate {
         double[] perChar = PER_CHAR[encoding.ordinal()];
         double sum = longLetterSum * PER_LONG_LETTER;
         for (int k = 0; k < CLASSES; k++) {
-            sum += chars[k] * perChar[k] + runs[k] * PER_RUN[k];
+            sum += sums[k] * perChar[k] + sums[CLASSES + k] * PER_RUN[k];
         }
         return (long) Math.ceil(sum);
     }
