@@ -46,7 +46,8 @@ public final class FallbackSequence {
     private final Instant deadline;
     private final DoubleSupplier random;
     private final List<Attempt> attempts = new ArrayList<>();
-    private final Map<String, String> skipped = new LinkedHashMap<>(0);
+    /** The candidates skipped, with reasons, in order; made at the first skip (most requests skip none). */
+    private Map<String, String> skipped = Map.of();
     private int index;
     private int retriesOnCurrent;
     private int started;
@@ -153,7 +154,7 @@ public final class FallbackSequence {
      */
     public Step skip(Step step, String reason) {
         started--;
-        skipped.putIfAbsent(step.target().id(), reason);
+        skippedMap().putIfAbsent(step.target().id(), reason);
         if (step.target() != candidates.get(index)) {
             return null;
         }
@@ -166,7 +167,14 @@ public final class FallbackSequence {
      */
     public void drop(Step step, String reason) {
         started--;
-        skipped.putIfAbsent(step.target().id(), reason);
+        skippedMap().putIfAbsent(step.target().id(), reason);
+    }
+
+    private Map<String, String> skippedMap() {
+        if (skipped.isEmpty()) {
+            skipped = new LinkedHashMap<>(4);
+        }
+        return skipped;
     }
 
     /** Moves to the next candidate (with a larger window than {@code smallerThan}'s, when given). */

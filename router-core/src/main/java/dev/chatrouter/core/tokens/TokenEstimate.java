@@ -122,11 +122,16 @@ public final class TokenEstimate {
 
     /**
      * The same count as the {@link CharSequence} scan, for a {@code String}: run by run rather than character by
-     * character (a run's length is added once, at its end), with a tight loop over ASCII letters, the longest runs
-     * of most texts.
+     * character (a run's length is added once, at its end), with tight loops over ASCII letters and spaces, the
+     * commonest runs, counted in locals.
      */
     private void scan(String s, int from, int to) {
         long[] counts = this.counts;
+        long letters = 0;
+        long letterRuns = 0;
+        long longLetters = 0;
+        long spaces = 0;
+        long spaceRuns = 0;
         int i = from;
         while (i < to) {
             char c = s.charAt(i);
@@ -137,28 +142,42 @@ public final class TokenEstimate {
                     while (i < to && (char) ((s.charAt(i) | 0x20) - 'a') < 26) {
                         i++;
                     }
-                } else {
-                    while (i < to) {
-                        char d = s.charAt(i);
-                        if (d >= 128 || ASCII[d] != cls) {
-                            break;
-                        }
+                    int length = i - start;
+                    letters += length;
+                    letterRuns++;
+                    if (length > LONG_WORD) {
+                        longLetters += length - LONG_WORD;
+                    }
+                } else if (cls == SPACE) {
+                    char d;
+                    while (i < to && (d = s.charAt(i)) < 128 && ASCII[d] == SPACE) {
                         i++;
                     }
+                    spaces += i - start;
+                    spaceRuns++;
+                } else {
+                    char d;
+                    while (i < to && (d = s.charAt(i)) < 128 && ASCII[d] == cls) {
+                        i++;
+                    }
+                    counts[cls] += i - start;
+                    counts[CLASSES + cls]++;
                 }
-                run(counts, cls, i - start);
             } else {
                 int cls = wide(c);
-                while (i < to) {
-                    char d = s.charAt(i);
-                    if (d < 128 || wide(d) != cls) {
-                        break;
-                    }
+                char d;
+                while (i < to && (d = s.charAt(i)) >= 128 && wide(d) == cls) {
                     i++;
                 }
-                run(counts, cls, i - start);
+                counts[cls] += i - start;
+                counts[CLASSES + cls]++;
             }
         }
+        counts[LETTER] += letters;
+        counts[CLASSES + LETTER] += letterRuns;
+        counts[SPACE] += spaces;
+        counts[CLASSES + SPACE] += spaceRuns;
+        this.longLetters += longLetters;
     }
 
     /** Counts a run of {@code length} characters of class {@code cls}. */
