@@ -73,27 +73,6 @@ final class TextSignals {
     private static final int W_TRACEBACK = 28;
     private static final int W_EXCEPTION = 29;
 
-    // what the scan does at an ASCII character that is not a letter (any other character is plain)
-    private static final byte PLAIN = 0;
-    private static final byte NEWLINE = 1;
-    private static final byte SENTENCE_END = 2;
-    private static final byte DIGIT = 3;
-    private static final byte SLASH = 4;
-    private static final byte BACKSLASH = 5;
-    private static final byte[] ACTIONS = new byte[128];
-
-    static {
-        ACTIONS['\n'] = NEWLINE;
-        ACTIONS['.'] = SENTENCE_END;
-        ACTIONS['?'] = SENTENCE_END;
-        ACTIONS['!'] = SENTENCE_END;
-        for (char d = '0'; d <= '9'; d++) {
-            ACTIONS[d] = DIGIT;
-        }
-        ACTIONS['/'] = SLASH;
-        ACTIONS['\\'] = BACKSLASH;
-    }
-
     /** The longest word looked up: twelve letters of five bits fit in a long. */
     private static final int MAX_WORD = 12;
     private static final long[] KEYS = new long[256];
@@ -209,17 +188,16 @@ final class TextSignals {
                     continue;
                 }
                 char c = s.charAt(i);
-                int code = (char) ((c | 0x20) - 'a');
-                if (code < 26) {
-                    // an ASCII letter: pack the lower-cased word, five bits a letter, to look it up in one probe
-                    long key = code + 1;
-                    int end = i + 1;
+                if (isLetter(c)) {
+                    // pack the lower-cased word, five bits a letter, to look it up in one probe
+                    long key = 0;
+                    int end = i;
                     while (end < to) {
-                        int next = (char) ((s.charAt(end) | 0x20) - 'a');
-                        if (next >= 26) {
+                        char d = s.charAt(end);
+                        if (!isLetter(d)) {
                             break;
                         }
-                        key = (key << 5) | (next + 1);
+                        key = (key << 5) | ((d | 0x20) - 'a' + 1);
                         end++;
                     }
                     int id = end - i <= MAX_WORD ? lookup(key) : W_OTHER;
@@ -230,45 +208,28 @@ final class TextSignals {
                         word(i, end, id, key);
                     }
                     i = end;
-                    continue;
-                }
-                switch (c < 128 ? ACTIONS[c] : PLAIN) {
-                    case NEWLINE -> {
-                        lineStart = true;
+                } else if (c == '\n') {
+                    lineStart = true;
+                    sentenceEnd();
+                    i++;
+                } else {
+                    if (c == '.' || c == '?' || c == '!') {
                         sentenceEnd();
-                        i++;
-                    }
-                    case SENTENCE_END -> {
-                        sentenceEnd();
-                        i++;
-                    }
-                    case DIGIT -> {
+                    } else if (c >= '0' && c <= '9') {
                         math(i);
-                        i++;
-                    }
-                    case SLASH -> i = path(i);
-                    case BACKSLASH -> {
+                    } else if (c == '/') {
+                        i = path(i);
+                        continue;
+                    } else if (c == '\\') {
                         latex(i);
-                        i++;
                     }
-                    default -> {
-                        // nothing to read in spaces and most punctuation: skip them in one go
-                        i++;
-                        while (i < to && plain(s.charAt(i))) {
-                            i++;
-                        }
-                    }
+                    i++;
                 }
             }
             if (parts >= 2 && (flags & MATH) != 0) {
                 flags |= REASON;
             }
             return flags;
-        }
-
-        /** Neither a letter nor a character {@link #run} acts on. */
-        private static boolean plain(char c) {
-            return c >= 128 || ACTIONS[c] == PLAIN && (char) ((c | 0x20) - 'a') >= 26;
         }
 
         private void sentenceEnd() {
