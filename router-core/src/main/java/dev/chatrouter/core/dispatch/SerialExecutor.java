@@ -17,10 +17,13 @@ public final class SerialExecutor implements Executor {
 
     private static final class Node {
         final Runnable task;
+        /** Run after the task when it returned normally, or {@code null}. */
+        final Runnable after;
         Node next;
 
-        Node(Runnable task) {
+        Node(Runnable task, Runnable after) {
             this.task = task;
+            this.after = after;
         }
     }
 
@@ -37,7 +40,15 @@ public final class SerialExecutor implements Executor {
 
     @Override
     public void execute(Runnable task) {
-        Node node = new Node(task);
+        execute(task, null);
+    }
+
+    /**
+     * Runs {@code task} and then, unless the task threw, {@code after} (when not null), as one task: what the
+     * caller would otherwise wrap in a lambda per task.
+     */
+    public void execute(Runnable task, Runnable after) {
+        Node node = new Node(task, after);
         synchronized (this) {
             if (tail == null) {
                 head = node;
@@ -51,10 +62,13 @@ public final class SerialExecutor implements Executor {
         }
         int missed = 1;
         do {
-            Runnable next;
+            Node next;
             while ((next = poll()) != null) {
                 try {
-                    next.run();
+                    next.task.run();
+                    if (next.after != null) {
+                        next.after.run();
+                    }
                 } catch (Throwable t) {
                     onError.accept(t);
                 }
@@ -63,7 +77,7 @@ public final class SerialExecutor implements Executor {
         } while (missed != 0);
     }
 
-    private synchronized Runnable poll() {
+    private synchronized Node poll() {
         Node first = head;
         if (first == null) {
             return null;
@@ -72,6 +86,6 @@ public final class SerialExecutor implements Executor {
         if (head == null) {
             tail = null;
         }
-        return first.task;
+        return first;
     }
 }
