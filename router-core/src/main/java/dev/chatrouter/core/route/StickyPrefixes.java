@@ -10,7 +10,6 @@ import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.config.StickyPrefixConfig;
 
 import java.time.Clock;
-import java.time.Instant;
 import java.util.List;
 
 /**
@@ -35,10 +34,8 @@ public final class StickyPrefixes {
                 .executor(Runnable::run)
                 .expireAfterWrite(config.ttl())
                 .maximumSize(config.maxEntries())
-                .ticker(() -> {
-                    Instant now = clock.instant();
-                    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-                })
+                // to the millisecond, which the system clock reads without making an Instant (a ttl is minutes)
+                .ticker(() -> clock.millis() * 1_000_000L)
                 .build();
     }
 
