@@ -73,14 +73,37 @@ public final class TokenEstimate {
     private static final int LONG_WORD = 12;
     private static final double PER_LONG_LETTER = 0.25;
 
+    /**
+     * Where the tally keeps each class's characters and runs: a slot for each count some rate reads, -1 for one that
+     * every encoding weighs 0 (ASCII letters and spaces count by the run, the other classes by the character), so
+     * that an estimate is one small array.
+     */
+    private static final int[] CHAR_SLOT = new int[CLASSES];
+    private static final int[] RUN_SLOT = new int[CLASSES];
+    private static final int SLOTS;
+
+    static {
+        int slots = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            boolean read = false;
+            for (double[] perChar : PER_CHAR) {
+                read |= perChar[k] != 0;
+            }
+            CHAR_SLOT[k] = read ? slots++ : -1;
+        }
+        for (int k = 0; k < CLASSES; k++) {
+            RUN_SLOT[k] = PER_RUN[k] != 0 ? slots++ : -1;
+        }
+        SLOTS = slots;
+    }
+
     private long longLetters;
     private double longLetterSum;
     /**
-     * The text being added: {@code [0, CLASSES)} its characters of each class, {@code [CLASSES, 2 CLASSES)} its runs
-     * of each class. {@link #sums}: the same, scaled and summed over the texts added.
+     * {@code [0, SLOTS)}: the counts of the text being added (whole numbers, exact in a double);
+     * {@code [SLOTS, 2 SLOTS)}: the counts scaled and summed over the texts added.
      */
-    private final long[] counts = new long[2 * CLASSES];
-    private final double[] sums = new double[2 * CLASSES];
+    private final double[] tally = new double[2 * SLOTS];
 
     /** Adds a text to the tally. */
     public TokenEstimate add(CharSequence text) {
@@ -101,7 +124,7 @@ public final class TokenEstimate {
             scan(s, from, to);
             return;
         }
-        long[] counts = this.counts;
+        double[] tally = this.tally;
         int previous = -1;
         int runStart = from;
         for (int i = from; i < to; i++) {
@@ -109,14 +132,14 @@ public final class TokenEstimate {
             int cls = c < 128 ? ASCII[c] : wide(c);
             if (cls != previous) {
                 if (previous >= 0) {
-                    run(counts, previous, i - runStart);
+                    run(tally, previous, i - runStart);
                 }
                 previous = cls;
                 runStart = i;
             }
         }
         if (previous >= 0) {
-            run(counts, previous, to - runStart);
+            run(tally, previous, to - runStart);
         }
     }
 
@@ -126,7 +149,7 @@ public final class TokenEstimate {
      * commonest runs, counted in locals.
      */
     private void scan(String s, int from, int to) {
-        long[] counts = this.counts;
+        double[] tally = this.tally;
         long letters = 0;
         long letterRuns = 0;
         long longLetters = 0;
@@ -160,8 +183,7 @@ public final class TokenEstimate {
                     while (i < to && (d = s.charAt(i)) < 128 && ASCII[d] == cls) {
                         i++;
                     }
-                    counts[cls] += i - start;
-                    counts[CLASSES + cls]++;
+                    run(tally, cls, i - start);
                 }
             } else {
                 int cls = wide(c);
@@ -169,23 +191,28 @@ public final class TokenEstimate {
                 while (i < to && (d = s.charAt(i)) >= 128 && wide(d) == cls) {
                     i++;
                 }
-                counts[cls] += i - start;
-                counts[CLASSES + cls]++;
+                run(tally, cls, i - start);
             }
         }
-        counts[LETTER] += letters;
-        counts[CLASSES + LETTER] += letterRuns;
-        counts[SPACE] += spaces;
-        counts[CLASSES + SPACE] += spaceRuns;
+        add(tally, CHAR_SLOT[LETTER], letters);
+        add(tally, RUN_SLOT[LETTER], letterRuns);
+        add(tally, CHAR_SLOT[SPACE], spaces);
+        add(tally, RUN_SLOT[SPACE], spaceRuns);
         this.longLetters += longLetters;
     }
 
     /** Counts a run of {@code length} characters of class {@code cls}. */
-    private void run(long[] counts, int cls, int length) {
-        counts[cls] += length;
-        counts[CLASSES + cls]++;
+    private void run(double[] tally, int cls, int length) {
+        add(tally, CHAR_SLOT[cls], length);
+        add(tally, RUN_SLOT[cls], 1);
         if (cls == LETTER && length > LONG_WORD) {
             longLetters += length - LONG_WORD;
+        }
+    }
+
+    private static void add(double[] tally, int slot, long count) {
+        if (slot >= 0) {
+            tally[slot] += count;
         }
     }
 
@@ -211,14 +238,12 @@ public final class TokenEstimate {
     private void flush(double scale) {
         longLetterSum += longLetters * scale;
         longLetters = 0;
-        long[] counts = this.counts;
-        double[] sums = this.sums;
-        for (int k = 0; k < CLASSES; k++) {
-            if (counts[k] != 0) {
-                sums[k] += counts[k] * scale;
-                sums[CLASSES + k] += counts[CLASSES + k] * scale;
-                counts[k] = 0;
-                counts[CLASSES + k] = 0;
+        double[] tally = this.tally;
+        for (int k = 0; k < SLOTS; k++) {
+            double count = tally[k];
+            if (count != 0) {
+                tally[SLOTS + k] += count * scale;
+                tally[k] = 0;
             }
         }
     }
@@ -228,7 +253,11 @@ public final class TokenEstimate {
         double[] perChar = PER_CHAR[encoding.ordinal()];
         double sum = longLetterSum * PER_LONG_LETTER;
         for (int k = 0; k < CLASSES; k++) {
-            sum += sums[k] * perChar[k] + sums[CLASSES + k] * PER_RUN[k];
+            // a count without a slot is weighed 0: its term is 0, as it was when every count was kept
+            int chars = CHAR_SLOT[k];
+            int runs = RUN_SLOT[k];
+            sum += (chars < 0 ? 0.0 : tally[SLOTS + chars] * perChar[k])
+                    + (runs < 0 ? 0.0 : tally[SLOTS + runs] * PER_RUN[k]);
         }
         return (long) Math.ceil(sum);
     }
