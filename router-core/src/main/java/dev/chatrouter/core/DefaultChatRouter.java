@@ -150,7 +150,7 @@ final class DefaultChatRouter implements ChatRouter {
                 target -> target.provider().chat(new ProviderCall(prepared.requestId(), target.model(),
                         upstreamRequest(request, prepared, target), prepared.deadline())),
                 ChatResponse::usage,
-                (response, usage) -> response.withModel(prepared.intent()).withUsage(usage),
+                (response, usage) -> response.withModelAndUsage(prepared.intent(), usage),
                 ChatResult::new);
         if (prepared.cacheKey() != null) {
             // a hit is answered in the router's shape: the native body holds the upstream's ids of another answer
@@ -549,15 +549,21 @@ final class DefaultChatRouter implements ChatRouter {
      * {@code prompt_cache} (see docs/configuration.md).
      */
     ChatRequest upstreamRequest(ChatRequest request, Prepared prepared, Target target) {
-        ChatRequest.Builder builder = request.toBuilder().model(target.model().upstream())
-                .reasoningEffort(target.model().has(Capability.REASONING) ? prepared.upstreamEffort() : null);
+        List<Message> messages = request.messages();
         if (!target.model().has(Capability.PROMPT_CACHE)) {
-            List<Message> stripped = CacheControls.strip(request.messages());
+            List<Message> stripped = CacheControls.strip(messages);
             if (stripped != null) {
-                builder.messages(stripped);
+                messages = stripped;
             }
         }
-        return builder.build();
+        String reasoningEffort = target.model().has(Capability.REASONING) ? prepared.upstreamEffort() : null;
+        // the record's own constructor, as the builder's build() calls it: no builder per dispatch
+        return new ChatRequest(target.model().upstream(), messages, request.tools(), request.toolChoice(),
+                request.parallelToolCalls(), request.responseFormat(), request.stream(), request.streamOptions(),
+                request.temperature(), request.topP(), request.maxTokens(), request.maxCompletionTokens(),
+                request.n(), request.stop(), request.seed(), request.presencePenalty(), request.frequencyPenalty(),
+                request.logprobs(), request.topLogprobs(), request.user(), request.metadata(), reasoningEffort,
+                request.extra(), request.nativeRequest());
     }
 
     /** Request ids: a prefix and 16 random hex digits. */

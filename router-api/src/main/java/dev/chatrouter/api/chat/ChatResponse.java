@@ -38,6 +38,12 @@ public record ChatResponse(String id, String object, long created, String model,
                 nativeAnswer);
     }
 
+    /** A copy with another model id and other usage: one copy where {@code withModel(..).withUsage(..)} makes two. */
+    public ChatResponse withModelAndUsage(String model, Usage usage) {
+        return new ChatResponse(id, object, created, model, choices, usage, systemFingerprint, serviceTier, extra,
+                nativeAnswer);
+    }
+
     /** A copy with other usage. */
     public ChatResponse withUsage(Usage usage) {
         return new ChatResponse(id, object, created, model, choices, usage, systemFingerprint, serviceTier, extra,

@@ -46,7 +46,8 @@ public final class FallbackSequence {
     private final Instant deadline;
     private final DoubleSupplier random;
     private final List<Attempt> attempts = new ArrayList<>();
-    private final Map<String, String> skipped = new LinkedHashMap<>(0);
+    /** The candidates skipped, with reasons, in order; made at the first skip (most requests skip none). */
+    private Map<String, String> skipped = Map.of();
     private int index;
     private int retriesOnCurrent;
     private int started;
@@ -77,8 +78,25 @@ public final class FallbackSequence {
         return List.copyOf(attempts);
     }
 
+    /** The attempts recorded and then {@code extra}, when not null (an immutable list). */
+    public List<Attempt> attemptsWith(Attempt extra) {
+        if (extra == null) {
+            return List.copyOf(attempts);
+        }
+        int n = attempts.size();
+        if (n == 0) {
+            return List.of(extra);
+        }
+        Attempt[] all = attempts.toArray(new Attempt[n + 1]);
+        all[n] = extra;
+        return List.of(all);
+    }
+
     /** The candidates skipped when their attempt was about to start, with reasons. */
     public List<DroppedTarget> skipped() {
+        if (skipped.isEmpty()) {
+            return List.of();
+        }
         List<DroppedTarget> list = new ArrayList<>(skipped.size());
         skipped.forEach((target, reason) -> list.add(new DroppedTarget(target, reason)));
         return list;
@@ -136,7 +154,7 @@ public final class FallbackSequence {
      */
     public Step skip(Step step, String reason) {
         started--;
-        skipped.putIfAbsent(step.target().id(), reason);
+        skippedMap().putIfAbsent(step.target().id(), reason);
         if (step.target() != candidates.get(index)) {
             return null;
         }
@@ -149,7 +167,14 @@ public final class FallbackSequence {
      */
     public void drop(Step step, String reason) {
         started--;
-        skipped.putIfAbsent(step.target().id(), reason);
+        skippedMap().putIfAbsent(step.target().id(), reason);
+    }
+
+    private Map<String, String> skippedMap() {
+        if (skipped.isEmpty()) {
+            skipped = new LinkedHashMap<>(4);
+        }
+        return skipped;
     }
 
     /** Moves to the next candidate (with a larger window than {@code smallerThan}'s, when given). */

@@ -50,13 +50,8 @@ public record Prepared(String requestId, String intent, RouteConfig route, Reque
             dropped = new ArrayList<>(dropped);
             dropped.addAll(skipped);
         }
-        List<Attempt> attempts = sequence.attempts();
-        if (extra != null) {
-            attempts = new ArrayList<>(attempts);
-            attempts.add(extra);
-        }
         return new RoutingReport(requestId, intent, route.id(), type, rule, effort, plan.pool(), plan.policy(),
-                plan.candidates().stream().map(Target::id).toList(), dropped,
-                served == null ? null : served.id(), List.copyOf(attempts), cost, false, accounting.headroom());
+                plan.candidateIds(), dropped, served == null ? null : served.id(), sequence.attemptsWith(extra),
+                cost, false, accounting.headroom());
     }
 }

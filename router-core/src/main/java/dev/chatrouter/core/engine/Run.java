@@ -52,6 +52,8 @@ final class Run<C extends Sink.Call> {
     private final Sink<C> sink;
     private final FallbackSequence sequence;
     private final SerialExecutor serial = new SerialExecutor(this::crashed);
+    /** What runs after each event: the sink delivers. */
+    private final Runnable afterEvent;
     /** The engine's runs under way, which its router's close ends: this one from its start to its end. */
     private final LiveRuns live;
 
@@ -75,6 +77,7 @@ final class Run<C extends Sink.Call> {
         this.context = context;
         this.prepared = prepared;
         this.sink = sink;
+        this.afterEvent = sink::afterEvent;
         this.sequence = new FallbackSequence(prepared.plan().candidates(), prepared.route().fallback(),
                 context.clock(), prepared.deadline(), context.random());
         this.listener = prepared.started() == null ? RouterListener.NONE : context.listener();
@@ -87,10 +90,7 @@ final class Run<C extends Sink.Call> {
 
     /** Runs {@code event} on the serial executor, then lets the sink deliver. */
     void execute(Runnable event) {
-        serial.execute(() -> {
-            event.run();
-            sink.afterEvent();
-        });
+        serial.execute(event, afterEvent);
     }
 
     /** Starts the first attempt (once) and the deadline timer. */
@@ -267,8 +267,9 @@ final class Run<C extends Sink.Call> {
         running.remove(leg);
         stopRunning("cancelled: " + leg.target().id() + " answered first", true);
         running.add(leg);
-        sink.committed(leg, prepared.report(leg.target(), sequence, 0,
-                leg.attempt(null, 200, null, leg.firstToken)));
+        // a whole answer reads no report at its commit (it is delivered with the final one): none is built for it
+        sink.committed(leg, sink.streaming() ? prepared.report(leg.target(), sequence, 0,
+                leg.attempt(null, 200, null, leg.firstToken)) : null);
     }
 
     /** {@code leg}'s call ended well (having reported its usage, if any, to the leg). */

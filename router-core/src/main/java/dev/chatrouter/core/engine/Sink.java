@@ -28,7 +28,10 @@ interface Sink<C extends Sink.Call> {
     /** Starts the call of {@code leg}; it reports back through {@code run}. */
     C start(Leg<C> leg, Run<C> run);
 
-    /** {@code winner} showed content first: its answer is the caller's. {@code started} counts it. */
+    /**
+     * {@code winner} showed content first: its answer is the caller's. {@code started} counts it; it is built only
+     * for a sink that is {@link #streaming()} ({@code null} otherwise).
+     */
     void committed(Leg<C> winner, RoutingReport started);
 
     /** The winner ended well; it was charged {@code usage} at {@code cost} dollars. */

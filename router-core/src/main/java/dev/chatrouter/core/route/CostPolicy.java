@@ -5,8 +5,7 @@ import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.RoutingPolicy;
 
-import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Arrays;
 import java.util.List;
 
 /** {@code cost}: the cheapest estimated cost first; equal estimates keep the listed order. */
@@ -27,9 +26,23 @@ final class CostPolicy implements RoutingPolicy {
 
     @Override
     public List<Candidate> order(List<Candidate> candidates, Shape shape) {
-        List<Candidate> ordered = new ArrayList<>(candidates);
-        ordered.sort(Comparator.comparingDouble(c -> estimatedCost(c.model(), shape)));
-        return ordered;
+        // each estimate made once, then a stable insertion sort: pools are short
+        int n = candidates.size();
+        Candidate[] ordered = candidates.toArray(new Candidate[n]);
+        double[] costs = new double[n];
+        for (int i = 0; i < n; i++) {
+            Candidate candidate = ordered[i];
+            double cost = estimatedCost(candidate.model(), shape);
+            int j = i;
+            while (j > 0 && Double.compare(costs[j - 1], cost) > 0) {
+                costs[j] = costs[j - 1];
+                ordered[j] = ordered[j - 1];
+                j--;
+            }
+            costs[j] = cost;
+            ordered[j] = candidate;
+        }
+        return Arrays.asList(ordered);
     }
 
     /**

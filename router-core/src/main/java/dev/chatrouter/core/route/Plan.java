@@ -29,4 +29,23 @@ public record Plan(String pool, String policy, List<Target> candidates, List<Dro
         }
         return this;
     }
+
+    /** The candidates' ids, in order (an immutable list). */
+    public List<String> candidateIds() {
+        int n = candidates.size();
+        if (n == 0) {
+            return List.of();
+        }
+        if (n == 1) {
+            return List.of(candidates.get(0).id());
+        }
+        if (n == 2) {
+            return List.of(candidates.get(0).id(), candidates.get(1).id());
+        }
+        String[] ids = new String[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = candidates.get(i).id();
+        }
+        return List.of(ids);
+    }
 }

@@ -78,23 +78,28 @@ public final class Planner {
                      java.util.function.Function<Target, String> filter) {
         PoolConfig pool = route.pools().get(poolName);
         RoutingPolicy policy = policyOverride != null ? policyOverride : policy(pool.policy());
-        List<Target> eligible = new ArrayList<>(pool.targets().size());
-        List<Double> weights = new ArrayList<>(pool.targets().size());
-        List<DroppedTarget> dropped = new ArrayList<>(0);
-        for (PoolTarget entry : pool.targets()) {
+        List<PoolTarget> entries = pool.targets();
+        List<Target> eligible = new ArrayList<>(entries.size());
+        double[] weights = new double[entries.size()];
+        List<DroppedTarget> dropped = null;
+        for (PoolTarget entry : entries) {
             Target target = targets.get(entry.target());
             String reason = dropReason(target.model(), shape);
             if (reason == null) {
                 reason = filter.apply(target);
             }
             if (reason != null) {
+                if (dropped == null) {
+                    dropped = new ArrayList<>(entries.size());
+                }
                 dropped.add(new DroppedTarget(target.id(), reason));
             } else {
+                weights[eligible.size()] = entry.weight();
                 eligible.add(target);
-                weights.add(entry.weight());
             }
         }
-        return new Plan(poolName, policy.name(), order(policy, eligible, weights, shape), dropped);
+        return new Plan(poolName, policy.name(), order(policy, eligible, weights, shape),
+                dropped == null ? List.of() : List.copyOf(dropped));
     }
 
     private RoutingPolicy policy(String name) {
@@ -168,7 +173,7 @@ public final class Planner {
     }
 
     /** The eligible targets in the policy's order; fewer than two are not handed to the policy. */
-    private List<Target> order(RoutingPolicy policy, List<Target> eligible, List<Double> weights,
+    private List<Target> order(RoutingPolicy policy, List<Target> eligible, double[] weights,
                                RequestShape shape) {
         if (eligible.size() < 2) {
             return eligible;
@@ -178,7 +183,7 @@ public final class Planner {
             Target target = eligible.get(i);
             double average = latency.averageMillis(target.id());
             candidates.add(new RoutingPolicy.Candidate(target.id(), target.providerId(), target.model(),
-                    weights.get(i), Double.isNaN(average) ? OptionalDouble.empty() : OptionalDouble.of(average)));
+                    weights[i], Double.isNaN(average) ? OptionalDouble.empty() : OptionalDouble.of(average)));
         }
         List<RoutingPolicy.Candidate> ordered = policy.order(Collections.unmodifiableList(candidates),
                 policyShape(shape));

@@ -10,8 +10,6 @@ import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.config.StickyPrefixConfig;
 
 import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -36,10 +34,8 @@ public final class StickyPrefixes {
                 .executor(Runnable::run)
                 .expireAfterWrite(config.ttl())
                 .maximumSize(config.maxEntries())
-                .ticker(() -> {
-                    Instant now = clock.instant();
-                    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-                })
+                // to the millisecond, which the system clock reads without making an Instant (a ttl is minutes)
+                .ticker(() -> clock.millis() * 1_000_000L)
                 .build();
     }
 
@@ -62,26 +58,25 @@ public final class StickyPrefixes {
                 }
             }
         }
-        List<Message> prefix = new ArrayList<>();
+        // the prefix is always the messages' first ones: [0, size)
+        int size;
         if (lastMessage < 0) {
             int i = 0;
             while (i < messages.size() && isInstruction(messages.get(i))) {
-                prefix.add(messages.get(i++));
+                i++;
             }
-            if (i < messages.size()) {
-                prefix.add(messages.get(i));
-            }
+            size = i < messages.size() ? i + 1 : i;
             lastPart = Integer.MAX_VALUE;
-            lastMessage = prefix.size() - 1;
+            lastMessage = size - 1;
         } else {
-            prefix = messages.subList(0, lastMessage + 1);
+            size = lastMessage + 1;
         }
-        if (prefix.isEmpty()) {
+        if (size == 0) {
             return 0;
         }
         long h = mix(FNV_OFFSET, route);
-        for (int i = 0; i < prefix.size(); i++) {
-            Message message = prefix.get(i);
+        for (int i = 0; i < size; i++) {
+            Message message = messages.get(i);
             h = mix(h, message.role().wireName());
             int partLimit = i == lastMessage ? lastPart : Integer.MAX_VALUE;
             Content content = message.content();

@@ -73,12 +73,37 @@ public final class TokenEstimate {
     private static final int LONG_WORD = 12;
     private static final double PER_LONG_LETTER = 0.25;
 
+    /**
+     * Where the tally keeps each class's characters and runs: a slot for each count some rate reads, -1 for one that
+     * every encoding weighs 0 (ASCII letters and spaces count by the run, the other classes by the character), so
+     * that an estimate is one small array.
+     */
+    private static final int[] CHAR_SLOT = new int[CLASSES];
+    private static final int[] RUN_SLOT = new int[CLASSES];
+    private static final int SLOTS;
+
+    static {
+        int slots = 0;
+        for (int k = 0; k < CLASSES; k++) {
+            boolean read = false;
+            for (double[] perChar : PER_CHAR) {
+                read |= perChar[k] != 0;
+            }
+            CHAR_SLOT[k] = read ? slots++ : -1;
+        }
+        for (int k = 0; k < CLASSES; k++) {
+            RUN_SLOT[k] = PER_RUN[k] != 0 ? slots++ : -1;
+        }
+        SLOTS = slots;
+    }
+
     private long longLetters;
     private double longLetterSum;
-    private final double[] chars = new double[CLASSES];
-    private final double[] runs = new double[CLASSES];
-    private final long[] counts = new long[CLASSES];
-    private final long[] runCounts = new long[CLASSES];
+    /**
+     * {@code [0, SLOTS)}: the counts of the text being added (whole numbers, exact in a double);
+     * {@code [SLOTS, 2 SLOTS)}: the counts scaled and summed over the texts added.
+     */
+    private final double[] tally = new double[2 * SLOTS];
 
     /** Adds a text to the tally. */
     public TokenEstimate add(CharSequence text) {
@@ -95,25 +120,99 @@ public final class TokenEstimate {
     }
 
     private void scan(CharSequence text, int from, int to) {
-        long[] counts = this.counts;
-        long[] runCounts = this.runCounts;
+        if (text instanceof String s) {
+            scan(s, from, to);
+            return;
+        }
+        double[] tally = this.tally;
         int previous = -1;
         int runStart = from;
         for (int i = from; i < to; i++) {
             char c = text.charAt(i);
             int cls = c < 128 ? ASCII[c] : wide(c);
-            counts[cls]++;
             if (cls != previous) {
-                if (previous == LETTER) {
-                    longLetters += Math.max(0, i - runStart - LONG_WORD);
+                if (previous >= 0) {
+                    run(tally, previous, i - runStart);
                 }
-                runCounts[cls]++;
                 previous = cls;
                 runStart = i;
             }
         }
-        if (previous == LETTER) {
-            longLetters += Math.max(0, to - runStart - LONG_WORD);
+        if (previous >= 0) {
+            run(tally, previous, to - runStart);
+        }
+    }
+
+    /**
+     * The same count as the {@link CharSequence} scan, for a {@code String}: run by run rather than character by
+     * character (a run's length is added once, at its end), with tight loops over ASCII letters and spaces, the
+     * commonest runs, counted in locals.
+     */
+    private void scan(String s, int from, int to) {
+        double[] tally = this.tally;
+        long letters = 0;
+        long letterRuns = 0;
+        long longLetters = 0;
+        long spaces = 0;
+        long spaceRuns = 0;
+        int i = from;
+        while (i < to) {
+            char c = s.charAt(i);
+            int start = i++;
+            if (c < 128) {
+                int cls = ASCII[c];
+                if (cls == LETTER) {
+                    while (i < to && (char) ((s.charAt(i) | 0x20) - 'a') < 26) {
+                        i++;
+                    }
+                    int length = i - start;
+                    letters += length;
+                    letterRuns++;
+                    if (length > LONG_WORD) {
+                        longLetters += length - LONG_WORD;
+                    }
+                } else if (cls == SPACE) {
+                    char d;
+                    while (i < to && (d = s.charAt(i)) < 128 && ASCII[d] == SPACE) {
+                        i++;
+                    }
+                    spaces += i - start;
+                    spaceRuns++;
+                } else {
+                    char d;
+                    while (i < to && (d = s.charAt(i)) < 128 && ASCII[d] == cls) {
+                        i++;
+                    }
+                    run(tally, cls, i - start);
+                }
+            } else {
+                int cls = wide(c);
+                char d;
+                while (i < to && (d = s.charAt(i)) >= 128 && wide(d) == cls) {
+                    i++;
+                }
+                run(tally, cls, i - start);
+            }
+        }
+        add(tally, CHAR_SLOT[LETTER], letters);
+        add(tally, RUN_SLOT[LETTER], letterRuns);
+        add(tally, CHAR_SLOT[SPACE], spaces);
+        add(tally, RUN_SLOT[SPACE], spaceRuns);
+        this.longLetters += longLetters;
+    }
+
+    /** Counts a run of {@code length} characters of class {@code cls}. */
+    private void run(double[] tally, int cls, int length) {
+        add(tally, CHAR_SLOT[cls], length);
+        add(tally, RUN_SLOT[cls], 1);
+        if (cls == LETTER && length > LONG_WORD) {
+            longLetters += length - LONG_WORD;
+        }
+    }
+
+    private static void add(double[] tally, int slot, long count) {
+        if (slot >= 0) {
+            tally[slot] += count;
         }
     }
 
@@ -139,12 +238,12 @@ public final class TokenEstimate {
     private void flush(double scale) {
         longLetterSum += longLetters * scale;
         longLetters = 0;
-        for (int k = 0; k < CLASSES; k++) {
-            if (counts[k] != 0) {
-                chars[k] += counts[k] * scale;
-                runs[k] += runCounts[k] * scale;
-                counts[k] = 0;
-                runCounts[k] = 0;
+        double[] tally = this.tally;
+        for (int k = 0; k < SLOTS; k++) {
+            double count = tally[k];
+            if (count != 0) {
+                tally[SLOTS + k] += count * scale;
+                tally[k] = 0;
             }
         }
     }
@@ -154,7 +253,11 @@ public final class TokenEstimate {
         double[] perChar = PER_CHAR[encoding.ordinal()];
         double sum = longLetterSum * PER_LONG_LETTER;
         for (int k = 0; k < CLASSES; k++) {
-            sum += chars[k] * perChar[k] + runs[k] * PER_RUN[k];
+            // a count without a slot is weighed 0: its term is 0, as it was when every count was kept
+            int chars = CHAR_SLOT[k];
+            int runs = RUN_SLOT[k];
+            sum += (chars < 0 ? 0.0 : tally[SLOTS + chars] * perChar[k])
+                    + (runs < 0 ? 0.0 : tally[SLOTS + runs] * PER_RUN[k]);
         }
         return (long) Math.ceil(sum);
     }
