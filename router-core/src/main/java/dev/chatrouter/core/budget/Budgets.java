@@ -925,7 +925,28 @@ public final class Budgets implements AutoCloseable {
             // both operands are exact doubles and IEEE division rounds correctly: the nearest double already
             return picos / PICOS;
         }
-        return BigDecimal.valueOf(picos, 12).doubleValue();
+        if (picos == Long.MIN_VALUE) {
+            return BigDecimal.valueOf(picos, 12).doubleValue();
+        }
+        return picos < 0 ? -large(-picos) : large(picos);
+    }
+
+    /** 5^12: 10^12 is 2^12 times this. */
+    private static final long FIVES = 244_140_625L;
+
+    /**
+     * The double nearest {@code picos / 10^12} for {@code picos > 2^53}, exactly, in integer arithmetic: the
+     * quotient by 5^12 to 62 bits, a last bit set when a remainder is left (so that rounding to 53 bits sees it),
+     * converted (correctly rounded) and scaled by a power of two (exact).
+     */
+    private static double large(long picos) {
+        long q = picos / FIVES;
+        long r = picos % FIVES;
+        int shift = Math.min(35, 62 - (64 - Long.numberOfLeadingZeros(q)));
+        long scaled = r << shift;
+        long m = (q << shift) | (scaled / FIVES);
+        m = (m << 1) | (scaled % FIVES != 0 ? 1 : 0);
+        return Math.scalb((double) m, -(shift + 1) - 12);
     }
 
     /**

@@ -33,4 +33,21 @@ class BudgetsUsdTest {
             assertEquals(exact(v), Budgets.usd(v), "picos " + v);
         }
     }
+
+    @Test
+    void theNearestDoubleForAmountsPastTheFastPath() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 200_000; i++) {
+            long v = random.nextLong() >> random.nextInt(10);
+            assertEquals(exact(v), Budgets.usd(v), "picos " + v);
+        }
+        // ties and near-ties of the 53-bit rounding: multiples of 5^12 times odd halves of an ulp, and neighbours
+        for (long q = (1L << 30) + 1; q < (1L << 30) + 2000; q++) {
+            for (long d = -2; d <= 2; d++) {
+                long v = q * 244_140_625L * 4 + d;
+                assertEquals(exact(v), Budgets.usd(v), "picos " + v);
+            }
+        }
+        assertEquals(exact(Long.MAX_VALUE - 1), Budgets.usd(Long.MAX_VALUE - 1));
+    }
 }
