@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,6 +41,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * Budgets (docs/routing.md#budgets) on an {@link AccountingStore}: before an attempt, the worst-case cost and tokens
@@ -69,6 +71,8 @@ public final class Budgets implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
 
+    /** The largest magnitude up to which every long is an exact double: 2^53. */
+    private static final long EXACT = 1L << 53;
     /** Pico-dollars in a dollar. */
     public static final double PICOS = 1e12;
     /** The unit of dollar counters' keys. */
@@ -99,9 +103,18 @@ public final class Budgets implements AutoCloseable {
     }
 
     private final List<BudgetConfig> budgets;
-    /** Per budget, the counter keys it last needed ({@link #keys}). */
-    private final java.util.concurrent.atomic.AtomicReferenceArray<Keys> lastKeys;
+    /** Per budget, what it last applied as ({@link #applied}): most requests need the same again. */
+    private final AtomicReferenceArray<Applied> lastApplied;
     private final List<BudgetConfig.Scope> scopes;
+    /** Per budget, its scope's kind ({@link #GLOBAL} ... {@link #MODEL}), and its value ({@code *} for any). */
+    private final int[] kinds;
+    private final String[] values;
+    /** Whether a key, user, tag or global budget has a soft limit ({@link #softLimited}). */
+    private final boolean anySoft;
+    /** Whether a key, user, tag or global budget has a dollar limit ({@link #headroom(RequestContext, String)}). */
+    private final boolean anyDollars;
+    /** Whether a provider or model budget has a limit ({@link #exhausted}). */
+    private final boolean anyOwn;
     private final AccountingStore store;
     /** Whether {@link #close()} closes the store. */
     private final AtomicBoolean ownsStore;
@@ -141,7 +154,47 @@ public final class Budgets implements AutoCloseable {
         this.ratesFailOpen = ratesFailOpen;
         this.settlements = new Settlements(store, scheduler);
         this.listener = listener == null ? RouterListener.NONE : listener;
-        this.lastKeys = new java.util.concurrent.atomic.AtomicReferenceArray<>(this.budgets.size());
+        this.lastApplied = new AtomicReferenceArray<>(this.budgets.size());
+        this.kinds = new int[this.budgets.size()];
+        this.values = new String[this.budgets.size()];
+        boolean soft = false;
+        boolean dollars = false;
+        boolean own = false;
+        for (int b = 0; b < kinds.length; b++) {
+            BudgetConfig.Scope scope = scopes.get(b);
+            BudgetConfig budget = this.budgets.get(b);
+            kinds[b] = kind(scope.kind());
+            values[b] = scope.value();
+            if (scope.refusesRequest()) {
+                soft |= budget.softLimitUsd() != null;
+                dollars |= budget.limitUsd() != null;
+            } else {
+                own |= budget.limitUsd() != null || budget.limitTokens() != null;
+            }
+        }
+        this.anySoft = soft;
+        this.anyDollars = dollars;
+        this.anyOwn = own;
+    }
+
+    private static final int GLOBAL = 0;
+    private static final int KEY = 1;
+    private static final int USER = 2;
+    private static final int TAG = 3;
+    private static final int PROVIDER = 4;
+    private static final int MODEL = 5;
+    private static final int NONE = 6;
+
+    private static int kind(String kind) {
+        return switch (kind) {
+            case "global" -> GLOBAL;
+            case "key" -> KEY;
+            case "user" -> USER;
+            case "tag" -> TAG;
+            case "provider" -> PROVIDER;
+            case "model" -> MODEL;
+            default -> NONE;
+        };
     }
 
     /** Budgets on a store they do not close, closed on failure, with the default lease: for tests and benchmarks. */
@@ -182,10 +235,24 @@ public final class Budgets implements AutoCloseable {
         return scope + "|" + window + "|" + windowStart + "|" + unit;
     }
 
-    /** One budget applied to one request: its concrete scope and the counters (both units) of the current window. */
-    private record Applied(BudgetConfig config, String scope, String window, Instant start, String usd,
-                           String tokens, Instant expiresAt, boolean refusesRequest) {
+    /**
+     * One budget applied to one request: its concrete scope and the counters (both units) of the current window,
+     * with what a reservation takes from it, made once per budget, value and window ({@link #applied}).
+     *
+     * @param value       the value the scope matched ({@code global} for the global scope)
+     * @param startMillis the window's start, in epoch millis
+     * @param endMillis   the next window's start, in epoch millis
+     * @param usdLimit    the dollar limit in pico-dollars, {@link AccountingStore#NO_LIMIT} without one
+     * @param tokenLimit  the token limit, {@link AccountingStore#NO_LIMIT} without one
+     * @param dollars     the headroom's dollar limit, for a key, user, tag or global budget with one; else null
+     * @param soft        the soft limit, for a budget with one; else null
+     */
+    private record Applied(BudgetConfig config, String value, String scope, String window, Instant start,
+                           long startMillis, long endMillis, String usd, String tokens, Instant expiresAt,
+                           boolean refusesRequest, long usdLimit, long tokenLimit, Dollars dollars, Soft soft) {
     }
+
+    private static final Applied[] NO_APPLIED = new Applied[0];
 
     /** The dollar limit of a key, user, tag or global budget on a counter a reservation holds, for the headroom. */
     public record Dollars(String key, String scope, String window, long limit) {
@@ -258,71 +325,136 @@ public final class Budgets implements AutoCloseable {
         }
     }
 
-    private List<Applied> applicable(RequestContext context, String user, String provider, String target) {
+    /**
+     * The budgets that apply, in the budgets' order (a tag budget once per matching tag, in the tags' order).
+     *
+     * @param own only the provider and model budgets with a limit: what {@link #exhausted} checks
+     */
+    private Applied[] applicable(RequestContext context, String user, String provider, String target, boolean own) {
         if (budgets.isEmpty()) {
-            return List.of();
+            return NO_APPLIED;
         }
-        Instant now = clock.instant();
-        List<Applied> applied = new ArrayList<>(budgets.size());
-        for (int b = 0; b < budgets.size(); b++) {
-            BudgetConfig budget = budgets.get(b);
-            BudgetConfig.Scope scope = scopes.get(b);
-            List<String> values = switch (scope.kind()) {
-                case "global" -> List.of("global");
-                case "key" -> context.key() == null ? List.of() : match(scope, context.key());
-                case "user" -> user == null ? List.of() : match(scope, user);
-                case "tag" -> context.tags().stream().flatMap(t -> match(scope, t).stream()).toList();
-                case "provider" -> provider == null ? List.of() : match(scope, provider);
-                case "model" -> target == null ? List.of() : match(scope, target);
-                default -> List.of();
+        long now = clock.millis();
+        Applied[] applied = null;
+        int n = 0;
+        for (int b = 0; b < kinds.length; b++) {
+            int kind = kinds[b];
+            if (own && (kind < PROVIDER || !limits(budgets.get(b)))) {
+                continue;
+            }
+            String value = switch (kind) {
+                case GLOBAL -> "global";
+                case KEY -> context.key();
+                case USER -> user;
+                case PROVIDER -> provider;
+                case MODEL -> target;
+                default -> null;
             };
-            Instant start = budget.window().start(now);
-            for (String value : values) {
-                String concrete = value.equals("global") ? "global" : scope.kind() + ":" + value;
-                String window = budget.window().wireName();
-                // both units are counted whichever the budget limits, so spend queries report both
-                Keys keys = keys(b, budget, concrete, start);
-                applied.add(new Applied(budget, concrete, window, start, keys.usd(), keys.tokens(), keys.expiresAt(),
-                        scope.refusesRequest()));
+            if (kind == TAG) {
+                for (String tag : context.tags()) {
+                    if (matches(b, tag)) {
+                        applied = add(applied, n++, applied(b, tag, now));
+                    }
+                }
+            } else if (value != null && (kind == GLOBAL || matches(b, value))) {
+                applied = add(applied, n++, applied(b, value, now));
             }
         }
-        return applied;
+        if (applied == null) {
+            return NO_APPLIED;
+        }
+        return n == applied.length ? applied : Arrays.copyOf(applied, n);
     }
 
-    /** A budget's counter keys in one window, for one concrete scope. */
-    private record Keys(String scope, Instant start, String usd, String tokens, Instant expiresAt) {
+    private static boolean limits(BudgetConfig budget) {
+        return budget.limitUsd() != null || budget.limitTokens() != null;
+    }
+
+    private boolean matches(int b, String value) {
+        return values[b].equals("*") || values[b].equals(value);
+    }
+
+    private Applied[] add(Applied[] applied, int at, Applied a) {
+        Applied[] to = applied == null ? new Applied[kinds.length]
+                : at == applied.length ? Arrays.copyOf(applied, at * 2) : applied;
+        to[at] = a;
+        return to;
     }
 
     /**
-     * The counter keys of budget {@code b} for {@code scope} in the window starting at {@code start}: the ones last
-     * built for that budget when they match (most requests need the same ones again), else new ones. Building them
-     * formats the window's start, which costs more than the rest of the look-up.
+     * Budget {@code b} applied for {@code value} at {@code nowMillis}: the one last made for that budget when it is
+     * for the same value and window (most requests need the same one again), else a new one. Making one formats
+     * the window's start, which costs more than the rest of the look-up.
      */
-    private Keys keys(int b, BudgetConfig budget, String scope, Instant start) {
-        Keys last = lastKeys.get(b);
-        if (last != null && last.start().equals(start) && last.scope().equals(scope)) {
+    private Applied applied(int b, String value, long nowMillis) {
+        Applied last = lastApplied.get(b);
+        if (last != null && nowMillis >= last.startMillis() && nowMillis < last.endMillis()
+                && last.value().equals(value)) {
             return last;
         }
+        BudgetConfig budget = budgets.get(b);
+        String scope = value.equals("global") ? "global" : scopes.get(b).kind() + ":" + value;
         String window = budget.window().wireName();
-        Keys keys = new Keys(scope, start, key(scope, window, start, PICO_USD), key(scope, window, start, TOKENS),
-                budget.window().next(start).plus(slack));
-        lastKeys.set(b, keys);
-        return keys;
+        Instant start = budget.window().start(Instant.ofEpochMilli(nowMillis));
+        Instant next = budget.window().next(start);
+        // both units are counted whichever the budget limits, so spend queries report both
+        String usd = key(scope, window, start, PICO_USD);
+        Double limitUsd = budget.limitUsd();
+        long usdLimit = limitUsd != null ? Math.round(limitUsd * PICOS) : AccountingStore.NO_LIMIT;
+        boolean refuses = scopes.get(b).refusesRequest();
+        Applied a = new Applied(budget, value, scope, window, start, start.toEpochMilli(), next.toEpochMilli(), usd,
+                key(scope, window, start, TOKENS), next.plus(slack), refuses, usdLimit,
+                budget.limitTokens() != null ? budget.limitTokens() : AccountingStore.NO_LIMIT,
+                limitUsd != null && refuses ? new Dollars(usd, scope, window, usdLimit) : null,
+                budget.softLimitUsd() != null ? new Soft(usd, scope, window, start,
+                        Math.round(budget.softLimitUsd() * PICOS)) : null);
+        lastApplied.set(b, a);
+        return a;
     }
 
-    private static List<String> match(BudgetConfig.Scope scope, String value) {
-        return scope.value().equals("*") || scope.value().equals(value) ? List.of(value) : List.of();
+    /**
+     * Adds a charge at {@code charges[n]}, or tightens the limit of one already on the same counter (two budgets on
+     * one counter); returns the new count.
+     */
+    private static int charge(Charge[] charges, int n, String key, long amount, long limit, Instant expiresAt) {
+        for (int i = 0; i < n; i++) {
+            Charge c = charges[i];
+            if (c.key().equals(key)) {
+                charges[i] = new Charge(key, amount, Math.min(c.limit(), limit),
+                        c.expiresAt().isAfter(expiresAt) ? c.expiresAt() : expiresAt);
+                return n;
+            }
+        }
+        charges[n] = new Charge(key, amount, limit, expiresAt);
+        return n + 1;
     }
 
-    /** Adds a charge, or tightens the limit of one already on the same counter (two budgets on one counter). */
-    private static void charge(Map<String, Charge> charges, String key, long amount, long limit, Instant expiresAt) {
-        charges.merge(key, new Charge(key, amount, limit, expiresAt), (a, b) -> new Charge(key, amount,
-                Math.min(a.limit(), b.limit()), a.expiresAt().isAfter(b.expiresAt()) ? a.expiresAt() : b.expiresAt()));
+    /**
+     * The budget a refused counter's limit comes from, and its unit: the tightest when several budgets share the
+     * counter (the first of them on a tie); null when none of {@code applied} limits it.
+     */
+    private static Limited limited(Applied[] applied, String key) {
+        Limited by = null;
+        for (Applied a : applied) {
+            if (a.config().limitUsd() != null && a.usd().equals(key) && (by == null || a.usdLimit() < by.limit())) {
+                by = new Limited(a, Unit.PICO_USD, a.usdLimit());
+            }
+            if (a.config().limitTokens() != null && a.tokens().equals(key)
+                    && (by == null || a.tokenLimit() < by.limit())) {
+                by = new Limited(a, Unit.TOKENS, a.tokenLimit());
+            }
+        }
+        return by;
     }
 
-    /** Remembers which budget a counter's limit comes from: the tightest when several budgets share the counter. */
-    private static void limited(Map<String, Limited> byKey, String key, Applied a, Unit unit, long limit) {
-        byKey.merge(key, new Limited(a, unit, limit), (old, neu) -> neu.limit() < old.limit() ? neu : old);
+    /** The first {@code n} elements of {@code items}, unmodifiable. */
+    static <E> List<E> listOf(E[] items, int n) {
+        return switch (n) {
+            case 0 -> List.of();
+            case 1 -> List.of(items[0]);
+            case 2 -> List.of(items[0], items[1]);
+            default -> List.of(n == items.length ? items : Arrays.copyOf(items, n));
+        };
     }
 
     /**
@@ -336,39 +468,36 @@ public final class Budgets implements AutoCloseable {
      */
     public CompletionStage<Reservation> reserve(RequestContext context, String user, String provider, String target,
                                                 long picos, long tokens, RateLimits.Charges rates) {
-        List<Applied> applied = applicable(context, user, provider, target);
-        if (applied.isEmpty() && rates.isEmpty()) {
+        Applied[] applied = applicable(context, user, provider, target, false);
+        if (applied.length == 0 && rates.isEmpty()) {
             return NOTHING;
         }
-        Map<String, Charge> charges = new LinkedHashMap<>();
-        Map<String, Limited> byKey = new HashMap<>();
-        List<Soft> soft = new ArrayList<>(0);
-        List<Dollars> dollars = new ArrayList<>(applied.size());
+        Charge[] charges = new Charge[2 * applied.length];
+        int n = 0;
+        Soft[] soft = null;
+        int nSoft = 0;
+        Dollars[] dollars = null;
+        int nDollars = 0;
         for (Applied a : applied) {
-            Double limitUsd = a.config().limitUsd();
-            long usdLimit = limitUsd != null ? Math.round(limitUsd * PICOS) : AccountingStore.NO_LIMIT;
-            if (limitUsd != null && a.refusesRequest()) {
-                dollars.add(new Dollars(a.usd(), a.scope(), a.window(), usdLimit));
+            if (a.dollars() != null) {
+                if (dollars == null) {
+                    dollars = new Dollars[applied.length];
+                }
+                dollars[nDollars++] = a.dollars();
             }
             // without a limit, the spend is only counted, never refused
-            charge(charges, a.usd(), picos, usdLimit, a.expiresAt());
-            if (limitUsd != null) {
-                limited(byKey, a.usd(), a, Unit.PICO_USD, usdLimit);
+            n = charge(charges, n, a.usd(), picos, a.usdLimit(), a.expiresAt());
+            if (a.soft() != null) {
+                if (soft == null) {
+                    soft = new Soft[applied.length];
+                }
+                soft[nSoft++] = a.soft();
             }
-            if (a.config().softLimitUsd() != null) {
-                soft.add(new Soft(a.usd(), a.scope(), a.window(), a.start(),
-                        Math.round(a.config().softLimitUsd() * PICOS)));
-            }
-            Long limitTokens = a.config().limitTokens();
-            charge(charges, a.tokens(), tokens, limitTokens != null ? limitTokens : AccountingStore.NO_LIMIT,
-                    a.expiresAt());
-            if (limitTokens != null) {
-                limited(byKey, a.tokens(), a, Unit.TOKENS, limitTokens);
-            }
+            n = charge(charges, n, a.tokens(), tokens, a.tokenLimit(), a.expiresAt());
         }
-        List<Charge> held = List.copyOf(charges.values());
-        List<Soft> softHeld = List.copyOf(soft);
-        List<Dollars> dollarsHeld = List.copyOf(dollars);
+        List<Charge> held = listOf(charges, n);
+        List<Soft> softHeld = listOf(soft, nSoft);
+        List<Dollars> dollarsHeld = listOf(dollars, nDollars);
         List<Charge> all;
         if (rates.isEmpty()) {
             all = held;
@@ -383,33 +512,45 @@ public final class Budgets implements AutoCloseable {
         } catch (RuntimeException e) {
             asked = CompletableFuture.failedFuture(e);
         }
-        return asked.handle((r, error) -> {
-            if (error == null) {
-                storeAnswered();
-                if (r instanceof AccountingStore.Reservation.Granted g) {
-                    int n = Math.min(g.states().size(), rates.charges().size());
-                    return new Reservation(g.id(), held, softHeld, null, g.states().subList(0, n), null, false,
-                            g.states().subList(n, g.states().size()), dollarsHeld);
-                }
-                AccountingStore.Reservation.Refused refused = (AccountingStore.Reservation.Refused) r;
-                RateLimits.Refusal byRate = rateRefusal(refused, rates);
-                return new Reservation(null, List.of(), List.of(), byRate != null ? null : refusal(refused, byKey),
-                        List.of(), byRate, false, List.of(), List.of());
+        CompletableFuture<AccountingStore.Reservation> now = asked instanceof CompletableFuture<AccountingStore.Reservation> f
+                && f.isDone() && !f.isCompletedExceptionally() ? f : null;
+        if (now != null) {
+            // the store answered at once (in memory, durable): no stage to chain
+            return CompletableFuture.completedFuture(answered(now.join(), null, applied, held, softHeld,
+                    dollarsHeld, rates));
+        }
+        return asked.handle((r, error) -> answered(r, error, applied, held, softHeld, dollarsHeld, rates));
+    }
+
+    /** The reservation the store's answer to {@link #reserve} makes. */
+    private Reservation answered(AccountingStore.Reservation r, Throwable error, Applied[] applied, List<Charge> held,
+                                 List<Soft> softHeld, List<Dollars> dollarsHeld, RateLimits.Charges rates) {
+        if (error == null) {
+            storeAnswered();
+            if (r instanceof AccountingStore.Reservation.Granted g) {
+                List<State> states = g.states();
+                int n = Math.min(states.size(), rates.charges().size());
+                return new Reservation(g.id(), held, softHeld, null, n == 0 ? List.of() : states.subList(0, n),
+                        null, false, n == 0 ? states : states.subList(n, states.size()), dollarsHeld);
             }
-            AccountingStore.Unavailable unavailable = unavailable(error);
-            if (unavailable == null) {
-                throw error instanceof CompletionException c ? c : new CompletionException(error);
-            }
-            boolean budgetsClosed = !held.isEmpty() && !failOpen;
-            boolean ratesClosed = !rates.isEmpty() && !ratesFailOpen;
-            storeFailed(unavailable);
-            if (budgetsClosed || ratesClosed) {
-                throw unavailableError(unavailable);
-            }
-            listener.onUnaccounted(new Unaccounted(clock.instant(), unavailable.store(), !held.isEmpty(),
-                    !rates.isEmpty()));
-            return new Reservation(null, held, softHeld, null, List.of(), null, true, List.of(), List.of());
-        });
+            AccountingStore.Reservation.Refused refused = (AccountingStore.Reservation.Refused) r;
+            RateLimits.Refusal byRate = rateRefusal(refused, rates);
+            return new Reservation(null, List.of(), List.of(), byRate != null ? null : refusal(refused, applied),
+                    List.of(), byRate, false, List.of(), List.of());
+        }
+        AccountingStore.Unavailable unavailable = unavailable(error);
+        if (unavailable == null) {
+            throw error instanceof CompletionException c ? c : new CompletionException(error);
+        }
+        boolean budgetsClosed = !held.isEmpty() && !failOpen;
+        boolean ratesClosed = !rates.isEmpty() && !ratesFailOpen;
+        storeFailed(unavailable);
+        if (budgetsClosed || ratesClosed) {
+            throw unavailableError(unavailable);
+        }
+        listener.onUnaccounted(new Unaccounted(clock.instant(), unavailable.store(), !held.isEmpty(),
+                !rates.isEmpty()));
+        return new Reservation(null, held, softHeld, null, List.of(), null, true, List.of(), List.of());
     }
 
     /** The rate limit that refused, when the counter that refused is one of {@code rates}'. */
@@ -424,8 +565,8 @@ public final class Budgets implements AutoCloseable {
     }
 
     /** The refusal a store's answer makes, told to the listener as a hard limit crossed. */
-    private Refusal refusal(AccountingStore.Reservation.Refused refused, Map<String, Limited> byKey) {
-        Limited by = byKey.get(refused.key());
+    private Refusal refusal(AccountingStore.Reservation.Refused refused, Applied[] applied) {
+        Limited by = limited(applied, refused.key());
         Refusal refusal;
         if (by == null) {
             // not a counter of ours: name what the store said
@@ -503,17 +644,25 @@ public final class Budgets implements AutoCloseable {
             }
             return RECORDED;
         }
-        List<Charge> actual = new ArrayList<>(reservation.held().size() + (ratesCount ? rates.size() : 0));
-        if (ratesCount) {
-            actual.addAll(rates);
+        List<Charge> held = reservation.held();
+        int r = ratesCount ? rates.size() : 0;
+        Charge[] charges = new Charge[r + held.size()];
+        for (int i = 0; i < r; i++) {
+            charges[i] = rates.get(i);
         }
-        for (Charge c : reservation.held()) {
-            actual.add(Charge.of(c.key(), c.key().endsWith("|" + PICO_USD) ? picos : tokens, c.expiresAt()));
+        for (int i = 0; i < held.size(); i++) {
+            Charge c = held.get(i);
+            charges[r + i] = Charge.of(c.key(), c.key().endsWith("|" + PICO_USD) ? picos : tokens, c.expiresAt());
         }
+        List<Charge> actual = listOf(charges, charges.length);
         CompletionStage<Void> recorded = settlements.settle(reservation.id() == null ? UNACCOUNTED : reservation.id(),
                 actual);
         if (!reservation.soft().isEmpty() && listener != RouterListener.NONE) {
             recorded.thenRun(() -> softLimits(reservation.soft()));
+        }
+        if (recorded instanceof CompletableFuture<Void> f && f.isDone()) {
+            // recorded or queued already: the same answer without another stage
+            return RECORDED;
         }
         return recorded.handle((v, e) -> null);
     }
@@ -591,8 +740,11 @@ public final class Budgets implements AutoCloseable {
 
     /** True when a soft limit that applies to the caller is reached: the request should go the cheap way. */
     public boolean softLimited(RequestContext context, String user) {
+        if (!anySoft) {
+            return false;
+        }
         List<Applied> soft = new ArrayList<>();
-        for (Applied a : applicable(context, user, null, null)) {
+        for (Applied a : applicable(context, user, null, null, false)) {
             if (a.config().softLimitUsd() != null) {
                 soft.add(a);
             }
@@ -615,8 +767,11 @@ public final class Budgets implements AutoCloseable {
      * {@code null} when none applies.
      */
     public Headroom.Budget headroom(RequestContext context, String user) {
+        if (!anyDollars) {
+            return null;
+        }
         List<Applied> limited = new ArrayList<>();
-        for (Applied a : applicable(context, user, null, null)) {
+        for (Applied a : applicable(context, user, null, null, false)) {
             if (a.config().limitUsd() != null && a.refusesRequest()) {
                 limited.add(a);
             }
@@ -665,30 +820,35 @@ public final class Budgets implements AutoCloseable {
         return tightest;
     }
 
+    /** Whether a provider or model budget has a limit: else {@link #exhausted} is always null. */
+    public boolean limitsTargets() {
+        return anyOwn;
+    }
+
     /** Why a target's own budget (provider or model) cannot take a request now, or null when it can. */
     public String exhausted(RequestContext context, String provider, String target, long picos, long tokens) {
-        List<Applied> own = new ArrayList<>();
-        List<String> keys = new ArrayList<>();
-        for (Applied a : applicable(context, null, provider, target)) {
-            if (a.refusesRequest()) {
-                continue;
-            }
-            own.add(a);
-            if (a.config().limitUsd() != null) {
-                keys.add(a.usd());
-            }
-            if (a.config().limitTokens() != null) {
-                keys.add(a.tokens());
-            }
-        }
-        if (keys.isEmpty()) {
+        if (!anyOwn) {
             return null;
         }
-        Map<String, State> states = peek(keys.stream().distinct().toList());
+        Applied[] own = applicable(context, null, provider, target, true);
+        if (own.length == 0) {
+            return null;
+        }
+        String[] keys = new String[2 * own.length];
+        int n = 0;
+        for (Applied a : own) {
+            if (a.config().limitUsd() != null) {
+                n = distinct(keys, n, a.usd());
+            }
+            if (a.config().limitTokens() != null) {
+                n = distinct(keys, n, a.tokens());
+            }
+        }
+        Map<String, State> states = peek(listOf(keys, n));
         for (Applied a : own) {
             if (a.config().limitUsd() != null) {
                 State s = states.get(a.usd());
-                if (s.spent() + s.reserved() + picos > Math.round(a.config().limitUsd() * PICOS)) {
+                if (s.spent() + s.reserved() + picos > a.usdLimit()) {
                     return "budget_exhausted:" + a.scope() + "/" + a.window();
                 }
             }
@@ -700,6 +860,17 @@ public final class Budgets implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /** Adds {@code key} at {@code keys[n]} unless it is there already; returns the new count. */
+    private static int distinct(String[] keys, int n, String key) {
+        for (int i = 0; i < n; i++) {
+            if (keys[i].equals(key)) {
+                return n;
+            }
+        }
+        keys[n] = key;
+        return n + 1;
     }
 
     /**
@@ -750,7 +921,32 @@ public final class Budgets implements AutoCloseable {
      * {@code 2.2E-5} and not a neighbour of it. Sums and differences are taken in picos, before converting.
      */
     public static double usd(long picos) {
-        return BigDecimal.valueOf(picos, 12).doubleValue();
+        if (picos >= -EXACT && picos <= EXACT) {
+            // both operands are exact doubles and IEEE division rounds correctly: the nearest double already
+            return picos / PICOS;
+        }
+        if (picos == Long.MIN_VALUE) {
+            return BigDecimal.valueOf(picos, 12).doubleValue();
+        }
+        return picos < 0 ? -large(-picos) : large(picos);
+    }
+
+    /** 5^12: 10^12 is 2^12 times this. */
+    private static final long FIVES = 244_140_625L;
+
+    /**
+     * The double nearest {@code picos / 10^12} for {@code picos > 2^53}, exactly, in integer arithmetic: the
+     * quotient by 5^12 to 62 bits, a last bit set when a remainder is left (so that rounding to 53 bits sees it),
+     * converted (correctly rounded) and scaled by a power of two (exact).
+     */
+    private static double large(long picos) {
+        long q = picos / FIVES;
+        long r = picos % FIVES;
+        int shift = Math.min(35, 62 - (64 - Long.numberOfLeadingZeros(q)));
+        long scaled = r << shift;
+        long m = (q << shift) | (scaled / FIVES);
+        m = (m << 1) | (scaled % FIVES != 0 ? 1 : 0);
+        return Math.scalb((double) m, -(shift + 1) - 12);
     }
 
     /**

@@ -51,6 +51,10 @@ final class Settlements {
      */
     CompletionStage<Void> settle(String id, List<Charge> actual) {
         CompletableFuture<Void> sent = send(id, actual);
+        if (sent.isDone() && !sent.isCompletedExceptionally()) {
+            // taken at once (in memory, durable): nothing to watch
+            return sent;
+        }
         sent.whenComplete((v, e) -> {
             if (e == null) {
                 return;

@@ -199,7 +199,7 @@ public final class Accounting {
 
     /** Why a target's own budget rules it out now (for planning), or null; its provider's caps are the reservation's. */
     public String unavailable(Target target) {
-        if (budgets.isEmpty()) {
+        if (!budgets.limitsTargets()) {
             return null;
         }
         return budgets.exhausted(context, target.providerId(), target.id(), worstPicos(target.model()),

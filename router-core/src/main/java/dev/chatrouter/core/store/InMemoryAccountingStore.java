@@ -35,6 +35,8 @@ import java.util.concurrent.locks.ReentrantLock;
 final class InMemoryAccountingStore implements AccountingStore {
 
     static final int SWEEP_EVERY = 4096;
+    /** Up to this many charges, distinct keys are checked pairwise rather than with a set. */
+    private static final int SMALL = 16;
 
     /** What the durable store writes down. Calls for one counter or reservation arrive in the order they happened. */
     interface Journal {
@@ -141,6 +143,9 @@ final class InMemoryAccountingStore implements AccountingStore {
         }
     }
 
+    /** What settle and release answer: completed, so every caller may share it. */
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+
     private final Clock clock;
     private final Journal journal;
     private final String idPrefix;
@@ -170,7 +175,7 @@ final class InMemoryAccountingStore implements AccountingStore {
             return closedStage();
         }
         settleNow(reservationId, actual);
-        return CompletableFuture.completedFuture(null);
+        return DONE;
     }
 
     @Override
@@ -180,7 +185,7 @@ final class InMemoryAccountingStore implements AccountingStore {
             return closedStage();
         }
         releaseNow(reservationId);
-        return CompletableFuture.completedFuture(null);
+        return DONE;
     }
 
     @Override
@@ -220,7 +225,7 @@ final class InMemoryAccountingStore implements AccountingStore {
             sweep();
         }
         String id = idPrefix + Long.toString(seq, 36);
-        String[] sortedKeys = sortedKeys(charges, List.of());
+        String[] sortedKeys = sortedKeys(charges, null);
         while (true) {
             Cell[] locked = lock(sortedKeys);
             if (locked == null) {
@@ -229,39 +234,42 @@ final class InMemoryAccountingStore implements AccountingStore {
             try {
                 long now = clock.millis();
                 long leaseEnd = saturatedAdd(now, leaseMillis);
-                Map<String, Cell> byKey = index(locked);
                 for (Cell c : locked) {
                     c.refresh(now, journal);
                 }
-                for (Charge charge : charges) {
-                    Cell c = byKey.get(charge.key());
+                int count = charges.size();
+                for (int i = 0; i < count; i++) {
+                    Charge charge = charges.get(i);
+                    Cell c = cell(locked, sortedKeys, charge.key());
                     if (!fits(c.spent, c.reserved, charge.amount(), charge.limit())) {
                         return new Reservation.Refused(charge.key(), charge.amount(), c.spent, c.reserved,
                                 charge.limit());
                     }
                 }
-                List<String> heldKeys = new ArrayList<>(charges.size());
-                List<Long> heldAmounts = new ArrayList<>(charges.size());
-                State[] states = new State[charges.size()];
-                for (int i = 0; i < states.length; i++) {
+                String[] heldKeys = new String[count];
+                long[] heldAmounts = new long[count];
+                int held = 0;
+                State[] states = new State[count];
+                for (int i = 0; i < count; i++) {
                     Charge charge = charges.get(i);
-                    Cell c = byKey.get(charge.key());
+                    Cell c = cell(locked, sortedKeys, charge.key());
                     if (charge.amount() > 0) {
                         c.hold(new Hold(id, seq, charge.amount(), leaseEnd));
-                        heldKeys.add(charge.key());
-                        heldAmounts.add(charge.amount());
+                        heldKeys[held] = charge.key();
+                        heldAmounts[held++] = charge.amount();
                     }
                     states[i] = new State(c.spent, c.reserved);
                     if (c.extend(Math.max(charge.expiresAt().toEpochMilli(), leaseEnd))) {
                         journal.counter(c.key, c.spent, c.expiresAt);
                     }
                 }
-                if (!heldKeys.isEmpty()) {
-                    String[] keys = heldKeys.toArray(String[]::new);
-                    journal.reserved(id, leaseEnd, keys, heldAmounts.stream().mapToLong(Long::longValue).toArray());
+                if (held > 0) {
+                    String[] keys = held == count ? heldKeys : Arrays.copyOf(heldKeys, held);
+                    journal.reserved(id, leaseEnd, keys, held == count ? heldAmounts
+                            : Arrays.copyOf(heldAmounts, held));
                     reservations.put(id, new Held(leaseEnd, keys));
                 }
-                return new Reservation.Granted(id, Instant.ofEpochMilli(leaseEnd), Arrays.asList(states));
+                return new Reservation.Granted(id, Instant.ofEpochMilli(leaseEnd), states(states));
             } finally {
                 unlock(locked);
             }
@@ -270,19 +278,19 @@ final class InMemoryAccountingStore implements AccountingStore {
 
     void settleNow(String reservationId, List<Charge> actual) {
         Held held = reservations.remove(reservationId);
-        String[] sortedKeys = sortedKeys(actual, held == null ? List.of() : Arrays.asList(held.keys()));
+        String[] sortedKeys = sortedKeys(actual, held == null ? null : held.keys());
         Cell[] locked;
         do {
             locked = lock(sortedKeys);
         } while (locked == null);
         try {
             long now = clock.millis();
-            Map<String, Cell> byKey = index(locked);
             for (Cell c : locked) {
                 c.refresh(now, journal);
             }
-            for (Charge charge : actual) {
-                Cell c = byKey.get(charge.key());
+            for (int i = 0; i < actual.size(); i++) {
+                Charge charge = actual.get(i);
+                Cell c = cell(locked, sortedKeys, charge.key());
                 c.spent = Math.addExact(c.spent, charge.amount());
                 c.extend(charge.expiresAt().toEpochMilli());
                 journal.counter(c.key, c.spent, c.expiresAt);
@@ -290,7 +298,7 @@ final class InMemoryAccountingStore implements AccountingStore {
             // Spend first, then the reservation: a commit that catches half of this errs on holding too much.
             if (held != null) {
                 for (String key : held.keys()) {
-                    byKey.get(key).unhold(reservationId);
+                    cell(locked, sortedKeys, key).unhold(reservationId);
                 }
                 journal.reservationGone(reservationId);
             }
@@ -304,7 +312,7 @@ final class InMemoryAccountingStore implements AccountingStore {
         if (held == null) {
             return;
         }
-        String[] sortedKeys = sortedKeys(List.of(), Arrays.asList(held.keys()));
+        String[] sortedKeys = sortedKeys(List.of(), held.keys());
         Cell[] locked;
         do {
             locked = lock(sortedKeys);
@@ -320,25 +328,33 @@ final class InMemoryAccountingStore implements AccountingStore {
     }
 
     Map<String, State> statesNow(Collection<String> keys) {
-        Map<String, State> states = new LinkedHashMap<>();
         long now = clock.millis();
+        if (keys.size() == 1) {
+            String key = keys.iterator().next();
+            return Map.of(key, stateNow(key, now));
+        }
+        Map<String, State> states = new LinkedHashMap<>();
         for (String key : keys) {
-            Cell c = cells.get(key);
-            State s = State.EMPTY;
-            if (c != null) {
-                c.lock.lock();
-                try {
-                    if (!c.dead) {
-                        c.refresh(now, journal);
-                        s = c.live() ? new State(c.spent, c.reserved) : State.EMPTY;
-                    }
-                } finally {
-                    c.lock.unlock();
-                }
-            }
-            states.put(key, s);
+            states.put(key, stateNow(key, now));
         }
         return states;
+    }
+
+    private State stateNow(String key, long now) {
+        Cell c = cells.get(key);
+        if (c == null) {
+            return State.EMPTY;
+        }
+        c.lock.lock();
+        try {
+            if (!c.dead) {
+                c.refresh(now, journal);
+                return c.live() ? new State(c.spent, c.reserved) : State.EMPTY;
+            }
+            return State.EMPTY;
+        } finally {
+            c.lock.unlock();
+        }
     }
 
     List<CounterState> countersNow() {
@@ -424,20 +440,48 @@ final class InMemoryAccountingStore implements AccountingStore {
         }
     }
 
-    private static Map<String, Cell> index(Cell[] locked) {
-        Map<String, Cell> byKey = new HashMap<>(locked.length * 2);
-        for (Cell c : locked) {
-            byKey.put(c.key, c);
-        }
-        return byKey;
+    /** The locked cell of {@code key}, one of {@code sortedKeys} (which {@code locked} follows). */
+    private static Cell cell(Cell[] locked, String[] sortedKeys, String key) {
+        return locked[Arrays.binarySearch(sortedKeys, key)];
     }
 
-    private static String[] sortedKeys(List<Charge> charges, List<String> more) {
-        TreeSet<String> keys = new TreeSet<>(more);
-        for (Charge c : charges) {
-            keys.add(c.key());
+    /** The states as an unmodifiable list, without copying the few a request has more than once. */
+    private static List<State> states(State[] states) {
+        return switch (states.length) {
+            case 0 -> List.of();
+            case 1 -> List.of(states[0]);
+            case 2 -> List.of(states[0], states[1]);
+            default -> List.of(states);
+        };
+    }
+
+    /**
+     * The distinct keys of the charges and of {@code more} (may be null), in their natural order: the order the
+     * cells are locked in. A request names a handful, so an array sorted in place beats a tree.
+     */
+    static String[] sortedKeys(List<Charge> charges, String[] more) {
+        int extra = more == null ? 0 : more.length;
+        String[] keys = new String[charges.size() + extra];
+        int n = 0;
+        for (int i = 0; i < charges.size(); i++) {
+            n = insert(keys, n, charges.get(i).key());
         }
-        return keys.toArray(String[]::new);
+        for (int i = 0; i < extra; i++) {
+            n = insert(keys, n, more[i]);
+        }
+        return n == keys.length ? keys : Arrays.copyOf(keys, n);
+    }
+
+    /** Inserts {@code key} into the sorted {@code keys[0, n)} unless it is there; returns the new count. */
+    private static int insert(String[] keys, int n, String key) {
+        int at = Arrays.binarySearch(keys, 0, n, key);
+        if (at >= 0) {
+            return n;
+        }
+        at = -at - 1;
+        System.arraycopy(keys, at, keys, at + 1, n - at);
+        keys[at] = key;
+        return n + 1;
     }
 
     static void checkReserve(List<Charge> charges, Duration lease) {
@@ -462,10 +506,23 @@ final class InMemoryAccountingStore implements AccountingStore {
 
     private static void checkDistinct(List<Charge> charges) {
         Objects.requireNonNull(charges, "charges");
-        HashSet<String> seen = new HashSet<>();
-        for (Charge c : charges) {
-            if (!seen.add(Objects.requireNonNull(c, "charge").key())) {
-                throw new IllegalArgumentException("counter " + c.key() + " is charged twice in one request");
+        int n = charges.size();
+        if (n > SMALL) {
+            HashSet<String> seen = new HashSet<>();
+            for (Charge c : charges) {
+                if (!seen.add(Objects.requireNonNull(c, "charge").key())) {
+                    throw new IllegalArgumentException("counter " + c.key() + " is charged twice in one request");
+                }
+            }
+            return;
+        }
+        // a request's handful of charges: comparing each with those before it allocates nothing
+        for (int j = 0; j < n; j++) {
+            String key = Objects.requireNonNull(charges.get(j), "charge").key();
+            for (int i = 0; i < j; i++) {
+                if (charges.get(i).key().equals(key)) {
+                    throw new IllegalArgumentException("counter " + key + " is charged twice in one request");
+                }
             }
         }
     }
