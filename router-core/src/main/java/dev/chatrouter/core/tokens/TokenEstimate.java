@@ -119,36 +119,11 @@ public final class TokenEstimate {
         return this;
     }
 
-    private void scan(CharSequence text, int from, int to) {
-        if (text instanceof String s) {
-            scan(s, from, to);
-            return;
-        }
-        double[] tally = this.tally;
-        int previous = -1;
-        int runStart = from;
-        for (int i = from; i < to; i++) {
-            char c = text.charAt(i);
-            int cls = c < 128 ? ASCII[c] : wide(c);
-            if (cls != previous) {
-                if (previous >= 0) {
-                    run(tally, previous, i - runStart);
-                }
-                previous = cls;
-                runStart = i;
-            }
-        }
-        if (previous >= 0) {
-            run(tally, previous, to - runStart);
-        }
-    }
-
     /**
-     * The same count as the {@link CharSequence} scan, for a {@code String}: run by run rather than character by
-     * character (a run's length is added once, at its end), with tight loops over ASCII letters and spaces, the
-     * commonest runs, counted in locals.
+     * Counts {@code [from, to)} run by run (a run's length is added once, at its end), with tight loops over ASCII
+     * letters and spaces, the commonest runs, counted in locals.
      */
-    private void scan(String s, int from, int to) {
+    private void scan(CharSequence s, int from, int to) {
         double[] tally = this.tally;
         long letters = 0;
         long letterRuns = 0;
