@@ -2,6 +2,8 @@
 # Side-by-side HTTP load benchmark on loopback: the mock upstream directly, through nginx (one plain proxy hop:
 # the floor any gateway pays), through Portkey's Node gateway, and through ChatRouter's HTTP server, with the
 # same wrk load, in one run. Prints requests/s and latency percentiles for each, then ChatRouter's ratios.
+# Also prints the CPU time each server's processes spent per request while measured (cpu_us): on a shared machine
+# it is steadier than requests/s, which move with whatever else the cores are doing.
 # Stops everything it started. Every address is on loopback.
 #
 # Usage: router-bench/http/run.sh [DURATION]      DURATION: how long each server is measured (wrk -d, default 10s)
@@ -57,7 +59,7 @@ for port in $ports; do
   if listening "$port"; then echo "port $port is already in use: stop what listens there first"; exit 2; fi
 done
 
-MOCK_PORT=9999 node "$here/mock-openai.mjs" >"$work/mock.log" 2>&1 & pids+=($!)
+MOCK_PORT=9999 node "$here/mock-openai.mjs" >"$work/mock.log" 2>&1 & pids+=($!); mock_pid=$!
 wait_port 9999 || exit 1
 if [ -z "${SKIP_NGINX:-}" ]; then
   mkdir -p "$work/nginx"
@@ -67,18 +69,43 @@ if [ -z "${SKIP_NGINX:-}" ]; then
 fi
 if [ -z "${SKIP_PORTKEY:-}" ]; then
   (cd "$work/portkey" && PORT=8787 NODE_ENV=production exec node --import ./bind-loopback.mjs \
-      node_modules/@portkey-ai/gateway/build/start-server.js --port=8787 --headless) >"$work/portkey.log" 2>&1 & pids+=($!)
+      node_modules/@portkey-ai/gateway/build/start-server.js --port=8787 --headless) >"$work/portkey.log" 2>&1 & pids+=($!); portkey_pid=$!
   wait_port 8787 || exit 1
 fi
-$cmd >"$work/chatrouter.log" 2>&1 & pids+=($!)
+$cmd >"$work/chatrouter.log" 2>&1 & pids+=($!); chatrouter_pid=$!
 # the server jar warms up before it opens its port: until the JIT is quiet, 20 s at most (server.warmup)
 wait_port 8080 90 || { tail -20 "$work/chatrouter.log"; exit 1; }
 
 # chat-post.lua ends with one line: RESULT rps=N p50_us=N p90_us=N p99_us=N errors=N non2xx=N
+val() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
+tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
+tree() { local p; for p in "$@"; do echo "$p"; tree $(pgrep -P "$p"); done; }
+ticks() { # the user + system CPU ticks of these processes and all their descendants
+  local t=0 p f
+  for p in $(tree "$@"); do
+    f=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) && t=$((t + ${f% *} + ${f#* }))
+  done
+  echo "$t"
+}
+server_pids() { # name: the processes that serve that row
+  case $1 in
+    direct) echo "$mock_pid" ;;
+    nginx) cat "$work/nginx/nginx.pid" ;;
+    portkey) echo "$portkey_pid" ;;
+    *) echo "$chatrouter_pid" ;;
+  esac
+}
 measure() { # name url duration [env...]
   local name=$1 url=$2 d=$3; shift 3
+  local sp; sp=$(server_pids "$name")
+  local t0; t0=$(ticks $sp)
   env "$@" wrk -t"$threads" -c"$conns" -d"$d" -s "$here/chat-post.lua" "$url" >"$work/wrk-$name.log" 2>&1
+  local t1; t1=$(ticks $sp)
   local line; line=$(grep '^RESULT' "$work/wrk-$name.log")
+  if [ -n "$line" ]; then
+    line="$line $(awk -v t=$((t1 - t0)) -v hz="$tck" -v n="$(val "$line" requests)" \
+      'BEGIN { if (n > 0) printf "cpu_us=%.1f", t * 1e6 / hz / n; else print "cpu_us=n/a" }')"
+  fi
   if [ -z "$line" ]; then
     printf '%-15s %s\n' "$name" "no result (see $work/wrk-$name.log)"
   else
@@ -99,7 +126,6 @@ load direct http://127.0.0.1:9999/v1/chat/completions
 [ -z "${SKIP_PORTKEY:-}" ] && load portkey http://127.0.0.1:8787/v1/chat/completions PORTKEY=1
 load chatrouter http://127.0.0.1:8080/v1/chat/completions
 
-val() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 ratio() { # label a b: a / b, when both were measured
   [ -n "$2" ] && [ -n "$3" ] && awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { if (b > 0) printf "%s: %.2f\n", l, a / b }'
 }
@@ -112,6 +138,7 @@ for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_portkey" "$r_chatrout
 done
 cr=$(val "$r_chatrouter" rps)
 [ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx throughput" "$cr" "$(val "$r_nginx" rps)"
+[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx cpu per request" "$(val "$r_chatrouter" cpu_us)" "$(val "$r_nginx" cpu_us)"
 [ -z "${SKIP_PORTKEY:-}" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
 if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
   direct=$(val "$r_direct" p50_us); crp=$(val "$r_chatrouter" p50_us)
