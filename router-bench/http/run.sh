@@ -76,7 +76,7 @@ $cmd >"$work/chatrouter.log" 2>&1 & pids+=($!); chatrouter_pid=$!
 # the server jar warms up before it opens its port: until the JIT is quiet, 20 s at most (server.warmup)
 wait_port 8080 90 || { tail -20 "$work/chatrouter.log"; exit 1; }
 
-# chat-post.lua ends with one line: RESULT rps=N p50_us=N p90_us=N p99_us=N errors=N non2xx=N
+# chat-post.lua ends with one line: RESULT rps=N p50_us=N p90_us=N p99_us=N errors=N non2xx=N requests=N
 val() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 tree() { local p; for p in "$@"; do echo "$p"; tree $(pgrep -P "$p"); done; }
