@@ -76,7 +76,9 @@ public class ClassificationBenchmark {
 
     private static RequestClassifier.Classification classify(RuleClassifier classifier, ChatRequest request) {
         EffortResolver.Resolved effort = EffortResolver.resolve(request.model(), null, request);
-        long estimate = RequestShape.of(request).estimatedInputTokens();
-        return classifier.classify(request, new RequestClassifier.Input(RequestType.PRO, effort.effort(), estimate));
+        // as the router does it: the shape's pass over the texts also finds the signals the rules read
+        RequestShape shape = RequestShape.of(request, classifier.instructionSignalsWanted());
+        return classifier.classify(request, new RequestClassifier.Input(RequestType.PRO, effort.effort(),
+                shape.estimatedInputTokens()), shape.instructionSignals());
     }
 }

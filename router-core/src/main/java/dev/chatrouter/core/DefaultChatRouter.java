@@ -37,6 +37,7 @@ import dev.chatrouter.core.cache.ChunkAssembler;
 import dev.chatrouter.core.cache.ReplayStream;
 import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.EffortResolver;
+import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.engine.Accounting;
 import dev.chatrouter.core.engine.AttemptEngine;
@@ -83,6 +84,8 @@ final class DefaultChatRouter implements ChatRouter {
 
     private final RouteTable routes;
     private final RequestClassifier classifier;
+    /** What {@link RequestShape#of(ChatRequest, int)} looks for on the built-in classifier's behalf. */
+    private final int signalsWanted;
     private final Planner planner;
     private final StickyPrefixes sticky;
     private final LatencyTracker latency;
@@ -116,6 +119,7 @@ final class DefaultChatRouter implements ChatRouter {
         this.cooldowns = cooldowns;
         this.routes = routes;
         this.classifier = classifier;
+        this.signalsWanted = classifier instanceof RuleClassifier rules ? rules.instructionSignalsWanted() : 0;
         this.planner = planner;
         this.sticky = sticky;
         this.latency = latency;
@@ -134,7 +138,8 @@ final class DefaultChatRouter implements ChatRouter {
         Preparation preparation = prepare(request.model(), context, request, false, request.user(),
                 () -> {
                     RequestValidator.check(request);
-                    return RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request);
+                    return RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request,
+                            signalsWanted);
                 },
                 encoding -> Tokens.countInput(request, encoding));
         if (preparation instanceof Preparation.Failed failed) {
@@ -168,7 +173,7 @@ final class DefaultChatRouter implements ChatRouter {
         Preparation preparation = prepare(request.model(), context, streamed, true, request.user(),
                 () -> {
                     RequestValidator.check(request);
-                    return RequestShape.of(streamed);
+                    return RequestShape.of(streamed, signalsWanted);
                 }, encoding -> Tokens.countInput(streamed, encoding));
         if (preparation instanceof Preparation.Failed failed) {
             return AttemptEngine.failedStream(failed.error());
@@ -271,10 +276,10 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.MODEL_NOT_ALLOWED, "this key may not use model '"
                     + request.model() + "' (route '" + route.id() + "')").param("model").build();
         }
-        RequestShape shape = RequestShape.of(request);
+        RequestShape shape = RequestShape.of(request, signalsWanted);
         String poolName;
         try {
-            RequestClassifier.Classification classification = classifier.classify(request,
+            RequestClassifier.Classification classification = classify(request, shape,
                     new RequestClassifier.Input(route.baseType(), effort.effort(), shape.estimatedInputTokens()));
             poolName = Planner.poolName(route, classification.type());
         } catch (RuntimeException e) {
@@ -287,6 +292,14 @@ final class DefaultChatRouter implements ChatRouter {
         Plan plan = planner.plan(route, poolName, shape, null,
                 candidate -> cooldowns.eligible(candidate.id()) ? null : Cooldowns.REASON);
         return plan.candidates().isEmpty() ? null : plan.candidates().get(0);
+    }
+
+    /** The classifier's verdict; the built-in one is handed the text signals the shape's pass found. */
+    private RequestClassifier.Classification classify(ChatRequest request, RequestShape shape,
+                                                      RequestClassifier.Input input) {
+        return classifier instanceof RuleClassifier rules && shape.instructionSignals() >= 0
+                ? rules.classify(request, input, shape.instructionSignals())
+                : classifier.classify(request, input);
     }
 
     @Override
@@ -463,7 +476,7 @@ final class DefaultChatRouter implements ChatRouter {
         }
         RequestClassifier.Classification classification = chat == null
                 ? new RequestClassifier.Classification(RequestType.EMBEDDING, "embedding")
-                : classifier.classify(chat, new RequestClassifier.Input(route.baseType(), effort.effort(),
+                : classify(chat, shape, new RequestClassifier.Input(route.baseType(), effort.effort(),
                         shape.estimatedInputTokens()));
         RequestType type = classification.type();
         typeOut[0] = type;

@@ -9,6 +9,8 @@ import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.config.ClassificationConfig;
 import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.core.route.RequestShape;
+import dev.chatrouter.core.tokens.TokenEstimate;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,15 +42,47 @@ public final class RuleClassifier implements RequestClassifier {
 
     private final List<String> order;
     private final long longInputTokens;
+    private final int signalsWanted;
 
     public RuleClassifier(ClassificationConfig config) {
         this.order = config.order();
         this.longInputTokens = config.longInputTokens();
+        this.signalsWanted = (order.contains("code") ? TextSignals.CODE : 0)
+                | (order.contains("json") ? TextSignals.JSON : 0)
+                | (order.contains("reason") ? TextSignals.REASON : 0);
+    }
+
+    /**
+     * The text signals this classifier's enabled rules read in system, developer and user texts, to pass to
+     * {@link #scanCounting}; 0 when no such rule is enabled.
+     */
+    public int instructionSignalsWanted() {
+        return signalsWanted;
+    }
+
+    /**
+     * Finds the {@code wanted} signals in a system, developer or user text of at most
+     * {@link TokenEstimate#SAMPLE_CHARS} characters and adds the text to {@code tally}, in one pass: what
+     * {@link RequestShape#of(ChatRequest, int)} does so that classification does not read the text again.
+     *
+     * @return the signals found, for {@link #classify(ChatRequest, Input, int)}
+     */
+    public static int scanCounting(String text, int wanted, TokenEstimate tally) {
+        return TextSignals.scanCounting(text, wanted, tally);
     }
 
     @Override
     public Classification classify(ChatRequest request, Input input) {
-        Facts facts = null;
+        return classify(request, input, -1);
+    }
+
+    /**
+     * Classifies a request whose system, developer and user texts were already read: {@code instructionSignals}
+     * is what {@link #scanCounting} found in them (or'ed), with {@link #instructionSignalsWanted()}; -1 to read
+     * them here.
+     */
+    public Classification classify(ChatRequest request, Input input, int instructionSignals) {
+        Facts facts = instructionSignals < 0 ? null : new Facts(request, instructionSignals);
         for (String rule : order) {
             RequestType type = switch (rule) {
                 case "document" -> (facts = facts(facts, request)).document ? RequestType.DOCUMENT : null;
@@ -91,7 +125,7 @@ public final class RuleClassifier implements RequestClassifier {
     }
 
     private static Facts facts(Facts known, ChatRequest request) {
-        return known != null ? known : new Facts(request);
+        return known != null ? known : new Facts(request, -1);
     }
 
     /** What one pass over the messages finds; text signals are computed on first use. */
@@ -104,10 +138,13 @@ public final class RuleClassifier implements RequestClassifier {
         private Message lastUser;
         private int signals = -1;
 
-        Facts(ChatRequest request) {
+        /** {@code signals}: those of the instruction texts when they were read already, else -1. */
+        Facts(ChatRequest request, int signals) {
+            this.signals = signals;
+            boolean collect = signals < 0;
             for (Message message : request.messages()) {
-                boolean instruction = message.role() == Role.USER || message.role() == Role.SYSTEM
-                        || message.role() == Role.DEVELOPER;
+                boolean instruction = collect && (message.role() == Role.USER || message.role() == Role.SYSTEM
+                        || message.role() == Role.DEVELOPER);
                 Content content = message.content();
                 if (content instanceof Content.Text text) {
                     if (instruction) {

@@ -1,5 +1,7 @@
 package dev.chatrouter.core.classify;
 
+import dev.chatrouter.core.tokens.TokenEstimate;
+
 /**
  * The text signals of the classification rules, found in one pass over a bounded window of each message: its
  * first {@link #WINDOW} and last {@link #WINDOW} characters (so classifying a 10 MB prompt reads no more than a
@@ -154,6 +156,21 @@ final class TextSignals {
         return (flags & wanted) == wanted ? flags : flags | new Scanner(text, n - WINDOW, n, wanted).run();
     }
 
+    /**
+     * The signals of a text of at most {@link TokenEstimate#SAMPLE_CHARS} characters, counting it into
+     * {@code tally} in the same pass: the same signals as {@link #scan} and the same counts as
+     * {@link TokenEstimate#add}, for about the cost of the signals alone.
+     */
+    static int scanCounting(String text, int wanted, TokenEstimate tally) {
+        if (text.length() > TokenEstimate.SAMPLE_CHARS) {
+            throw new IllegalArgumentException("a text of " + text.length() + " characters is sampled, not counted "
+                    + "whole");
+        }
+        int flags = new Scanner(text, 0, text.length(), wanted).runCounting(tally);
+        tally.endText();
+        return flags;
+    }
+
     /** One pass over {@code text[from, to)}. */
     private static final class Scanner {
         private final String s;
@@ -232,6 +249,82 @@ final class TextSignals {
             return flags;
         }
 
+        /**
+         * {@link #run}'s signals over every run of the text, each counted into {@code tally}. Where {@link #run}
+         * jumps (over a line's indentation, the rest of a path, or to the end once every wanted signal is found)
+         * this one reads on for the counts but looks for no signal before {@code quiet}: the skipped characters are
+         * the ones {@link #run} would not have looked at.
+         */
+        int runCounting(TokenEstimate tally) {
+            int i = from;
+            int quiet = from;
+            if (wanted != 0 && i < to) {
+                lineStart(i);
+            }
+            while (i < to) {
+                char c = s.charAt(i);
+                if (isLetter(c)) {
+                    long key = 0;
+                    int end = i;
+                    while (end < to) {
+                        char d = s.charAt(end);
+                        if (!isLetter(d)) {
+                            break;
+                        }
+                        key = (key << 5) | ((d | 0x20) - 'a' + 1);
+                        end++;
+                    }
+                    tally.countLetters(end - i);
+                    // a path's characters are all before quiet or all after: a word is not cut by it
+                    if (i >= quiet && (flags & wanted) != wanted) {
+                        int id = end - i <= MAX_WORD ? lookup(key) : W_OTHER;
+                        if (id == W_OTHER && !afterJson) {
+                            prev2 = prev1;
+                            prev1 = W_OTHER;
+                        } else {
+                            word(i, end, id, key);
+                        }
+                    }
+                    i = end;
+                } else if (c == ' ' && (i + 1 == to || s.charAt(i + 1) > ' ')) {
+                    // a space between words, the commonest run: nothing to the signals
+                    tally.countLoneSpace();
+                    i++;
+                } else {
+                    int end = tally.countRun(s, i, to);
+                    if (end > quiet && (flags & wanted) != wanted) {
+                        // the run's characters one by one, as run() reads them (a space or a wide character is
+                        // nothing to it); punctuation may run on past a path's end
+                        for (int k = i; k < end; k++) {
+                            if (k < quiet || (flags & wanted) == wanted) {
+                                continue;
+                            }
+                            char d = s.charAt(k);
+                            if (d == '\n') {
+                                sentenceEnd();
+                                if (k + 1 < to) {
+                                    lineStart(k + 1);
+                                }
+                            } else if (d == '.' || d == '?' || d == '!') {
+                                sentenceEnd();
+                            } else if (d >= '0' && d <= '9') {
+                                math(k);
+                            } else if (d == '/') {
+                                quiet = path(k);
+                            } else if (d == '\\') {
+                                latex(k);
+                            }
+                        }
+                    }
+                    i = end;
+                }
+            }
+            if (parts >= 2 && (flags & MATH) != 0) {
+                flags |= REASON;
+            }
+            return flags;
+        }
+
         private void sentenceEnd() {
             verbAt = -1;
             prev1 = W_OTHER;
@@ -240,7 +333,7 @@ final class TextSignals {
         }
 
         private static boolean isLetter(char c) {
-            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+            return (char) ((c | 0x20) - 'a') < 26; // a-z or A-Z, in one comparison
         }
 
         private static boolean isWordChar(char c) {

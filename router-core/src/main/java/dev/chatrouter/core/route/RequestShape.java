@@ -4,8 +4,10 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Content;
 import dev.chatrouter.api.chat.ContentPart;
 import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.api.spi.Capability;
+import dev.chatrouter.core.classify.RuleClassifier;
 import dev.chatrouter.core.tokens.Encoding;
 import dev.chatrouter.core.tokens.MediaTokens;
 import dev.chatrouter.core.tokens.TokenEstimate;
@@ -33,9 +35,16 @@ import java.util.Set;
  * @param cacheableInputTokens  the estimated size of the prompt up to its last {@code cache_control} breakpoint:
  *                              what a target with {@code prompt_cache} may read at its cached-input price
  * @param compactInputTokens    the estimated prompt size under {@code o200k_base}
+ * @param instructionSignals    the classifier's text signals in the system, developer and user texts, found in the
+ *                              same pass ({@link #of(ChatRequest, int)}); -1 when they were not looked for
  */
 public record RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens,
-                           long cacheableInputTokens, long compactInputTokens) {
+                           long cacheableInputTokens, long compactInputTokens, int instructionSignals) {
+
+    public RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens,
+                        long cacheableInputTokens, long compactInputTokens) {
+        this(needs, estimatedInputTokens, requestedOutputTokens, cacheableInputTokens, compactInputTokens, -1);
+    }
 
     public RequestShape(Set<Capability> needs, long estimatedInputTokens, long requestedOutputTokens) {
         this(needs, estimatedInputTokens, requestedOutputTokens, 0, estimatedInputTokens);
@@ -64,19 +73,41 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
     }
 
     public static RequestShape of(ChatRequest request) {
+        return of(request, 0);
+    }
+
+    /**
+     * The shape of a request, and the {@code signalsWanted} of {@link RuleClassifier#instructionSignalsWanted()}
+     * found in its system, developer and user texts in the same pass over them (one pass instead of two when the
+     * built-in classifier runs next). When one of those texts is too long to be read whole
+     * ({@link TokenEstimate#SAMPLE_CHARS}), or {@code signalsWanted} is 0, the signals are left to the classifier
+     * ({@link #instructionSignals()} is -1).
+     */
+    public static RequestShape of(ChatRequest request, int signalsWanted) {
         EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
         TokenEstimate text = new TokenEstimate();
         long tokens = REPLY_PRIMING;
         long cacheable = 0;
+        int signals = signalsWanted == 0 ? -1 : 0;
         for (Message message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
+            boolean instruction = signals >= 0 && (message.role() == Role.USER || message.role() == Role.SYSTEM
+                    || message.role() == Role.DEVELOPER);
             Content content = message.content();
             if (content instanceof Content.Text t) {
-                text.add(t.text());
+                if (instruction) {
+                    signals = read(t.text(), signalsWanted, signals, text);
+                } else {
+                    text.add(t.text());
+                }
             } else if (content instanceof Content.Parts parts) {
                 for (ContentPart part : parts.parts()) {
                     if (part instanceof ContentPart.Text t) {
-                        text.add(t.text());
+                        if (instruction && signals >= 0) {
+                            signals = read(t.text(), signalsWanted, signals, text);
+                        } else {
+                            text.add(t.text());
+                        }
                     } else if (part instanceof ContentPart.Image) {
                         needs.add(Capability.VISION);
                         tokens += MediaTokens.of(part);
@@ -131,6 +162,19 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         long compact = tokens + text.tokens(Encoding.O200K_BASE);
         // a read-only view of the set built here (no copy into a hash set per request)
         return new RequestShape(needs.isEmpty() ? Set.of() : java.util.Collections.unmodifiableSet(needs), input,
-                limit == null ? 0 : limit, Math.min(cacheable, input), compact);
+                limit == null ? 0 : limit, Math.min(cacheable, input), compact, signals);
+    }
+
+    /** Adds an instruction text to the tally; returns the signals found so far, or -1 when it was too long. */
+    private static int read(String s, int wanted, int signals, TokenEstimate tally) {
+        if (s.length() > TokenEstimate.SAMPLE_CHARS) {
+            tally.add(s);
+            return -1;
+        }
+        if ((signals & wanted) == wanted) {
+            tally.add(s); // every wanted signal is found: counting alone is cheaper
+            return signals;
+        }
+        return signals | RuleClassifier.scanCounting(s, wanted, tally);
     }
 }

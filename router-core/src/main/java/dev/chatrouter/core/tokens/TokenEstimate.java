@@ -23,7 +23,7 @@ package dev.chatrouter.core.tokens;
 public final class TokenEstimate {
 
     /** Texts longer than this are sampled. */
-    static final int SAMPLE_CHARS = 16_384;
+    public static final int SAMPLE_CHARS = 16_384;
     static final int HALF_SAMPLE = SAMPLE_CHARS / 2;
 
     // character classes
@@ -81,6 +81,11 @@ public final class TokenEstimate {
     private static final int[] CHAR_SLOT = new int[CLASSES];
     private static final int[] RUN_SLOT = new int[CLASSES];
     private static final int SLOTS;
+    // the slots of the runs a scanner reports one by one (static final: the JIT drops an add to slot -1)
+    private static final int LETTER_CHARS;
+    private static final int LETTER_RUNS;
+    private static final int SPACE_CHARS;
+    private static final int SPACE_RUNS;
 
     static {
         int slots = 0;
@@ -95,6 +100,10 @@ public final class TokenEstimate {
             RUN_SLOT[k] = PER_RUN[k] != 0 ? slots++ : -1;
         }
         SLOTS = slots;
+        LETTER_CHARS = CHAR_SLOT[LETTER];
+        LETTER_RUNS = RUN_SLOT[LETTER];
+        SPACE_CHARS = CHAR_SLOT[SPACE];
+        SPACE_RUNS = RUN_SLOT[SPACE];
     }
 
     private long longLetters;
@@ -174,6 +183,56 @@ public final class TokenEstimate {
         add(tally, CHAR_SLOT[SPACE], spaces);
         add(tally, RUN_SLOT[SPACE], spaceRuns);
         this.longLetters += longLetters;
+    }
+
+    // ---- counting by a caller that reads the text for other reasons too (the classifier's text signals, in the
+    // same pass): it reports each run of ASCII letters to countLetters, each lone space to countLoneSpace, and hands
+    // every other run to countRun, then calls endText. For a text of at most SAMPLE_CHARS characters the counts are exactly add(text)'s.
+
+    /** Counts a run of {@code length} ASCII letters (a maximal one: the characters around it are not letters). */
+    public void countLetters(int length) {
+        add(tally, LETTER_CHARS, length);
+        add(tally, LETTER_RUNS, 1);
+        if (length > LONG_WORD) {
+            longLetters += length - LONG_WORD;
+        }
+    }
+
+    /** Counts a run of one {@code ' '} (the characters around it are not spaces, tabs or other blanks). */
+    public void countLoneSpace() {
+        add(tally, SPACE_CHARS, 1);
+        add(tally, SPACE_RUNS, 1);
+    }
+
+    /**
+     * Counts the run that starts at {@code i}, a character that is not an ASCII letter: the characters up to
+     * {@code to} of its class (spaces, digits, newlines, punctuation, a script).
+     *
+     * @return where the run ends
+     */
+    public int countRun(CharSequence s, int i, int to) {
+        char c = s.charAt(i);
+        int start = i++;
+        int cls;
+        char d;
+        if (c < 128) {
+            cls = ASCII[c];
+            while (i < to && (d = s.charAt(i)) < 128 && ASCII[d] == cls) {
+                i++;
+            }
+        } else {
+            cls = wide(c);
+            while (i < to && (d = s.charAt(i)) >= 128 && wide(d) == cls) {
+                i++;
+            }
+        }
+        run(tally, cls, i - start);
+        return i;
+    }
+
+    /** Ends a text counted with {@link #countLetters} and {@link #countRun}. */
+    public void endText() {
+        flush(1.0);
     }
 
     /** Counts a run of {@code length} characters of class {@code cls}. */

@@ -25,6 +25,7 @@ import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
 import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import dev.chatrouter.core.tokens.TokenEstimate;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -604,6 +605,41 @@ class ClassificationTableTest {
         assertThat(effort.effort()).as("effort").isEqualTo(c.effort());
         assertThat(effort.source()).as("effort source").isEqualTo(c.effortSource());
         assertThat(effort.routedModel()).as("model id matched against routes").isEqualTo(c.routedModel());
+    }
+
+    /**
+     * The router reads the instruction texts' signals in the shape's pass ({@link RequestShape#of(ChatRequest, int)})
+     * and hands them to the classifier: every row must come out as when the classifier reads the texts itself.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("table")
+    void classifiesTheSameFromTheSignalsOfTheShapesPass(Case c) {
+        EffortResolver.Resolved effort = EffortResolver.resolve(c.request().model(), c.contextEffort(), c.request());
+        RuleClassifier classifier = new RuleClassifier(c.config());
+        RequestShape alone = RequestShape.of(c.request());
+        RequestShape read = RequestShape.of(c.request(), classifier.instructionSignalsWanted());
+        RequestClassifier.Input input = new RequestClassifier.Input(c.baseType(), effort.effort(),
+                read.estimatedInputTokens());
+
+        RequestClassifier.Classification result = classifier.classify(c.request(), input, read.instructionSignals());
+
+        assertThat(result).isEqualTo(classifier.classify(c.request(), input));
+        assertThat(read.estimatedInputTokens()).isEqualTo(alone.estimatedInputTokens());
+        assertThat(read.compactInputTokens()).isEqualTo(alone.compactInputTokens());
+        assertThat(read.cacheableInputTokens()).isEqualTo(alone.cacheableInputTokens());
+        assertThat(alone.instructionSignals()).as("not looked for").isEqualTo(-1);
+        boolean sampled = c.request().messages().stream()
+                .filter(m -> m.role() == Role.USER || m.role() == Role.SYSTEM || m.role() == Role.DEVELOPER)
+                .flatMap(m -> m.content() instanceof Content.Parts parts
+                        ? parts.parts().stream().filter(p -> p instanceof ContentPart.Text)
+                                .map(p -> ((ContentPart.Text) p).text())
+                        : Stream.of(m.text()))
+                .anyMatch(text -> text.length() > TokenEstimate.SAMPLE_CHARS);
+        if (classifier.instructionSignalsWanted() == 0 || sampled) {
+            assertThat(read.instructionSignals()).as("left to the classifier").isEqualTo(-1);
+        } else {
+            assertThat(read.instructionSignals()).isNotNegative();
+        }
     }
 
     @ParameterizedTest(name = "{0}")
