@@ -43,31 +43,33 @@ final class TextSignals {
         "c", "cc", "cpp", "h", "hpp", "cs", "rb", "php", "swift", "m", "sql", "sh", "gradle", "xml", "toml", "yaml",
         "yml"};
 
-    // word ids
+    // word ids: first those that only move the phrase window along (the words of a phrase before its last, and the
+    // rest), up to LAST_PASSIVE, so that the scan loop handles them without a call; then those that act
     private static final int W_OTHER = 0;
-    private static final int W_STEP = 1;
-    private static final int W_BY = 2;
-    private static final int W_SHOW = 3;
-    private static final int W_THAT = 4;
-    private static final int W_THINK = 5;
-    private static final int W_IT = 6;
-    private static final int W_THROUGH = 7;
-    private static final int W_REASON = 8;
-    private static final int W_OUT = 9;
-    private static final int W_CHAIN = 10;
-    private static final int W_OF = 11;
-    private static final int W_THOUGHT = 12;
-    private static final int W_JSON = 13;
-    private static final int W_VERB = 14;        // extract, parse, convert, output, return, respond, format, give
-    private static final int W_PREP = 15;        // as, in, into, with
-    private static final int W_ARTICLE = 16;     // valid, a, an
-    private static final int W_JSON_NOUN = 17;   // object, format, output, only (after json)
-    private static final int W_SOLVE = 18;
-    private static final int W_FOR = 19;
-    private static final int W_FIX = 20;
-    private static final int W_THE = 21;
-    private static final int W_GRAMMAR = 22;
-    private static final int W_TL = 23;
+    private static final int W_BY = 1;
+    private static final int W_SHOW = 2;
+    private static final int W_THINK = 3;
+    private static final int W_IT = 4;
+    private static final int W_REASON = 5;
+    private static final int W_CHAIN = 6;
+    private static final int W_OF = 7;
+    private static final int W_PREP = 8;         // as, in, into, with
+    private static final int W_ARTICLE = 9;      // valid, a, an
+    private static final int W_JSON_NOUN = 10;   // object, format, output, only (after json)
+    private static final int W_SOLVE = 11;
+    private static final int W_FIX = 12;
+    private static final int W_THE = 13;
+    private static final int W_TL = 14;
+    private static final int LAST_PASSIVE = W_TL;
+    private static final int W_STEP = 15;
+    private static final int W_THAT = 16;
+    private static final int W_THROUGH = 17;
+    private static final int W_OUT = 18;
+    private static final int W_THOUGHT = 19;
+    private static final int W_JSON = 20;
+    private static final int W_VERB = 21;        // extract, parse, convert, output, return, respond, format, give
+    private static final int W_FOR = 22;
+    private static final int W_GRAMMAR = 23;
     private static final int W_DR = 24;
     private static final int W_REASONING_WORD = 25; // prove, proof, derive, derivation
     private static final int W_MATH_WORD = 26;      // integral, derivative, equation
@@ -218,9 +220,9 @@ final class TextSignals {
                         end++;
                     }
                     int id = end - i <= MAX_WORD ? lookup(key) : W_OTHER;
-                    if (id == W_OTHER && !afterJson) {
+                    if (id <= LAST_PASSIVE && !afterJson) {
                         prev2 = prev1; // the common case, kept small enough to inline
-                        prev1 = W_OTHER;
+                        prev1 = id;
                     } else {
                         word(i, end, id, key);
                     }
@@ -278,9 +280,9 @@ final class TextSignals {
                     // a path's characters are all before quiet or all after: a word is not cut by it
                     if (i >= quiet && (flags & wanted) != wanted) {
                         int id = end - i <= MAX_WORD ? lookup(key) : W_OTHER;
-                        if (id == W_OTHER && !afterJson) {
+                        if (id <= LAST_PASSIVE && !afterJson) {
                             prev2 = prev1;
-                            prev1 = W_OTHER;
+                            prev1 = id;
                         } else {
                             word(i, end, id, key);
                         }
