@@ -12,7 +12,6 @@ import dev.chatrouter.core.dispatch.Costs;
 import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.route.Target;
 import dev.chatrouter.core.tokens.Encoding;
-import dev.chatrouter.core.tokens.Tokens;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -95,8 +94,8 @@ public final class Accounting {
     }
 
     /** The rate-limit estimate of an attempt at {@code model}: its encoding's input estimate and the output. */
-    long rateEstimate(ModelSpec model) {
-        return input(model)
+    long rateEstimate(Target target) {
+        return input(target)
                 + (shape.requestedOutputTokens() > 0 ? shape.requestedOutputTokens() : EXPECTED_OUTPUT_TOKENS);
     }
 
@@ -131,11 +130,11 @@ public final class Accounting {
         boolean carries = !rated;
         RateLimits.Charges request = carries ? rateLimits.request(context, user, rateEstimate(shape))
                 : RateLimits.Charges.NONE;
-        RateLimits.Charges provider = rateLimits.provider(target.providerId(), rateEstimate(target.model()));
+        RateLimits.Charges provider = rateLimits.provider(target.providerId(), rateEstimate(target));
         CompletionStage<Budgets.Reservation> reserved;
         try {
-            reserved = budgets.reserve(context, user, target.providerId(), target.id(), worstPicos(target.model()),
-                    worstTokens(target.model()), request.plus(provider));
+            reserved = budgets.reserve(context, user, target.providerId(), target.id(), worstPicos(target),
+                    worstTokens(target), request.plus(provider));
         } catch (RuntimeException e) {
             reserved = CompletableFuture.failedFuture(e);
         }
@@ -188,7 +187,7 @@ public final class Accounting {
                     : "accounting.default_output_tokens, for a model without max_output_tokens";
             hint = "set max_tokens to reserve less";
         }
-        return "input ~" + count(shape.estimatedInputTokens()) + " tokens, reserved as " + count(worstInput(model))
+        return "input ~" + count(shape.estimatedInputTokens()) + " tokens, reserved as " + count(worstInput(target))
                 + ", + up to " + count(worstOutput(model)) + " output tokens, " + bound + ", at " + target.id()
                 + " prices; " + hint;
     }
@@ -202,8 +201,8 @@ public final class Accounting {
         if (!budgets.limitsTargets()) {
             return null;
         }
-        return budgets.exhausted(context, target.providerId(), target.id(), worstPicos(target.model()),
-                worstTokens(target.model()));
+        return budgets.exhausted(context, target.providerId(), target.id(), worstPicos(target),
+                worstTokens(target));
     }
 
     /**
@@ -262,7 +261,7 @@ public final class Accounting {
 
     /** The exact prompt tokens of the request for {@code target}'s tokenizer: for answers without usage. */
     long countedInput(Target target) {
-        return countInput.applyAsLong(Tokens.encodingOf(target.model().upstream()));
+        return countInput.applyAsLong(target.encoding());
     }
 
     /**
@@ -295,16 +294,16 @@ public final class Accounting {
         return 0;
     }
 
-    long worstTokens(ModelSpec model) {
-        return worstInput(model) + worstOutput(model);
+    long worstTokens(Target target) {
+        return worstInput(target) + worstOutput(target.model());
     }
 
-    private long input(ModelSpec model) {
-        return shape.estimatedInputTokens(Tokens.encodingOf(model.upstream()));
+    private long input(Target target) {
+        return shape.estimatedInputTokens(target.encoding());
     }
 
-    private long worstInput(ModelSpec model) {
-        long input = input(model);
+    private long worstInput(Target target) {
+        long input = input(target);
         return input + (input * WORST_INPUT_MARGIN_PERCENT + 99) / 100;
     }
 
@@ -323,7 +322,7 @@ public final class Accounting {
         return defaultOutputTokens;
     }
 
-    long worstPicos(ModelSpec model) {
-        return Costs.picos(model.price(), Usage.of(worstInput(model), worstOutput(model)));
+    long worstPicos(Target target) {
+        return Costs.picos(target.model().price(), Usage.of(worstInput(target), worstOutput(target.model())));
     }
 }

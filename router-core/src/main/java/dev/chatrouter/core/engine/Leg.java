@@ -51,7 +51,7 @@ final class Leg<C extends Sink.Call> {
         this.hedged = hedged;
         this.lease = lease;
         this.hold = hold;
-        this.encoding = Tokens.encodingOf(step.target().model().upstream());
+        this.encoding = step.target().encoding();
         this.start = start;
     }
 

@@ -10,7 +10,6 @@ import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.chat.Tool;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Exact token counts with OpenAI's tokenizers (jtokkit): what the router charges when an upstream reports no usage
@@ -57,25 +56,30 @@ public final class Tokens {
         if (modelId == null) {
             return Encoding.CL100K_BASE;
         }
-        String id = modelId.substring(modelId.lastIndexOf('/') + 1).toLowerCase(Locale.ROOT);
-        if (id.startsWith("gpt-4o") || id.startsWith("gpt-4.1") || id.startsWith("gpt-4.5")
-                || id.startsWith("chatgpt-") || id.startsWith("gpt-oss")) {
+        // read in place, case-insensitively: the router asks for every target it weighs, so no copies
+        int at = modelId.lastIndexOf('/') + 1;
+        if (starts(modelId, at, "gpt-4o") || starts(modelId, at, "gpt-4.1") || starts(modelId, at, "gpt-4.5")
+                || starts(modelId, at, "chatgpt-") || starts(modelId, at, "gpt-oss")) {
             return Encoding.O200K_BASE;
         }
-        if (id.startsWith("gpt-")) {
-            int major = leadingNumber(id, 4);
+        if (starts(modelId, at, "gpt-")) {
+            int major = leadingNumber(modelId, at + 4);
             return major >= 5 ? Encoding.O200K_BASE : Encoding.CL100K_BASE;
         }
-        if (id.length() > 1 && id.charAt(0) == 'o' && leadingNumber(id, 1) >= 1) {
+        if (modelId.length() - at > 1 && (modelId.charAt(at) | 0x20) == 'o' && leadingNumber(modelId, at + 1) >= 1) {
             return Encoding.O200K_BASE;
         }
         return Encoding.CL100K_BASE;
     }
 
-    /** The number that starts at {@code from}, or -1. */
+    private static boolean starts(String id, int at, String lowerPrefix) {
+        return id.regionMatches(true, at, lowerPrefix, 0, lowerPrefix.length());
+    }
+
+    /** The number of up to three digits that starts at {@code from}, or -1. */
     private static int leadingNumber(String id, int from) {
         int n = -1;
-        for (int i = from; i < id.length() && i < from + 3 && Character.isDigit(id.charAt(i)); i++) {
+        for (int i = from; i < id.length() && i < from + 3 && id.charAt(i) >= '0' && id.charAt(i) <= '9'; i++) {
             n = (n < 0 ? 0 : n * 10) + (id.charAt(i) - '0');
         }
         return n;

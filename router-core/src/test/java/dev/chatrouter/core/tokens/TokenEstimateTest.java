@@ -92,11 +92,11 @@ def load_budgets(path, *, strict=True):
     void modelIdsMapToTheirEncoding() {
         for (String id : new String[]{"gpt-4o", "gpt-4o-mini", "gpt-4.1-nano", "gpt-4.5-preview", "gpt-5",
                 "gpt-5.1-codex", "gpt-6", "o1", "o3-mini", "o4-mini", "chatgpt-4o-latest", "gpt-oss-120b",
-                "openai/gpt-4o", "openrouter/openai/o3"}) {
+                "openai/gpt-4o", "openrouter/openai/o3", "GPT-4o", "Azure/GPT-5-mini", "O3"}) {
             assertThat(Tokens.encodingOf(id)).as(id).isEqualTo(Encoding.O200K_BASE);
         }
         for (String id : new String[]{"gpt-4", "gpt-4-turbo", "gpt-3.5-turbo", "text-embedding-3-small",
-                "claude-haiku-4-5", "meta-llama/llama-3.3-70b-instruct", "mistral-large", "omni", "o", null}) {
+                "claude-haiku-4-5", "meta-llama/llama-3.3-70b-instruct", "mistral-large", "omni", "o", "GPT-4", "models/o", "gpt-x", "", null}) {
             assertThat(Tokens.encodingOf(id)).as(String.valueOf(id)).isEqualTo(Encoding.CL100K_BASE);
         }
     }
