@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  *
  * <p>The queue is a plain linked list guarded by a monitor that is held only to link or unlink a node, never while
  * a task runs; the {@code wip} counter decides which thread drains. A request's executor mostly sees one thread
- * submitting at a time, so this costs a node per task and no queue per request.
+ * submitting at a time, with nothing running: such a task runs at once, for one compare-and-set and one decrement,
+ * and is never queued.
  */
 public final class SerialExecutor implements Executor {
 
@@ -48,6 +49,15 @@ public final class SerialExecutor implements Executor {
      * caller would otherwise wrap in a lambda per task.
      */
     public void execute(Runnable task, Runnable after) {
+        if (wip.compareAndSet(0, 1)) {
+            // nothing runs or waits (the commonest case): run it here, without a node or the monitor
+            run(task, after);
+            int missed = wip.decrementAndGet();
+            if (missed != 0) {
+                drain(missed); // what was submitted while it ran
+            }
+            return;
+        }
         Node node = new Node(task, after);
         synchronized (this) {
             if (tail == null) {
@@ -57,24 +67,31 @@ public final class SerialExecutor implements Executor {
             }
             tail = node;
         }
-        if (wip.getAndIncrement() != 0) {
-            return;
+        if (wip.getAndIncrement() == 0) {
+            drain(1);
         }
-        int missed = 1;
+    }
+
+    /** Runs the queued tasks while {@code wip} says there are more; {@code missed} is this thread's claim on it. */
+    private void drain(int missed) {
         do {
             Node next;
             while ((next = poll()) != null) {
-                try {
-                    next.task.run();
-                    if (next.after != null) {
-                        next.after.run();
-                    }
-                } catch (Throwable t) {
-                    onError.accept(t);
-                }
+                run(next.task, next.after);
             }
             missed = wip.addAndGet(-missed);
         } while (missed != 0);
+    }
+
+    private void run(Runnable task, Runnable after) {
+        try {
+            task.run();
+            if (after != null) {
+                after.run();
+            }
+        } catch (Throwable t) {
+            onError.accept(t);
+        }
     }
 
     private synchronized Node poll() {

@@ -44,6 +44,24 @@ class SerialExecutorTest {
         assertThat(log).containsExactly("a", "after", "error b", "c", "d", "after");
     }
 
+    /** Proves a task submitted while nothing runs runs at once, on the submitting thread, and a throw is reported. */
+    @Test
+    void aTaskSubmittedWhileNothingRunsRunsAtOnceOnTheCaller() {
+        List<String> log = new ArrayList<>();
+        SerialExecutor serial = new SerialExecutor(t -> log.add("error " + t.getMessage()));
+        Thread caller = Thread.currentThread();
+
+        serial.execute(() -> log.add(Thread.currentThread() == caller ? "on the caller" : "elsewhere"),
+                () -> log.add("after"));
+        log.add("returned");
+        serial.execute(() -> {
+            throw new IllegalStateException("boom");
+        }, () -> log.add("not after a throw"));
+        serial.execute(() -> log.add("still runs"));
+
+        assertThat(log).containsExactly("on the caller", "after", "returned", "error boom", "still runs");
+    }
+
     /** Proves tasks submitted from several threads at once all run, one at a time. */
     @Test
     void concurrentSubmittersRunEveryTaskOneAtATime() throws InterruptedException {
