@@ -38,7 +38,15 @@ import java.util.List;
  */
 public final class RuleClassifier implements RequestClassifier {
 
-    static final int SIMPLE_MAX_CHARS = 1_000;
+    /** The longest last user message the {@code simple} rule reads. */
+    public static final int SIMPLE_MAX_CHARS = 1_000;
+    /** The {@code simple} rule's signal, which only the last user message's text is read for. */
+    public static final int SIMPLE = TextSignals.SIMPLE;
+    /**
+     * In the signals handed to {@link #classify(ChatRequest, Input, int)}: the {@link #SIMPLE} bit was looked for
+     * in the last user message (which is a single text, or too long for the rule, or missing).
+     */
+    public static final int SIMPLE_READ = 1 << 5;
 
     private final List<String> order;
     private final long longInputTokens;
@@ -49,12 +57,13 @@ public final class RuleClassifier implements RequestClassifier {
         this.longInputTokens = config.longInputTokens();
         this.signalsWanted = (order.contains("code") ? TextSignals.CODE : 0)
                 | (order.contains("json") ? TextSignals.JSON : 0)
-                | (order.contains("reason") ? TextSignals.REASON : 0);
+                | (order.contains("reason") ? TextSignals.REASON : 0)
+                | (order.contains("simple") ? SIMPLE : 0);
     }
 
     /**
-     * The text signals this classifier's enabled rules read in system, developer and user texts, to pass to
-     * {@link #scanCounting}; 0 when no such rule is enabled.
+     * The text signals this classifier's enabled rules read: code, json and reason in system, developer and user
+     * texts, {@link #SIMPLE} in the last user message's; 0 when no such rule is enabled.
      */
     public int instructionSignalsWanted() {
         return signalsWanted;
@@ -78,8 +87,9 @@ public final class RuleClassifier implements RequestClassifier {
 
     /**
      * Classifies a request whose system, developer and user texts were already read: {@code instructionSignals}
-     * is what {@link #scanCounting} found in them (or'ed), with {@link #instructionSignalsWanted()}; -1 to read
-     * them here.
+     * is what {@link #scanCounting} found in them (or'ed) of the code, json and reason signals of
+     * {@link #instructionSignalsWanted()}, with {@link #SIMPLE} found in the last user message's text when
+     * {@link #SIMPLE_READ} says it was looked for; -1 to read them here.
      */
     public Classification classify(ChatRequest request, Input input, int instructionSignals) {
         Facts facts = instructionSignals < 0 ? null : new Facts(request, instructionSignals);
@@ -197,6 +207,9 @@ public final class RuleClassifier implements RequestClassifier {
         }
 
         boolean simple() {
+            if (signals >= 0 && (signals & SIMPLE_READ) != 0) {
+                return (signals & SIMPLE) != 0;
+            }
             if (lastUser == null || textLength(lastUser.content()) > SIMPLE_MAX_CHARS) {
                 return false;
             }

@@ -79,7 +79,8 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
     /**
      * The shape of a request, and the {@code signalsWanted} of {@link RuleClassifier#instructionSignalsWanted()}
      * found in its system, developer and user texts in the same pass over them (one pass instead of two when the
-     * built-in classifier runs next). When one of those texts is too long to be read whole
+     * built-in classifier runs next), the simple rule's in the last user message when it is one text (see
+     * {@link RuleClassifier#SIMPLE_READ}). When one of those texts is too long to be read whole
      * ({@link TokenEstimate#SAMPLE_CHARS}), or {@code signalsWanted} is 0, the signals are left to the classifier
      * ({@link #instructionSignals()} is -1).
      */
@@ -89,6 +90,24 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         long tokens = REPLY_PRIMING;
         long cacheable = 0;
         int signals = signalsWanted == 0 ? -1 : 0;
+        // the simple rule reads the last user message, in the same pass when it is one text short enough for it
+        Message lastUser = null;
+        if ((signalsWanted & RuleClassifier.SIMPLE) != 0) {
+            for (Message message : request.messages()) {
+                if (message.role() == Role.USER) {
+                    lastUser = message;
+                }
+            }
+            if (lastUser == null || lastUser.content() instanceof Content.Text t
+                    && t.text().length() > RuleClassifier.SIMPLE_MAX_CHARS) {
+                signals = RuleClassifier.SIMPLE_READ; // nothing for the rule to read
+                lastUser = null;
+            } else if (lastUser.content() instanceof Content.Text) {
+                signals = RuleClassifier.SIMPLE_READ;
+            } else {
+                lastUser = null; // its parts' texts are read together, by the classifier
+            }
+        }
         for (Message message : request.messages()) {
             tokens += TOKENS_PER_MESSAGE;
             boolean instruction = signals >= 0 && (message.role() == Role.USER || message.role() == Role.SYSTEM
@@ -96,7 +115,7 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             Content content = message.content();
             if (content instanceof Content.Text t) {
                 if (instruction) {
-                    signals = read(t.text(), signalsWanted, signals, text);
+                    signals = read(t.text(), signalsWanted, message == lastUser, signals, text);
                 } else {
                     text.add(t.text());
                 }
@@ -104,7 +123,7 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                 for (ContentPart part : parts.parts()) {
                     if (part instanceof ContentPart.Text t) {
                         if (instruction && signals >= 0) {
-                            signals = read(t.text(), signalsWanted, signals, text);
+                            signals = read(t.text(), signalsWanted, false, signals, text);
                         } else {
                             text.add(t.text());
                         }
@@ -165,16 +184,22 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                 limit == null ? 0 : limit, Math.min(cacheable, input), compact, signals);
     }
 
-    /** Adds an instruction text to the tally; returns the signals found so far, or -1 when it was too long. */
-    private static int read(String s, int wanted, int signals, TokenEstimate tally) {
+    /**
+     * Adds an instruction text to the tally, looking for the wanted signals not found yet (and for
+     * {@link RuleClassifier#SIMPLE} when it is the last user message's); returns the signals found so far, or -1
+     * when it was too long.
+     */
+    private static int read(String s, int wanted, boolean lastUser, int signals, TokenEstimate tally) {
         if (s.length() > TokenEstimate.SAMPLE_CHARS) {
             tally.add(s);
             return -1;
         }
-        if ((signals & wanted) == wanted) {
+        int here = (wanted & ~RuleClassifier.SIMPLE & ~signals) | (lastUser ? RuleClassifier.SIMPLE : 0);
+        if (here == 0) {
             tally.add(s); // every wanted signal is found: counting alone is cheaper
             return signals;
         }
-        return signals | RuleClassifier.scanCounting(s, wanted, tally);
+        // a text's other signals are not this rule set's to read (the simple words of a system prompt)
+        return signals | (RuleClassifier.scanCounting(s, here, tally) & here);
     }
 }

@@ -639,6 +639,13 @@ class ClassificationTableTest {
             assertThat(read.instructionSignals()).as("left to the classifier").isEqualTo(-1);
         } else {
             assertThat(read.instructionSignals()).isNotNegative();
+            // the simple rule's text is read in the same pass, unless the last user message is in parts
+            Message lastUser = c.request().messages().stream().filter(m -> m.role() == Role.USER)
+                    .reduce((first, second) -> second).orElse(null);
+            boolean simpleRead = (classifier.instructionSignalsWanted() & RuleClassifier.SIMPLE) != 0
+                    && (lastUser == null || lastUser.content() instanceof Content.Text);
+            assertThat((read.instructionSignals() & RuleClassifier.SIMPLE_READ) != 0).as("simple read")
+                    .isEqualTo(simpleRead);
         }
     }
 
