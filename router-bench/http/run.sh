@@ -2,8 +2,8 @@
 # Side-by-side HTTP load benchmark on loopback: the mock upstream directly, through nginx (one plain proxy hop:
 # the floor any gateway pays), through Portkey's Node gateway, and through ChatRouter's HTTP server, with the
 # same wrk load, in one run. Prints requests/s and latency percentiles for each, then ChatRouter's ratios.
-# Also prints the CPU time each server's processes spent per request while measured (cpu_us): on a shared machine
-# it is steadier than requests/s, which move with whatever else the cores are doing.
+# Also prints the CPU time each server's processes spent per request while measured (cpu_us, and its user_us and
+# sys_us parts): on a shared machine it is steadier than requests/s, which move with whatever else the cores do.
 # Stops everything it started. Every address is on loopback.
 #
 # Usage: router-bench/http/run.sh [DURATION]      DURATION: how long each server is measured (wrk -d, default 10s)
@@ -80,12 +80,12 @@ wait_port 8080 90 || { tail -20 "$work/chatrouter.log"; exit 1; }
 val() { echo "$1" | tr ' ' '\n' | grep "^$2=" | cut -d= -f2; }
 tck=$(getconf CLK_TCK 2>/dev/null || echo 100)
 tree() { local p; for p in "$@"; do echo "$p"; tree $(pgrep -P "$p"); done; }
-ticks() { # the user + system CPU ticks of these processes and all their descendants
-  local t=0 p f
+ticks() { # "user system": the CPU ticks of these processes and all their descendants
+  local u=0 s=0 p f
   for p in $(tree "$@"); do
-    f=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) && t=$((t + ${f% *} + ${f#* }))
+    f=$(cut -d' ' -f14,15 "/proc/$p/stat" 2>/dev/null) && u=$((u + ${f% *})) && s=$((s + ${f#* }))
   done
-  echo "$t"
+  echo "$u $s"
 }
 server_pids() { # name: the processes that serve that row
   case $1 in
@@ -103,8 +103,10 @@ measure() { # name url duration [env...]
   local t1; t1=$(ticks $sp)
   local line; line=$(grep '^RESULT' "$work/wrk-$name.log")
   if [ -n "$line" ]; then
-    line="$line $(awk -v t=$((t1 - t0)) -v hz="$tck" -v n="$(val "$line" requests)" \
-      'BEGIN { if (n > 0) printf "cpu_us=%.1f", t * 1e6 / hz / n; else print "cpu_us=n/a" }')"
+    # cpu_us = user_us + sys_us: the server's own code, and the kernel's work on its system calls
+    line="$line $(awk -v u=$(( ${t1% *} - ${t0% *} )) -v s=$(( ${t1#* } - ${t0#* } )) -v hz="$tck" \
+      -v n="$(val "$line" requests)" 'BEGIN { if (n > 0) printf "cpu_us=%.1f user_us=%.1f sys_us=%.1f", \
+      (u + s) * 1e6 / hz / n, u * 1e6 / hz / n, s * 1e6 / hz / n; else print "cpu_us=n/a" }')"
   fi
   if [ -z "$line" ]; then
     printf '%-15s %s\n' "$name" "no result (see $work/wrk-$name.log)"
@@ -139,6 +141,8 @@ done
 cr=$(val "$r_chatrouter" rps)
 [ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx throughput" "$cr" "$(val "$r_nginx" rps)"
 [ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx cpu per request" "$(val "$r_chatrouter" cpu_us)" "$(val "$r_nginx" cpu_us)"
+[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_nginx" user_us)"
+[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx system cpu per request" "$(val "$r_chatrouter" sys_us)" "$(val "$r_nginx" sys_us)"
 [ -z "${SKIP_PORTKEY:-}" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
 if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
   direct=$(val "$r_direct" p50_us); crp=$(val "$r_chatrouter" p50_us)
