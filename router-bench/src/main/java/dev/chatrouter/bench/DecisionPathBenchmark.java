@@ -8,6 +8,7 @@ import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.Window;
+import dev.chatrouter.api.event.RouterListener;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
@@ -39,6 +40,7 @@ public class DecisionPathBenchmark {
 
     private ChatRouter router;
     private ChatRouter fixedClassification;
+    private ChatRouter listened;
     private ChatRequest typical;
     private ChatRequest tenMb;
 
@@ -48,6 +50,8 @@ public class DecisionPathBenchmark {
         // the same router with a classifier plugin that answers at once: the path without the text rules
         RequestClassifier.Classification base = new RequestClassifier.Classification(RequestType.PRO, "base");
         fixedClassification = router(ChatRouter.builder().classifier(builtIn -> (request, input) -> base));
+        // a listener that does nothing: what building and telling the events costs (the HTTP server always listens)
+        listened = router(ChatRouter.builder().listener(new RouterListener() { }));
         typical = Requests.typical2Kb();
         tenMb = Requests.prompt(10 * 1024 * 1024);
         if (!"base".equals(typical2Kb().report().rule())) {
@@ -87,6 +91,7 @@ public class DecisionPathBenchmark {
     public void tearDown() {
         router.close();
         fixedClassification.close();
+        listened.close();
     }
 
     /** The figure of docs/benchmarks.md#targets: a typical 2 KB request. */
@@ -99,6 +104,12 @@ public class DecisionPathBenchmark {
     @Benchmark
     public ChatResult typical2KbWithoutTextRules() {
         return fixedClassification.chat(typical).toCompletableFuture().join();
+    }
+
+    /** The path of docs/benchmarks.md#targets with a listener that does nothing: the cost of the router's events. */
+    @Benchmark
+    public ChatResult typical2KbWithListener() {
+        return listened.chat(typical).toCompletableFuture().join();
     }
 
     /** Not a target of docs/benchmarks.md#targets: shows which parts of the path are not bounded by the windows classification reads. */
