@@ -15,6 +15,8 @@
 #        COLD=1 also measures ChatRouter's first DURATION after its start, before any warm-up, as 'chatrouter-cold'
 #        SKIP_PORTKEY=1 leaves Portkey out (else it is installed with npm into BENCH_DIR on the first run)
 #        SKIP_NGINX=1 leaves nginx out (it is also left out when it is not installed and cannot be)
+#        BARE=1 adds a 'vertx-bare' row: BareProxy.java, a bare Vert.x proxy on ChatRouter's own HTTP stack (the
+#               server jar's Vert.x and Netty, no routing): what ChatRouter costs beyond it is its own work
 #        CHATROUTER_CMD the command that starts ChatRouter on 127.0.0.1:8080 with chatrouter-bench.yaml
 #                       (default: java -jar router-vertx-http/target/chatrouter-server.jar --config ...)
 #        BENCH_DIR (/tmp/chatrouter-bench) where logs, nginx's files and Portkey's install go
@@ -54,6 +56,7 @@ wait_port() { # port [seconds, default 20]
 }
 ports="9999 8080"
 [ -z "${SKIP_NGINX:-}" ] && ports="$ports 9998"
+[ -n "${BARE:-}" ] && ports="$ports 9997"
 [ -z "${SKIP_PORTKEY:-}" ] && ports="$ports 8787"
 for port in $ports; do
   if listening "$port"; then echo "port $port is already in use: stop what listens there first"; exit 2; fi
@@ -66,6 +69,10 @@ if [ -z "${SKIP_NGINX:-}" ]; then
   sed "s|@WORK@|$work/nginx|g" "$here/nginx.conf" >"$work/nginx/nginx.conf"
   "$(command -v nginx || echo /usr/sbin/nginx)" -c "$work/nginx/nginx.conf" -p "$work/nginx" 2>"$work/nginx/start.log" || { cat "$work/nginx/start.log"; exit 1; }
   wait_port 9998 || exit 1
+fi
+if [ -n "${BARE:-}" ]; then
+  java -cp "$jar" "$here/BareProxy.java" 9997 9999 >"$work/vertx-bare.log" 2>&1 & pids+=($!); bare_pid=$!
+  wait_port 9997 60 || { cat "$work/vertx-bare.log"; exit 1; }
 fi
 if [ -z "${SKIP_PORTKEY:-}" ]; then
   (cd "$work/portkey" && PORT=8787 NODE_ENV=production exec node --import ./bind-loopback.mjs \
@@ -91,6 +98,7 @@ server_pids() { # name: the processes that serve that row
   case $1 in
     direct) echo "$mock_pid" ;;
     nginx) cat "$work/nginx/nginx.pid" ;;
+    vertx-bare) echo "$bare_pid" ;;
     portkey) echo "$portkey_pid" ;;
     *) echo "$chatrouter_pid" ;;
   esac
@@ -120,11 +128,12 @@ load() { # name url [env...]: warm up, then measure
   env "$@" wrk -t"$threads" -c"$conns" -d"$warm" -s "$here/chat-post.lua" "$url" >/dev/null 2>&1
   measure "$name" "$url" "$dur" "$@"
 }
-r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_portkey=''; r_chatrouter=''
+r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_vertx_bare=''; r_portkey=''; r_chatrouter=''
 echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0}, upstream delay ${MOCK_DELAY_MS:-0} ms"
 [ -n "${COLD:-}" ] && measure chatrouter-cold http://127.0.0.1:8080/v1/chat/completions "$dur"
 load direct http://127.0.0.1:9999/v1/chat/completions
 [ -z "${SKIP_NGINX:-}" ] && load nginx http://127.0.0.1:9998/v1/chat/completions
+[ -n "${BARE:-}" ] && load vertx-bare http://127.0.0.1:9997/v1/chat/completions
 [ -z "${SKIP_PORTKEY:-}" ] && load portkey http://127.0.0.1:8787/v1/chat/completions PORTKEY=1
 load chatrouter http://127.0.0.1:8080/v1/chat/completions
 
@@ -132,7 +141,7 @@ ratio() { # label a b: a / b, when both were measured
   [ -n "$2" ] && [ -n "$3" ] && awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { if (b > 0) printf "%s: %.2f\n", l, a / b }'
 }
 echo "# summary"
-for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_portkey" "$r_chatrouter"; do
+for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_vertx_bare" "$r_portkey" "$r_chatrouter"; do
   [ -z "$row" ] && continue
   if [ "$(val "$row" errors)" != 0 ] || [ "$(val "$row" non2xx)" != 0 ]; then
     echo "warning: a row has socket errors or non-2xx answers; its figures are not comparable: $row"
@@ -143,6 +152,8 @@ cr=$(val "$r_chatrouter" rps)
 [ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx cpu per request" "$(val "$r_chatrouter" cpu_us)" "$(val "$r_nginx" cpu_us)"
 [ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_nginx" user_us)"
 [ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx system cpu per request" "$(val "$r_chatrouter" sys_us)" "$(val "$r_nginx" sys_us)"
+[ -n "${BARE:-}" ] && ratio "chatrouter/vertx-bare throughput" "$cr" "$(val "$r_vertx_bare" rps)"
+[ -n "${BARE:-}" ] && ratio "chatrouter/vertx-bare user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_vertx_bare" user_us)"
 [ -z "${SKIP_PORTKEY:-}" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
 if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
   direct=$(val "$r_direct" p50_us); crp=$(val "$r_chatrouter" p50_us)
@@ -152,6 +163,10 @@ if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
     echo "nginx added p50 over direct: $((ngp - direct)) us ($ngp vs $direct us)"
     awk -v c="$((crp - direct))" -v n="$((ngp - direct))" \
       'BEGIN { if (n > 0) printf "chatrouter/nginx added p50: %.2f\n", c / n; else print "chatrouter/nginx added p50: n/a (nginx added nothing measurable)" }'
+  fi
+  if [ -n "$r_vertx_bare" ]; then
+    bp=$(val "$r_vertx_bare" p50_us)
+    echo "vertx-bare added p50 over direct: $((bp - direct)) us ($bp vs $direct us)"
   fi
 fi
 if [ -n "$r_chatrouter_cold" ] && [ -n "$r_chatrouter" ]; then
