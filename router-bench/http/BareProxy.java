@@ -14,8 +14,8 @@ import io.vertx.core.http.PoolOptions;
 /**
  * The floor of one proxy hop on ChatRouter's own HTTP stack, for run.sh's {@code vertx-bare} row: a Vert.x server
  * (epoll, one verticle per core) that reads each request's body whole, posts it to the mock upstream on a pooled
- * keep-alive connection, and relays the upstream's answer back as it comes (a stream chunk by chunk). No routing, no JSON, no listeners: what ChatRouter's
- * server costs beyond this row is its own work. Run it from source with the server jar on the class path:
+ * keep-alive connection, and relays the upstream's answer back as it comes (a stream chunk by chunk). No routing,
+ * no JSON, no listeners: what ChatRouter's server costs beyond this row is its own work. Run it from source with the server jar on the class path:
  * {@code java -cp chatrouter-server.jar BareProxy.java LISTEN_PORT UPSTREAM_PORT}.
  */
 public class BareProxy {

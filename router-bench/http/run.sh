@@ -28,7 +28,8 @@ dur=${1:-10s}; conns=${CONNS:-32}; threads=${THREADS:-2}; warm=${WARMUP:-30s}
 work=${BENCH_DIR:-/tmp/chatrouter-bench}; mkdir -p "$work"
 jar="$root/router-vertx-http/target/chatrouter-server.jar"
 cmd=${CHATROUTER_CMD:-java -jar $jar --config $here/chatrouter-bench.yaml}
-if [ -z "${CHATROUTER_CMD:-}" ] && [ ! -f "$jar" ]; then
+if { [ -z "${CHATROUTER_CMD:-}" ] || [ -n "${BARE:-}" ]; } && [ ! -f "$jar" ]; then
+  # the bare row runs on the server jar's Vert.x, whatever command starts ChatRouter
   echo "no $jar: build it first (cd $root && mvn -B -ntp -DskipTests package)"; exit 2
 fi
 pids=()

@@ -50,7 +50,8 @@ line=$(grep '^RESULT' "$work/wrk-threads.log") || { echo "no result (see $work/w
 echo "# wrk -t$threads -c$conns -d$dur after a $warm warm-up; ${JAVA_OPTS:-default JVM flags}"
 echo "${line#RESULT }"
 requests=$(echo "$line" | tr ' ' '\n' | grep '^requests=' | cut -d= -f2)
-# threads of one name (the event loops) are summed; a thread that started or ended in between counts from zero
+# threads of one name (the event loops) are summed; a thread that started in between counts from zero, one that
+# ended in between is left out
 awk -v n="$requests" -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" '
   NR == FNR { u0[$1] += $2; s0[$1] += $3; next }
   { u1[$1] += $2; s1[$1] += $3 }
