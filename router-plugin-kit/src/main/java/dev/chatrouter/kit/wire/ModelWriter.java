@@ -191,7 +191,7 @@ final class ModelWriter {
         g.writeStringField("role", m.role().wireName());
         Content content = m.content();
         if (content instanceof Content.Text text) {
-            g.writeStringField("content", text.text());
+            JsonStrings.field(g, "content", text.text());
         } else if (content instanceof Content.Parts parts) {
             g.writeFieldName("content");
             g.writeStartArray();
@@ -223,7 +223,7 @@ final class ModelWriter {
         g.writeStringField("type", part.type());
         String named;
         if (part instanceof ContentPart.Text text) {
-            g.writeStringField("text", text.text());
+            JsonStrings.field(g, "text", text.text());
             named = "text";
         } else if (part instanceof ContentPart.Image image) {
             g.writeObjectFieldStart("image_url");
