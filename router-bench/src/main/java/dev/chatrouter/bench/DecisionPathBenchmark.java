@@ -14,6 +14,9 @@ import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.micrometer.RouterMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -41,6 +44,7 @@ public class DecisionPathBenchmark {
     private ChatRouter router;
     private ChatRouter fixedClassification;
     private ChatRouter listened;
+    private ChatRouter metered;
     private ChatRequest typical;
     private ChatRequest tenMb;
 
@@ -52,6 +56,9 @@ public class DecisionPathBenchmark {
         fixedClassification = router(ChatRouter.builder().classifier(builtIn -> (request, input) -> base));
         // a listener that does nothing: what building and telling the events costs (the HTTP server always listens)
         listened = router(ChatRouter.builder().listener(new RouterListener() { }));
+        // the metrics listener the HTTP server registers, on the Prometheus registry it serves
+        metered = router(ChatRouter.builder().listener(RouterMetrics.create(
+                new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
         typical = Requests.typical2Kb();
         tenMb = Requests.prompt(10 * 1024 * 1024);
         if (!"base".equals(typical2Kb().report().rule())) {
@@ -92,6 +99,7 @@ public class DecisionPathBenchmark {
         router.close();
         fixedClassification.close();
         listened.close();
+        metered.close();
     }
 
     /** The figure of docs/benchmarks.md#targets: a typical 2 KB request. */
@@ -110,6 +118,12 @@ public class DecisionPathBenchmark {
     @Benchmark
     public ChatResult typical2KbWithListener() {
         return listened.chat(typical).toCompletableFuture().join();
+    }
+
+    /** The path of docs/benchmarks.md#targets with the metrics listener on a Prometheus registry, as the server has it. */
+    @Benchmark
+    public ChatResult typical2KbWithMetrics() {
+        return metered.chat(typical).toCompletableFuture().join();
     }
 
     /** Not a target of docs/benchmarks.md#targets: shows which parts of the path are not bounded by the windows classification reads. */

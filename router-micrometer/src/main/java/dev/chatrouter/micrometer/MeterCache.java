@@ -3,7 +3,6 @@ package dev.chatrouter.micrometer;
 import io.micrometer.core.instrument.Meter;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -18,7 +17,7 @@ final class MeterCache<M extends Meter> {
     static final int MAX_METERS = 10_000;
 
     private final Meter.MeterProvider<M> provider;
-    private final ConcurrentHashMap<List<String>, M> meters = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Tags, M> meters = new ConcurrentHashMap<>();
 
     MeterCache(Meter.MeterProvider<M> provider) {
         this.provider = provider;
@@ -30,7 +29,7 @@ final class MeterCache<M extends Meter> {
      * @param keysAndValues alternating tag keys and values; the array must not be changed afterwards
      */
     M withTags(String... keysAndValues) {
-        List<String> key = Arrays.asList(keysAndValues);
+        Tags key = new Tags(keysAndValues);
         M meter = meters.get(key);
         if (meter == null) {
             meter = provider.withTags(keysAndValues);
@@ -46,5 +45,30 @@ final class MeterCache<M extends Meter> {
 
     int size() {
         return meters.size();
+    }
+
+    /**
+     * A tag set as a map key: hashed once, over the array itself, and compared element by element (the values are
+     * mostly the same configured strings, so each comparison is usually an identity check). A list view of the
+     * array costs an iterator for each hash and each comparison.
+     */
+    private static final class Tags {
+        private final String[] keysAndValues;
+        private final int hash;
+
+        Tags(String[] keysAndValues) {
+            this.keysAndValues = keysAndValues;
+            this.hash = Arrays.hashCode(keysAndValues);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Tags other && other.hash == hash && Arrays.equals(other.keysAndValues, keysAndValues);
+        }
     }
 }

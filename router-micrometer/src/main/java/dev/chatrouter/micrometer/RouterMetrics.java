@@ -98,6 +98,9 @@ public final class RouterMetrics implements RouterListener {
     private final MeterCache<Counter> budgetLimits;
     private final MeterCache<Counter> unaccounted;
     private final Map<String, AtomicInteger> cooling = new ConcurrentHashMap<>();
+    private final Map<String, Counter> keySpend = new ConcurrentHashMap<>();
+    private final Map<String, Counter> providerSpend = new ConcurrentHashMap<>();
+    private final Map<String, Counter> modelSpend = new ConcurrentHashMap<>();
     private final Map<String, Open> open = new ConcurrentHashMap<>();
 
     /** What a request's later events need from its earlier ones. */
@@ -191,10 +194,10 @@ public final class RouterMetrics implements RouterListener {
         if (event.costUsd() > 0) {
             spend.withTags("scope", "global").increment(event.costUsd());
             if (request != null && request.started.key() != null) {
-                spend.withTags("scope", "key:" + request.started.key()).increment(event.costUsd());
+                spend(keySpend, "key:", request.started.key()).increment(event.costUsd());
             }
-            spend.withTags("scope", "provider:" + event.provider()).increment(event.costUsd());
-            spend.withTags("scope", "model:" + event.target()).increment(event.costUsd());
+            spend(providerSpend, "provider:", event.provider()).increment(event.costUsd());
+            spend(modelSpend, "model:", event.target()).increment(event.costUsd());
         }
         if (request != null && event.firstToken() != null && request.servingTarget == null) {
             // the attempt that showed content first serves the stream
@@ -248,6 +251,21 @@ public final class RouterMetrics implements RouterListener {
         String limits = event.budgets() && event.rateLimits() ? "budgets_and_rate_limits"
                 : event.budgets() ? "budgets" : "rate_limits";
         unaccounted.withTags("limits", limits).increment();
+    }
+
+    /**
+     * The spend counter of scope {@code prefix + name}, found by {@code name} alone: the scope's text is built
+     * only the first time, not on every attempt.
+     */
+    private Counter spend(Map<String, Counter> byName, String prefix, String name) {
+        Counter counter = byName.get(name);
+        if (counter == null) {
+            counter = spend.withTags("scope", prefix + name);
+            if (byName.size() < MeterCache.MAX_METERS) {
+                byName.putIfAbsent(name, counter);
+            }
+        }
+        return counter;
     }
 
     private AtomicInteger cooldownGauge(String target) {
