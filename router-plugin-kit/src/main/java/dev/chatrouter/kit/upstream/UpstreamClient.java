@@ -5,7 +5,6 @@ import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import io.vertx.core.Context;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
@@ -19,8 +18,6 @@ import io.vertx.core.http.RequestOptions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -156,7 +153,7 @@ public final class UpstreamClient implements AutoCloseable {
             int status = response.statusCode();
             byte[] bytes = body.getBytes();
             if (status >= 200 && status < 300) {
-                result.complete(new UpstreamResponse(status, lowerCase(response.headers()), bytes));
+                result.complete(new UpstreamResponse(status, new LowerCaseHeaders(response.headers()), bytes));
             } else {
                 result.completeExceptionally(classifier.classify(status, response::getHeader, bytes));
             }
@@ -246,12 +243,6 @@ public final class UpstreamClient implements AutoCloseable {
 
     HttpFailures.StatusClassifier classifier() {
         return classifier;
-    }
-
-    static Map<String, String> lowerCase(MultiMap headers) {
-        Map<String, String> map = new HashMap<>();
-        headers.forEach(e -> map.putIfAbsent(e.getKey().toLowerCase(Locale.ROOT), e.getValue()));
-        return map;
     }
 
     /** Closes the connection pool. */
