@@ -63,9 +63,8 @@ final class JsonStrings {
         int length = 0;
         int copied = 0;
         int marks = 0;
-        int i = 0;
-        for (; i + Long.BYTES <= ascii.length; i += Long.BYTES) {
-            long word = (long) LONGS.get(ascii, i);
+        for (int i = 0; i < ascii.length; i += Long.BYTES) {
+            long word = i + Long.BYTES <= ascii.length ? (long) LONGS.get(ascii, i) : lastWord(ascii, i);
             marks += Long.bitCount(zeroBytes(word ^ ('?' * ONES)));
             // a byte below 0x80 is a control character when its bits 5 and 6 are clear
             long escape = zeroBytes(word & CONTROL_BITS) | zeroBytes(word ^ ('"' * ONES))
@@ -73,27 +72,10 @@ final class JsonStrings {
             while (escape != 0) {
                 int at = i + (Long.numberOfTrailingZeros(escape) >>> 3);
                 escape &= escape - 1;
-                if (out == null) {
-                    out = new byte[ascii.length + 64];
-                }
-                out = room(out, length + (at - copied) + 6);
+                out = room(out == null ? new byte[ascii.length + 64] : out, length + (at - copied) + 6);
                 System.arraycopy(ascii, copied, out, length, at - copied);
                 length = escape(ascii[at], out, length + (at - copied));
                 copied = at + 1;
-            }
-        }
-        for (; i < ascii.length; i++) {
-            byte b = ascii[i];
-            if (b == '?') {
-                marks++;
-            } else if (b < 0x20 || b == '"' || b == '\\') {
-                if (out == null) {
-                    out = new byte[ascii.length + 64];
-                }
-                out = room(out, length + (i - copied) + 6);
-                System.arraycopy(ascii, copied, out, length, i - copied);
-                length = escape(b, out, length + (i - copied));
-                copied = i + 1;
             }
         }
         if (marks != count(text, '?')) {
@@ -107,6 +89,15 @@ final class JsonStrings {
             g.writeRawUTF8String(out, 0, length + (ascii.length - copied));
         }
         return true;
+    }
+
+    /** The last bytes of {@code ascii}, from {@code from}, as a word padded with 'a' (nothing to escape, not '?'). */
+    private static long lastWord(byte[] ascii, int from) {
+        long word = 'a' * ONES;
+        for (int k = 0; from + k < ascii.length; k++) {
+            word = (word & ~(0xFFL << (8 * k))) | ((ascii[from + k] & 0xFFL) << (8 * k));
+        }
+        return word;
     }
 
     /**
