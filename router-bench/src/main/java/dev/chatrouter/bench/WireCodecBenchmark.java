@@ -1,5 +1,6 @@
 package dev.chatrouter.bench;
 
+import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.kit.wire.WireCodec;
@@ -11,14 +12,15 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 /**
  * What the HTTP server's wire work costs on each chat request it relays, step by step: reading the client's request
  * into the model, writing the upstream's request, reading the upstream's answer, writing the client's answer. The
- * bodies are the ones {@code router-bench/http} sends and its mock upstream answers, the typical 2 KB request, and a
- * 64 KB one.
+ * bodies are the ones {@code router-bench/http} sends and its mock upstream answers (an answer, a stream's chunk), the
+ * typical 2 KB request, and a 64 KB one.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -40,6 +42,14 @@ public class WireCodecBenchmark {
     private ChatRequest smallRequest;
     private byte[] typicalRequestBytes;
     private ChatRequest typicalRequest;
+    /** One content chunk of the mock's streams (each stream has eight events). */
+    static final String MOCK_CHUNK = "{\"id\":\"chatcmpl-mock-0001\",\"object\":\"chat.completion.chunk\","
+            + "\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_mock\",\"choices\":[{"
+            + "\"index\":0,\"delta\":{\"content\":\"tok1 \"},\"logprobs\":null,\"finish_reason\":null}]}";
+
+    private byte[] chunkBytes;
+    private ChatChunk chunk;
+    private final ByteArrayOutputStream events = new ByteArrayOutputStream(1024);
     private byte[] longRequestBytes;
     private ChatRequest longRequest;
     private byte[] answerBytes;
@@ -55,6 +65,8 @@ public class WireCodecBenchmark {
         longRequestBytes = WireCodec.writeChatRequest(longRequest);
         answerBytes = MOCK_ANSWER.getBytes(StandardCharsets.UTF_8);
         answer = WireCodec.readChatResponse(answerBytes);
+        chunkBytes = MOCK_CHUNK.getBytes(StandardCharsets.UTF_8);
+        chunk = WireCodec.readChatChunk(chunkBytes);
     }
 
     /** The client's request, read (the HTTP bench's body). */
@@ -103,5 +115,19 @@ public class WireCodecBenchmark {
     @Benchmark
     public byte[] writeAnswer() {
         return WireCodec.writeChatResponse(answer);
+    }
+
+    /** One upstream stream chunk, read (the mock's). */
+    @Benchmark
+    public ChatChunk readChunk() {
+        return WireCodec.readChatChunk(chunkBytes);
+    }
+
+    /** One stream chunk, written as the client's Server-Sent Event. */
+    @Benchmark
+    public int writeChunk() {
+        events.reset();
+        WireCodec.writeSseChunk(chunk, events);
+        return events.size();
     }
 }
