@@ -37,16 +37,15 @@ public class WireCodecBenchmark {
             + "\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Hello! This is a fixed reply from the "
             + "mock upstream.\",\"refusal\":null},\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{"
             + "\"prompt_tokens\":12,\"completion_tokens\":11,\"total_tokens\":23}}";
-
-    private byte[] smallRequestBytes;
-    private ChatRequest smallRequest;
-    private byte[] typicalRequestBytes;
-    private ChatRequest typicalRequest;
     /** One content chunk of the mock's streams (each stream has eight events). */
     static final String MOCK_CHUNK = "{\"id\":\"chatcmpl-mock-0001\",\"object\":\"chat.completion.chunk\","
             + "\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_mock\",\"choices\":[{"
             + "\"index\":0,\"delta\":{\"content\":\"tok1 \"},\"logprobs\":null,\"finish_reason\":null}]}";
 
+    private byte[] smallRequestBytes;
+    private ChatRequest smallRequest;
+    private byte[] typicalRequestBytes;
+    private ChatRequest typicalRequest;
     private byte[] chunkBytes;
     private ChatChunk chunk;
     private final ByteArrayOutputStream events = new ByteArrayOutputStream(1024);
