@@ -18,6 +18,9 @@ final class Http {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The longest a test waits for a whole answer, body included. */
+    private static final long ANSWER_WAIT_SECONDS = 30;
+
     private Http() {
     }
 
@@ -32,10 +35,17 @@ final class Http {
         for (int i = 0; i < headers.length; i += 2) {
             request.header(headers[i], headers[i + 1]);
         }
+        // the request's timeout bounds the wait for the head; this one bounds the whole answer, body included
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> answer =
+                CLIENT.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString());
         try {
-            return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            return answer.get(ANSWER_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof IOException io ? new UncheckedIOException(io)
+                    : new IllegalStateException(e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            answer.cancel(true);
+            throw new AssertionError(method + " " + url + ": no whole answer within " + ANSWER_WAIT_SECONDS + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
