@@ -36,6 +36,12 @@ final class TestServer implements AutoCloseable {
     }
 
     static TestServer start(Path dir, String yaml, Map<String, String> env) {
+        return start(dir, yaml, env, builder -> builder);
+    }
+
+    /** Starts a server whose router is also given what {@code extra} adds to its builder. */
+    static TestServer start(Path dir, String yaml, Map<String, String> env,
+                            java.util.function.UnaryOperator<ChatRouter.Builder> extra) {
         Path file = dir.resolve("chatrouter-" + System.nanoTime() + ".yaml");
         try {
             Files.writeString(file, yaml);
@@ -44,8 +50,8 @@ final class TestServer implements AutoCloseable {
         }
         Vertx vertx = Vertx.vertx();
         try {
-            ChatRouter router = ChatRouter.builder().configFile(file).environment(env).service(Vertx.class, vertx)
-                    .build();
+            ChatRouter router = extra.apply(ChatRouter.builder().configFile(file).environment(env)
+                    .service(Vertx.class, vertx)).build();
             ServerSettings settings = ServerSettings.read(ConfigFiles.section(file, "server", env)).withPort(0);
             List<String> secrets = new ArrayList<>();
             ConfigFiles.section(file, "providers", env).entries("providers").forEach((id, node) -> {

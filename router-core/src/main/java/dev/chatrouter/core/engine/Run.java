@@ -293,7 +293,8 @@ final class Run<C extends Sink.Call> {
         if (leg.recorded.toCompletableFuture().isDone()) {
             sink.succeeded(leg, usage, cost, report);
         } else {
-            leg.recorded.whenComplete((v, e) -> serial.execute(() -> sink.succeeded(leg, usage, cost, report)));
+            // through execute, like every event: a stream's sink delivers its end only after an event
+            leg.recorded.whenComplete((v, e) -> execute(() -> sink.succeeded(leg, usage, cost, report)));
         }
     }
 

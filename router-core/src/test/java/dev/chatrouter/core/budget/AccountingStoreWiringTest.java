@@ -5,7 +5,9 @@ import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.AccountingConfig;
@@ -21,6 +23,7 @@ import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.core.store.AccountingStores;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import dev.chatrouter.core.testing.TestSubscriber;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -196,6 +199,33 @@ class AccountingStoreWiringTest {
         store.settleGate.complete(null);
         chat.get(10, TimeUnit.SECONDS);
         assertThat(store.settles.get()).isEqualTo(1);
+    }
+
+    /**
+     * Proves a stream ends once the store has its spend, when the store records it later: its content comes at
+     * once, its end only after the settlement, and then it does end (it used to wait for another signal that never
+     * came, so that on Redis every budgeted stream hung after its last chunk).
+     */
+    @Test
+    void aStreamEndsOnceItsSettlementIsRecorded() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        store.settleGate = new CompletableFuture<>();
+        router = builder().accountingStore(store).budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+
+        ChatStream stream = router.stream(hello());
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        stream.subscribe(subscriber);
+        stream.started().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        Thread.sleep(300); // room for a wrong early end to show
+        assertThat(subscriber.terminalSignals()).isZero();
+        assertThat(store.settles.get()).isZero();
+
+        store.settleGate.completeAsync(() -> null); // the store's own thread records it
+        subscriber.awaitDone(Duration.ofSeconds(10));
+        assertThat(subscriber.completed()).isTrue();
+        assertThat(subscriber.error()).isNull();
+        assertThat(store.settles.get()).isEqualTo(1);
+        assertThat(stream.report().toCompletableFuture().get(10, TimeUnit.SECONDS).costUsd()).isPositive();
     }
 
     /** Proves the durable store keeps the spend across a router's close and a new router on the same file. */

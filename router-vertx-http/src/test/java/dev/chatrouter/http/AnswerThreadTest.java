@@ -1,0 +1,210 @@
+package dev.chatrouter.http;
+
+import dev.chatrouter.api.spi.AccountingStore;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Answers whose work ends off the server's event loops reach the client whole: an accounting store that completes
+ * on a thread of its own (as Redis's client does) and a provider that answers after a timer (as the mock with
+ * {@code latency_ms} does). A budgeted stream on such a store used to stop after its last chunk, without its end or
+ * {@code [DONE]}, until the client gave up.
+ */
+class AnswerThreadTest {
+
+    private static final String YAML = """
+            providers:
+              mock:
+                type: mock
+                reply: "ok"
+                models:
+                  m: { price: { input: 1.0, output: 1.0 }, capabilities: [streaming] }
+              slow:
+                type: mock
+                reply: "late"
+                latency_ms: 5
+                models:
+                  s: { price: { input: 1.0, output: 1.0 }, capabilities: [streaming] }
+              broken:
+                type: mock
+                fail: server
+                latency_ms: 5
+                models:
+                  b: { price: { input: 1.0, output: 1.0 } }
+            routes:
+              di: { pools: { "*": { targets: [mock/m] } } }
+              slow: { pools: { "*": { targets: [slow/s] } } }
+              broken: { pools: { "*": { targets: [broken/b] } } }
+            budgets:
+              - { scope: global, window: month, limit_usd: 100 }
+            """;
+
+    private static final ThreadStore STORE = new ThreadStore();
+    private static TestServer server;
+
+    @BeforeAll
+    static void start(@TempDir Path dir) {
+        server = TestServer.start(dir, YAML, Map.of(), builder -> builder.accountingStore(STORE));
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+        STORE.thread.shutdownNow();
+    }
+
+    private static HttpResponse<String> chat(String model, boolean stream) {
+        return Http.post(server.baseUrl() + "/v1/chat/completions", "{\"model\":\"" + model + "\",\"stream\":" + stream
+                + ",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+    }
+
+    /** Proves an answer whose budget reservation completed on the store's thread is written. */
+    @Test
+    void answersAfterTheStoreAnswersOnItsOwnThread() {
+        long before = STORE.calls.get();
+        HttpResponse<String> response = chat("di", false);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Http.json(response).at("/choices/0/message/content").asText()).isEqualTo("ok");
+        assertThat(response.headers().firstValue("x-di-provider")).hasValue("mock");
+        assertThat(STORE.calls.get()).as("the reservation went through the store").isGreaterThan(before);
+    }
+
+    /** Proves a stream whose budget is reserved and settled on the store's thread is relayed to its end. */
+    @Test
+    void streamsAfterTheStoreAnswersOnItsOwnThread() {
+        HttpResponse<String> response = chat("di", true);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"content\":\"ok\"").contains("data: [DONE]");
+    }
+
+    /** Proves an answer the provider gives from a timer's thread is written. */
+    @Test
+    void answersWhenTheProviderAnswersFromATimer() {
+        HttpResponse<String> response = chat("slow", false);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(Http.json(response).at("/choices/0/message/content").asText()).isEqualTo("late");
+    }
+
+    /** Proves a failure the provider reports from a timer's thread is answered in the error envelope. */
+    @Test
+    void answersAFailureReportedFromATimer() {
+        HttpResponse<String> response = chat("broken", false);
+        assertThat(response.statusCode()).isEqualTo(502);
+        assertThat(Http.error(response).path("code").asText()).isEqualTo("upstream_error");
+    }
+
+    /** Proves the spend, which the store reads on its own thread, is answered. */
+    @Test
+    void answersTheSpendReadOnTheStoresThread() {
+        chat("di", false);
+        HttpResponse<String> response = Http.get(server.baseUrl() + "/v1/router/spend");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("global");
+    }
+
+    /**
+     * Counts in memory, never refuses, and completes every call on a thread of its own: the callbacks the router
+     * chains on its answers run there, off the server's event loops.
+     */
+    private static final class ThreadStore implements AccountingStore {
+        final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "test-store");
+            t.setDaemon(true);
+            return t;
+        });
+        final AtomicLong calls = new AtomicLong();
+        private final Map<String, Long> spent = new ConcurrentHashMap<>();
+        private final Map<String, List<Charge>> reserved = new ConcurrentHashMap<>();
+        private final Map<String, java.time.Instant> expiry = new ConcurrentHashMap<>();
+
+        private <T> CompletionStage<T> later(Supplier<T> work) {
+            calls.incrementAndGet();
+            return CompletableFuture.supplyAsync(work, thread);
+        }
+
+        @Override
+        public CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
+            return later(() -> {
+                String id = "r" + calls.get() + "-" + System.nanoTime();
+                reserved.put(id, charges);
+                List<State> states = new ArrayList<>();
+                for (Charge c : charges) {
+                    states.add(new State(spent.getOrDefault(c.key(), 0L), 0));
+                    expiry.put(c.key(), c.expiresAt());
+                }
+                return new Reservation.Granted(id, java.time.Instant.now().plus(lease), states);
+            });
+        }
+
+        @Override
+        public CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
+            return later(() -> {
+                reserved.remove(reservationId);
+                for (Charge c : actual) {
+                    spent.merge(c.key(), c.amount(), Long::sum);
+                    expiry.put(c.key(), c.expiresAt());
+                }
+                return null;
+            });
+        }
+
+        @Override
+        public CompletionStage<Void> release(String reservationId) {
+            return later(() -> {
+                reserved.remove(reservationId);
+                return null;
+            });
+        }
+
+        @Override
+        public CompletionStage<Map<String, State>> states(Collection<String> keys) {
+            return later(() -> {
+                Map<String, State> states = new HashMap<>();
+                for (String key : keys) {
+                    states.put(key, new State(spent.getOrDefault(key, 0L), 0));
+                }
+                return states;
+            });
+        }
+
+        @Override
+        public CompletionStage<List<CounterState>> counters() {
+            return later(() -> {
+                List<CounterState> all = new ArrayList<>();
+                spent.forEach((key, value) -> all.add(new CounterState(key, value, 0, expiry.get(key))));
+                return all;
+            });
+        }
+
+        @Override
+        public void close() {
+            thread.shutdown();
+            try {
+                thread.awaitTermination(5, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
