@@ -4,8 +4,10 @@ import com.github.tomakehurst.wiremock.WireMockServer;
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatRouterException;
+import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.ErrorCode;
 import dev.chatrouter.api.RequestContext;
+import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.AccountingConfig;
@@ -22,6 +24,7 @@ import dev.chatrouter.api.spi.ProviderLimits;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
+import dev.chatrouter.core.testing.TestSubscriber;
 import dev.chatrouter.store.redis.RedisAccountingStores;
 import dev.chatrouter.store.redis.RedisServer;
 import dev.chatrouter.store.redis.RedisStoreConfig;
@@ -56,7 +59,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Rate limits shared by several routers through one real {@code redis-server}: each router opens its own Redis
  * store on the same URL and key prefix, as separate instances do, and together they admit exactly the limit in each
- * minute; likewise three server processes over HTTP. Redis stopped: rate limits fail open and budgets closed; both recover by themselves once it is back. The
+ * minute; likewise three server processes over HTTP. A budgeted stream ends once Redis has its spend. Redis stopped: rate limits fail open and budgets closed; both recover by themselves once it is back. The
  * routers' clock is injected, near the wall clock's (counters expire by Redis' clock, an hour after their minute),
  * and moved to roll the window over without sleeping.
  */
@@ -289,5 +292,23 @@ class RedisSharedRateLimitTest {
             }
             upstream.stop();
         }
+    }
+
+    /**
+     * Proves a budgeted stream on Redis ends: Redis records its spend after the last chunk, and then the stream
+     * completes, priced (it used to stop after its last chunk, without its end).
+     */
+    @Test
+    void aBudgetedStreamOnRedisEnds() throws Exception {
+        ChatRouter router = router(BudgetConfig.usd("global", Window.DAY, 10.0));
+        ChatStream stream = router.stream(ChatRequest.builder().model("di").addMessage(Message.user("Hello"))
+                .maxTokens(5).build(), RequestContext.empty().withKey("k"));
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        stream.subscribe(subscriber);
+        subscriber.awaitDone(Duration.ofSeconds(10));
+        assertThat(subscriber.completed()).isTrue();
+        assertThat(subscriber.error()).isNull();
+        assertThat(subscriber.items()).isNotEmpty();
+        assertThat(stream.report().toCompletableFuture().get(10, TimeUnit.SECONDS).costUsd()).isPositive();
     }
 }
