@@ -5,6 +5,7 @@ import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatChunk;
@@ -12,6 +13,7 @@ import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.BudgetConfig;
+import dev.chatrouter.api.config.FallbackConfig;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.Window;
@@ -226,6 +228,64 @@ class AccountingStoreWiringTest {
         assertThat(subscriber.error()).isNull();
         assertThat(store.settles.get()).isEqualTo(1);
         assertThat(stream.report().toCompletableFuture().get(10, TimeUnit.SECONDS).costUsd()).isPositive();
+    }
+
+    /**
+     * Proves every way a stream can end still ends when the store answers each call later, on another thread: a
+     * fallback from a failing target to one that answers, a failure of every target, a failure after content, and
+     * the caller cancelling. Each reservation is settled or released.
+     */
+    @Test
+    void everyStreamEndsWhenTheStoreAnswersLater() throws Exception {
+        CountingStore store = new CountingStore(AccountingStores.inMemory(clock));
+        store.later = CompletableFuture.delayedExecutor(10, TimeUnit.MILLISECONDS);
+        ModelSpec model = new ModelSpec("m", null, PRICE, 100_000, 1_000, EnumSet.allOf(Capability.class));
+        router = ChatRouter.builder().clock(clock).providerFactory(scripted).accountingStore(store)
+                .provider(ProviderSpec.builder("a", "scripted").model(model).build())
+                .provider(ProviderSpec.builder("b", "scripted").model(model).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "a/m", "b/m"))
+                        .fallback(new FallbackConfig(2, 0, FallbackConfig.DEFAULTS.on())).build())
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+
+        // content, then the upstream fails (first: a target that failed often enough cools down and is skipped)
+        scripted.script("a", ScriptedProviderFactory.streamThenFail("partial", FailureKind.SERVER));
+        TestSubscriber<ChatChunk> cut = streamed();
+        assertThat(cut.items()).isNotEmpty();
+        assertThat(cut.error()).isInstanceOf(ChatRouterException.class);
+
+        // a fails, b answers
+        scripted.script("a", ScriptedProviderFactory.fail(FailureKind.SERVER));
+        TestSubscriber<ChatChunk> fellBack = streamed();
+        assertThat(fellBack.completed()).isTrue();
+        assertThat(fellBack.error()).isNull();
+
+        // every target fails
+        scripted.script("a", ScriptedProviderFactory.fail(FailureKind.SERVER));
+        scripted.script("b", ScriptedProviderFactory.fail(FailureKind.SERVER));
+        TestSubscriber<ChatChunk> failed = streamed();
+        assertThat(failed.error()).isInstanceOf(ChatRouterException.class);
+
+        // the caller cancels while the reservation is still with the store
+        ChatStream cancelled = router.stream(hello());
+        TestSubscriber<ChatChunk> quitter = TestSubscriber.unbounded();
+        cancelled.subscribe(quitter);
+        quitter.cancel();
+        cancelled.report().toCompletableFuture().get(10, TimeUnit.SECONDS);
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (status("global").reservedUsd() != 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(status("global").reservedUsd()).as("every reservation settled or released").isZero();
+    }
+
+    private TestSubscriber<ChatChunk> streamed() throws Exception {
+        ChatStream stream = router.stream(hello());
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        stream.subscribe(subscriber);
+        subscriber.awaitDone(Duration.ofSeconds(10));
+        stream.report().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        return subscriber;
     }
 
     /** Proves the durable store keeps the spend across a router's close and a new router on the same file. */
