@@ -98,6 +98,24 @@ class AnswerThreadTest {
         assertThat(response.body()).contains("\"content\":\"ok\"").contains("data: [DONE]");
     }
 
+    /** Proves an Anthropic Messages stream on the same store is relayed to its end. */
+    @Test
+    void messagesStreamsAfterTheStoreAnswersOnItsOwnThread() {
+        HttpResponse<String> response = Http.post(server.baseUrl() + "/v1/messages", "{\"model\":\"di\",\"max_tokens\""
+                + ":16,\"stream\":true,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("\"text\":\"ok\"").contains("event: message_stop");
+    }
+
+    /** Proves a Responses stream on the same store is relayed to its end. */
+    @Test
+    void responsesStreamsAfterTheStoreAnswersOnItsOwnThread() {
+        HttpResponse<String> response = Http.post(server.baseUrl() + "/v1/responses",
+                "{\"model\":\"di\",\"stream\":true,\"store\":false,\"input\":\"hi\"}");
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("event: response.completed");
+    }
+
     /** Proves an answer the provider gives from a timer's thread is written. */
     @Test
     void answersWhenTheProviderAnswersFromATimer() {
