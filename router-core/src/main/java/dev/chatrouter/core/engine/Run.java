@@ -293,7 +293,8 @@ final class Run<C extends Sink.Call> {
         if (leg.recorded.toCompletableFuture().isDone()) {
             sink.succeeded(leg, usage, cost, report);
         } else {
-            // through execute, like every event: a stream's sink delivers its end only after an event
+            // through execute, like every event, so that the sink's afterEvent follows: only there does a stream's
+            // sink tell its subscriber that it ended
             leg.recorded.whenComplete((v, e) -> execute(() -> sink.succeeded(leg, usage, cost, report)));
         }
     }
