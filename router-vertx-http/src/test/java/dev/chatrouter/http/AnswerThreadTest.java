@@ -1,6 +1,7 @@
 package dev.chatrouter.http;
 
 import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.core.store.AccountingStores;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -8,18 +9,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -72,6 +70,7 @@ class AnswerThreadTest {
     static void stop() {
         server.close();
         STORE.thread.shutdownNow();
+        STORE.close();
     }
 
     private static HttpResponse<String> chat(String model, boolean stream) {
@@ -142,8 +141,8 @@ class AnswerThreadTest {
     }
 
     /**
-     * Counts in memory, never refuses, and completes every call on a thread of its own: the callbacks the router
-     * chains on its answers run there, off the server's event loops.
+     * The in-memory store, answering every call on a thread of its own: the callbacks the router chains on its
+     * answers run there, off the server's event loops.
      */
     private static final class ThreadStore implements AccountingStore {
         final ExecutorService thread = Executors.newSingleThreadExecutor(r -> {
@@ -152,77 +151,41 @@ class AnswerThreadTest {
             return t;
         });
         final AtomicLong calls = new AtomicLong();
-        private final Map<String, Long> spent = new ConcurrentHashMap<>();
-        private final Map<String, List<Charge>> reserved = new ConcurrentHashMap<>();
-        private final Map<String, java.time.Instant> expiry = new ConcurrentHashMap<>();
+        private final AccountingStore inner = AccountingStores.inMemory(Clock.systemUTC());
 
-        private <T> CompletionStage<T> later(Supplier<T> work) {
+        private <T> CompletionStage<T> later(Supplier<CompletionStage<T>> operation) {
             calls.incrementAndGet();
-            return CompletableFuture.supplyAsync(work, thread);
+            return CompletableFuture.supplyAsync(() -> operation.get().toCompletableFuture().join(), thread);
         }
 
         @Override
         public CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
-            return later(() -> {
-                String id = "r" + calls.get() + "-" + System.nanoTime();
-                reserved.put(id, charges);
-                List<State> states = new ArrayList<>();
-                for (Charge c : charges) {
-                    states.add(new State(spent.getOrDefault(c.key(), 0L), 0));
-                    expiry.put(c.key(), c.expiresAt());
-                }
-                return new Reservation.Granted(id, java.time.Instant.now().plus(lease), states);
-            });
+            return later(() -> inner.reserve(charges, lease));
         }
 
         @Override
         public CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
-            return later(() -> {
-                reserved.remove(reservationId);
-                for (Charge c : actual) {
-                    spent.merge(c.key(), c.amount(), Long::sum);
-                    expiry.put(c.key(), c.expiresAt());
-                }
-                return null;
-            });
+            return later(() -> inner.settle(reservationId, actual));
         }
 
         @Override
         public CompletionStage<Void> release(String reservationId) {
-            return later(() -> {
-                reserved.remove(reservationId);
-                return null;
-            });
+            return later(() -> inner.release(reservationId));
         }
 
         @Override
         public CompletionStage<Map<String, State>> states(Collection<String> keys) {
-            return later(() -> {
-                Map<String, State> states = new HashMap<>();
-                for (String key : keys) {
-                    states.put(key, new State(spent.getOrDefault(key, 0L), 0));
-                }
-                return states;
-            });
+            return later(() -> inner.states(keys));
         }
 
         @Override
         public CompletionStage<List<CounterState>> counters() {
-            return later(() -> {
-                List<CounterState> all = new ArrayList<>();
-                spent.forEach((key, value) -> all.add(new CounterState(key, value, 0, expiry.get(key))));
-                return all;
-            });
+            return later(inner::counters);
         }
 
         @Override
         public void close() {
-            thread.shutdown();
-            try {
-                thread.awaitTermination(5, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            inner.close();
         }
     }
 }
