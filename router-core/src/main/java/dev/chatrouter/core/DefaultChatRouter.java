@@ -17,6 +17,7 @@ import dev.chatrouter.api.TokenCount;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.NativeRequest;
 import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.embed.EmbeddingRequest;
@@ -62,7 +63,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -576,7 +579,23 @@ final class DefaultChatRouter implements ChatRouter {
                 request.temperature(), request.topP(), request.maxTokens(), request.maxCompletionTokens(),
                 request.n(), request.stop(), request.seed(), request.presencePenalty(), request.frequencyPenalty(),
                 request.logprobs(), request.topLogprobs(), request.user(), request.metadata(), reasoningEffort,
-                request.extra(), request.nativeRequest());
+                translatedExtra(request), request.nativeRequest());
+    }
+
+    /**
+     * The extra fields a translation of an Anthropic Messages request carries upstream: all but {@code thinking},
+     * which was read as the effort (sent as {@code reasoning_effort} to reasoning targets) and which OpenAI
+     * refuses; a provider that speaks Messages sends the client's body, {@code thinking} and all.
+     */
+    private static Map<String, Object> translatedExtra(ChatRequest request) {
+        Map<String, Object> extra = request.extra();
+        if (request.nativeRequest() == null || request.nativeRequest().surface() != NativeRequest.Surface.MESSAGES
+                || !extra.containsKey("thinking")) {
+            return extra;
+        }
+        Map<String, Object> rest = new LinkedHashMap<>(extra);
+        rest.remove("thinking");
+        return rest;
     }
 
     /** Request ids: a prefix and 16 random hex digits. */

@@ -193,6 +193,131 @@ class MessagesConformanceTest {
         assertThat(upstream.path("temperature").asDouble()).isEqualTo(0.0);
     }
 
+    /**
+     * Claude Code's {@code metadata.user_id} is a JSON text of about 150 characters, and OpenAI refuses a
+     * {@code user} longer than 64: the translated request carries its SHA-256 instead (64 hexadecimal digits, the
+     * same for the same id); a short id goes as it is (above).
+     */
+    @Test
+    void aLongUserIdReachesOpenAiAsItsDigest() throws Exception {
+        openAiAnswers("responses/di-chat-system-prompt.json");
+        String userId = "{\"device_id\":\"17739e3a1ca3e58899d69f4e0e3a167dc5a35d3894f1852a7f05aaad3a2b309b\","
+                + "\"account_uuid\":\"\",\"session_id\":\"e4ade6e9-c64f-40a8-9672-81b63d1bb7fe\"}";
+        String body = JSON.writeValueAsString(Map.of("model", "di", "max_tokens", 64,
+                "metadata", Map.of("user_id", userId), "messages", List.of(Map.of("role", "user", "content", "hi"))));
+
+        assertThat(rawPost("/v1/messages", body).statusCode()).isEqualTo(200);
+        assertThat(rawPost("/v1/messages", body).statusCode()).isEqualTo(200);
+
+        List<JsonNode> sent = sent(openai, OPENAI_CHAT);
+        String expected = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(userId.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(sent).extracting(b -> b.path("user").asText()).containsExactly(expected, expected);
+    }
+
+    /**
+     * Claude Code with its default model puts a {@code system} message among the turns: it stays a system message,
+     * where it was.
+     */
+    @Test
+    void aSystemMessageAmongTheTurnsStaysWhereItIs() throws Exception {
+        openAiAnswers("responses/di-chat-system-prompt.json");
+
+        HttpResponse<String> response = rawPost("/v1/messages", """
+                {"model":"di","max_tokens":64,"messages":[{"role":"user","content":"hi"},
+                 {"role":"system","content":"Answer in French."},
+                 {"role":"system","content":[{"type":"text","text":"Be brief."}]},{"role":"user","content":"go"}]}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode messages = sent(openai, OPENAI_CHAT).get(0).path("messages");
+        assertThat(messages).extracting(m -> m.path("role").asText())
+                .containsExactly("user", "system", "system", "user");
+        assertThat(messages.at("/1/content").asText()).isEqualTo("Answer in French.");
+        assertThat(messages.at("/2/content/0/text").asText()).isEqualTo("Be brief.");
+    }
+
+    /** A system message's blocks are text, as the top-level {@code system}'s are. */
+    @Test
+    void aSystemMessageWithAnImageIsAnInvalidRequest() throws Exception {
+        HttpResponse<String> response = rawPost("/v1/messages", """
+                {"model":"di","max_tokens":64,"messages":[{"role":"system","content":[{"type":"image",
+                 "source":{"type":"url","url":"https://example.com/a.png"}}]},{"role":"user","content":"go"}]}""");
+
+        assertThat(response.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(response.body()).at("/error/message").asText())
+                .startsWith("messages[0].content[0].type:");
+        assertThat(openai.getAllServeEvents()).isEmpty();
+    }
+
+    /**
+     * {@code thinking} sets the effort, which a reasoning target gets as {@code reasoning_effort}; the field itself
+     * is Anthropic's and does not reach an OpenAI-compatible upstream (OpenAI refuses it).
+     */
+    @Test
+    void thinkingIsTheEffortNotAFieldOfTheTranslatedRequest() throws Exception {
+        openAiAnswers("responses/di-chat-system-prompt.json");
+
+        HttpResponse<String> response = rawPost("/v1/messages", """
+                {"model":"di","max_tokens":32000,"thinking":{"type":"enabled","budget_tokens":31999},
+                 "messages":[{"role":"user","content":"hi"}]}""");
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode upstream = sent(openai, OPENAI_CHAT).get(0);
+        assertThat(upstream.has("thinking")).as(upstream.toString()).isFalse();
+        assertThat(upstream.path("reasoning_effort").asText()).isEqualTo("high");
+    }
+
+    /** The second turn of a server-tool conversation: the assistant's server blocks, then the user again. */
+    private static final String SERVER_TOOL_TURN = """
+            {"model":"%s","max_tokens":512,"tools":[{"type":"web_search_20250305","name":"web_search"}],
+             "messages":[{"role":"user","content":"news?"},
+              {"role":"assistant","content":[
+                {"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"news"}},
+                {"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[]},
+                {"type":"text","text":"Nothing new today."}]},
+              {"role":"user","content":[{"type":"search_result","source":"https://example.com","title":"Example",
+                "content":[{"type":"text","text":"A result."}]},{"type":"text","text":"more"}]}]}""";
+
+    /**
+     * Blocks the router does not translate (server tools' blocks, search results) reach an Anthropic target as the
+     * client sent them, and are not refused on the way.
+     */
+    @Test
+    void serverToolBlocksReachAnAnthropicTargetAsSent() throws Exception {
+        anthropic.stubFor(post(urlEqualTo(ANTHROPIC_MESSAGES)).willReturn(aResponse().withStatus(200)
+                .withHeader("content-type", "application/json").withBody("""
+                        {"id":"msg_01XFDUDYJgAACzvnptvVoYEL","type":"message","role":"assistant",
+                         "model":"claude-sonnet-4-5","content":[{"type":"text","text":"Still nothing."}],
+                         "stop_reason":"end_turn","stop_sequence":null,
+                         "usage":{"input_tokens":40,"output_tokens":4}}""")));
+
+        HttpResponse<String> response = rawPost("/v1/messages", SERVER_TOOL_TURN.formatted("claude-sonnet-4-5"));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode upstream = sent(anthropic, ANTHROPIC_MESSAGES).get(0);
+        assertThat(upstream.at("/messages/1/content/0/type").asText()).isEqualTo("server_tool_use");
+        assertThat(upstream.at("/messages/1/content/1/type").asText()).isEqualTo("web_search_tool_result");
+        assertThat(upstream.at("/messages/2/content/0/type").asText()).isEqualTo("search_result");
+    }
+
+    /**
+     * On the translated path the assistant's server-tool blocks are dropped, as its thinking blocks are (Chat
+     * Completions cannot carry them); the rest of the turn is kept.
+     */
+    @Test
+    void serverToolBlocksOfTheAssistantAreDroppedInTranslation() throws Exception {
+        openAiAnswers("responses/di-chat-system-prompt.json");
+
+        HttpResponse<String> response = rawPost("/v1/messages", SERVER_TOOL_TURN.formatted("di")
+                .replaceFirst("\\{\"type\":\"search_result\"[^\\]]*\\]},", ""));
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode messages = sent(openai, OPENAI_CHAT).get(0).path("messages");
+        assertThat(messages).extracting(m -> m.path("role").asText()).containsExactly("user", "assistant", "user");
+        assertThat(messages.at("/1/content").toString()).isEqualTo("[{\"type\":\"text\",\"text\":\"Nothing new today.\"}]");
+        assertThat(messages.at("/2/content/0/text").asText()).isEqualTo("more");
+    }
+
     /** The /di/v1 base path serves Messages too. */
     @Test
     void everyBasePathServesMessages() {

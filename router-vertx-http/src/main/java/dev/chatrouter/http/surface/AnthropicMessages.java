@@ -17,7 +17,11 @@ import dev.chatrouter.api.chat.ToolChoice;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.kit.wire.Json;
 
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +42,8 @@ import static dev.chatrouter.http.surface.Fields.string;
  * {@code document} (base64 PDF) blocks become text, {@code image_url} and {@code file} parts (other document
  * sources stay Anthropic blocks); {@code tool_result} blocks become tool messages (an error result's text starts
  * with {@code Error: }); assistant {@code tool_use} blocks become tool calls and {@code thinking} blocks are dropped;
+ * blocks of other types stay Anthropic blocks in user turns and tool results, and are dropped from assistant turns
+ * (server tools' blocks); a {@code system} message among the turns stays a system message;
  * {@code tools} become function tools ({@code input_schema} as parameters; server tools with a {@code type} stay as
  * they are); {@code tool_choice} auto/any/tool/none become auto/required/the named function/none;
  * {@code stop_sequences} become {@code stop}; {@code top_k} and {@code thinking} are kept as fields of the request
@@ -63,7 +69,7 @@ public final class AnthropicMessages {
         List<Message> messages = new ArrayList<>();
         Object system = in.get("system");
         if (system != null) {
-            messages.add(new Message(Role.SYSTEM, systemContent(system), null, null, null, null, Map.of()));
+            messages.add(new Message(Role.SYSTEM, systemContent(system, "system"), null, null, null, null, Map.of()));
         }
         Object turns = in.get("messages");
         if (turns == null) {
@@ -101,7 +107,7 @@ public final class AnthropicMessages {
             extra.put("thinking", thinking);
         }
         if (in.get("metadata") != null) {
-            b.user(string(object(in.get("metadata"), "metadata"), "user_id", "metadata.user_id", false));
+            b.user(user(string(object(in.get("metadata"), "metadata"), "user_id", "metadata.user_id", false)));
         }
         if (in.get("tools") != null) {
             b.tools(tools(list(in.get("tools"), "tools")));
@@ -127,14 +133,32 @@ public final class AnthropicMessages {
         return b.extra(extra).build();
     }
 
-    private static Content systemContent(Object system) {
+    /**
+     * The {@code user} of the translated request: {@code metadata.user_id} as it is when it has at most 64
+     * characters, else its SHA-256 in 64 hexadecimal digits (OpenAI refuses a longer {@code user}, and Claude Code's
+     * id, a JSON text, has about 150). The same id always gives the same value.
+     */
+    static String user(String userId) {
+        if (userId == null || userId.length() <= 64) {
+            return userId;
+        }
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
+                    .digest(userId.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    /** A system prompt's content, a string or text blocks, at {@code path} ({@code system}, {@code messages[2].content}). */
+    private static Content systemContent(Object system, String path) {
         if (system instanceof String s) {
             return Content.of(s);
         }
-        List<?> blocks = list(system, "system");
+        List<?> blocks = list(system, path);
         List<ContentPart> parts = new ArrayList<>();
         for (int i = 0; i < blocks.size(); i++) {
-            String at = "system[" + i + "]";
+            String at = path + "[" + i + "]";
             Map<String, Object> block = object(blocks.get(i), at);
             if (!"text".equals(block.get("type"))) {
                 throw invalid(at + ".type", "a system block must be text");
@@ -146,12 +170,18 @@ public final class AnthropicMessages {
 
     private static void turn(Map<String, Object> turn, String at, List<Message> out) {
         String role = string(turn, "role", at + ".role", true);
-        if (!"user".equals(role) && !"assistant".equals(role)) {
-            throw invalid(at + ".role", "expected user or assistant");
+        if (!"user".equals(role) && !"assistant".equals(role) && !"system".equals(role)) {
+            throw invalid(at + ".role", "expected user, assistant or system");
         }
         Object content = turn.get("content");
         if (content == null) {
             throw Fields.missing(at + ".content");
+        }
+        if ("system".equals(role)) {
+            // Claude Code sends one among the turns with its default model: it stays where it is
+            out.add(new Message(Role.SYSTEM, systemContent(content, at + ".content"), null, null, null, null,
+                    Map.of()));
+            return;
         }
         boolean user = "user".equals(role);
         if (content instanceof String text) {
@@ -188,7 +218,15 @@ public final class AnthropicMessages {
                 case "thinking", "redacted_thinking" -> {
                     // the Chat Completions shape carries no signed thinking back upstream
                 }
-                default -> throw invalid(where + ".type", "unknown content block type '" + type + "'");
+                default -> {
+                    // a block the router does not translate (search_result, container_upload; server tools'
+                    // server_tool_use and *_tool_result in assistant turns): an Anthropic target gets the body as
+                    // sent; a translation keeps a user's block as it is and drops an assistant's, like thinking
+                    if (user) {
+                        parts.add(new ContentPart.Other(type, cache(block, where),
+                                Fields.rest(block, Set.of("type", "cache_control"))));
+                    }
+                }
             }
         }
         if (user) {
@@ -256,7 +294,9 @@ public final class AnthropicMessages {
                     }
                     case "image" -> parts.add(image(part, where));
                     case "document" -> parts.add(document(part, where));
-                    default -> throw invalid(where + ".type", "a tool result takes text, image or document blocks");
+                    // search_result, tool_reference...: kept as Anthropic blocks, as in a user turn
+                    default -> parts.add(new ContentPart.Other(type, cache(part, where),
+                            Fields.rest(part, Set.of("type", "cache_control"))));
                 }
             }
             result = Content.of(parts);
