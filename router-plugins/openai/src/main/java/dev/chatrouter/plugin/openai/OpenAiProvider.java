@@ -103,7 +103,7 @@ final class OpenAiProvider implements Provider {
             return NativeCalls.chat(client, responsesUrl, forwarded(jsonHeaders, asSent), asSent, call,
                     body -> ResponsesWire.read(body, clock));
         }
-        ChatRequest request = outputLimit(call.request().toBuilder()).stream(null).streamOptions(null).build();
+        ChatRequest request = upstream(call.request()).stream(null).streamOptions(null).build();
         return Stages.decode(client.post(chatUrl, jsonHeaders, WireCodec.writeChatRequest(request), call.deadline()),
                 response -> WireCodec.readChatResponse(response.body()));
     }
@@ -115,7 +115,7 @@ final class OpenAiProvider implements Provider {
             return NativeCalls.stream(client, responsesUrl, forwarded(streamHeaders, asSent), asSent, call,
                     new ResponsesWire.StreamDecoder(clock));
         }
-        ChatRequest.Builder builder = outputLimit(call.request().toBuilder()).stream(true);
+        ChatRequest.Builder builder = upstream(call.request()).stream(true);
         if (streamUsage) {
             StreamOptions options = call.request().streamOptions();
             builder.streamOptions(new StreamOptions(true, options == null ? Map.of() : options.extra()));
@@ -147,6 +147,11 @@ final class OpenAiProvider implements Provider {
     }
 
     /** Sends the caller's output limit in the field this upstream takes. */
+    /** The request as Chat Completions takes it: tool results' media moved ({@link ToolResultMedia}), the output limit. */
+    private ChatRequest.Builder upstream(ChatRequest request) {
+        return outputLimit(request.toBuilder().messages(ToolResultMedia.inUserMessages(request.messages())));
+    }
+
     private ChatRequest.Builder outputLimit(ChatRequest.Builder builder) {
         ChatRequest request = builder.build();
         Integer limit = request.outputLimit();

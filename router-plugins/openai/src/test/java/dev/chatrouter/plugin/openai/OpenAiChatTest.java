@@ -8,6 +8,9 @@ import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.chat.ChunkChoice;
+import dev.chatrouter.api.chat.Content;
+import dev.chatrouter.api.chat.ContentPart;
+import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.StreamOptions;
 import dev.chatrouter.api.chat.ToolCall;
@@ -157,6 +160,57 @@ class OpenAiChatTest {
         assertThat(body.has("stream")).isFalse();
         assertThat(body.has("stream_options")).isFalse();
         assertThat(body.get("model").asText()).isEqualTo(MODEL);
+    }
+
+    /**
+     * Chat Completions takes only text in a tool message, while an Anthropic tool_result or a Responses
+     * function_call_output may hold an image (Claude Code reading a screenshot, Codex's view_image): the tool
+     * message keeps its text and the image goes in a user message after the turn's tool messages, naming its call.
+     */
+    @Test
+    void imagesOfToolResultsGoInAUserMessageAfterTheToolMessages() throws Exception {
+        answerChat(fixture("responses/di-chat-system-prompt.json"));
+        String png = "data:image/png;base64,iVBORw0KGgo=";
+        ChatRequest request = ChatRequest.builder().model(MODEL)
+                .addMessage(Message.user("Compare a.png with the log"))
+                .addMessage(Message.assistantToolCalls(List.of(ToolCall.function("call_1", "view_image", "{}"),
+                        ToolCall.function("call_2", "read_log", "{}"))))
+                .addMessage(new Message(Role.TOOL, Content.of(List.of(
+                        new ContentPart.Image(png, "low", null, Map.of()))), null, null, "call_1", null, Map.of()))
+                .addMessage(Message.tool("call_2", "no errors"))
+                .addMessage(Message.user("Well?"))
+                .build();
+
+        await(provider().chat(call(request)));
+
+        JsonNode messages = sentBody("/v1/chat/completions").path("messages");
+        assertThat(messages).extracting(m -> m.path("role").asText())
+                .containsExactly("user", "assistant", "tool", "tool", "user", "user");
+        assertThat(messages.at("/2/tool_call_id").asText()).isEqualTo("call_1");
+        assertThat(messages.at("/2/content/0/type").asText()).isEqualTo("text");
+        assertThat(messages.at("/2/content")).hasSize(1);
+        assertThat(messages.at("/3/content").asText()).isEqualTo("no errors");
+        assertThat(messages.at("/4/content/0/text").asText()).contains("call_1");
+        assertThat(messages.at("/4/content/1/image_url/url").asText()).isEqualTo(png);
+        assertThat(messages.at("/4/content/1/image_url/detail").asText()).isEqualTo("low");
+        assertThat(messages.at("/5/content").asText()).isEqualTo("Well?");
+    }
+
+    /** A tool message of text parts only goes as it is. */
+    @Test
+    void toolMessagesOfTextGoAsTheyAre() throws Exception {
+        answerChat(fixture("responses/di-chat-system-prompt.json"));
+        ChatRequest request = ChatRequest.builder().model(MODEL)
+                .addMessage(Message.assistantToolCalls(List.of(ToolCall.function("call_1", "read_log", "{}"))))
+                .addMessage(new Message(Role.TOOL, Content.of(List.of(ContentPart.text("no errors"))), null, null,
+                        "call_1", null, Map.of()))
+                .build();
+
+        await(provider().chat(call(request)));
+
+        JsonNode messages = sentBody("/v1/chat/completions").path("messages");
+        assertThat(messages).hasSize(2);
+        assertThat(messages.at("/1/content/0/text").asText()).isEqualTo("no errors");
     }
 
     @Test
