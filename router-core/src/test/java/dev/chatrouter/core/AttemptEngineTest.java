@@ -208,6 +208,98 @@ class AttemptEngineTest {
         assertThat(scripted.calls("b")).isEmpty();
     }
 
+    /**
+     * Proves a hedge whose admission comes back after the first attempt has shown content is never started: the
+     * client gets the first attempt's text alone, and the hedge's hold is given back. (A store that answers later,
+     * such as Redis, lets the first attempt win while the hedge's reservation is on its way.)
+     */
+    @Test
+    void aHedgeAdmittedAfterTheFirstAttemptWonIsNotStarted() throws Exception {
+        // given a store whose second reservation (the hedge's) waits for a gate, and a first target that answers
+        // after the hedge timer fired with more words than the stream takes ahead of its subscriber
+        GatedStore store = new GatedStore(dev.chatrouter.core.store.AccountingStores.inMemory(
+                java.time.Clock.systemUTC()));
+        router = builder(NO_RETRIES, Duration.ofMillis(50)).accountingStore(store)
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        String words = "word ".repeat(40).strip();
+        scripted.script("a", delayed(Duration.ofMillis(300), reply(words)));
+        scripted.script("b", reply("the hedge's answer"));
+        ChatStream stream = router.stream(hello());
+        TestSubscriber<ChatChunk> subscriber = new TestSubscriber<>(1);
+        stream.subscribe(subscriber);
+        // when the hedge asks for its reservation, then the first attempt shows content, then the store answers
+        assertThat(store.reserves.await(5, TimeUnit.SECONDS)).as("the hedge asked for its reservation").isTrue();
+        subscriber.awaitItems(1, Duration.ofSeconds(5));
+        store.gate.complete(null);
+        assertThat(store.released.await(5, TimeUnit.SECONDS)).as("the hedge's hold was given back").isTrue();
+        subscriber.request(Long.MAX_VALUE);
+        subscriber.awaitDone(Duration.ofSeconds(5));
+        // then the stream is the first attempt's alone, and nothing stays reserved
+        assertThat(subscriber.error()).isNull();
+        StringBuilder text = new StringBuilder();
+        for (ChatChunk chunk : subscriber.items()) {
+            for (var choice : chunk.choices()) {
+                if (choice.delta() != null && choice.delta().content() != null) {
+                    text.append(choice.delta().content());
+                }
+            }
+        }
+        assertThat(text.toString()).isEqualTo(words);
+        assertThat(scripted.calls("b")).isEmpty();
+        assertThat(stream.report().toCompletableFuture().get(5, TimeUnit.SECONDS).target()).isEqualTo("a/m");
+        assertThat(global().reservedUsd()).isZero();
+    }
+
+    /** The in-memory store, but its second reservation waits for {@link #gate}. */
+    static final class GatedStore implements dev.chatrouter.api.spi.AccountingStore {
+        private final dev.chatrouter.api.spi.AccountingStore inner;
+        private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
+        final CompletableFuture<Void> gate = new CompletableFuture<>();
+        /** Counted down when the second reservation is asked for. */
+        final java.util.concurrent.CountDownLatch reserves = new java.util.concurrent.CountDownLatch(1);
+        final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
+
+        GatedStore(dev.chatrouter.api.spi.AccountingStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Reservation> reserve(java.util.List<Charge> charges,
+                                                                          Duration lease) {
+            if (count.incrementAndGet() != 2) {
+                return inner.reserve(charges, lease);
+            }
+            reserves.countDown();
+            return gate.thenCompose(v -> inner.reserve(charges, lease));
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> settle(String reservationId, java.util.List<Charge> actual) {
+            return inner.settle(reservationId, actual);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> release(String reservationId) {
+            return inner.release(reservationId).thenRun(released::countDown);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.Map<String, State>> states(
+                java.util.Collection<String> keys) {
+            return inner.states(keys);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.List<CounterState>> counters() {
+            return inner.counters();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
+    }
+
     // ---- how long a retry may wait ----
 
     /** Proves a Retry-After beyond fallback.max_retry_wait fails over at once instead of holding the request. */

@@ -175,9 +175,12 @@ final class Run<C extends Sink.Call> {
         }));
     }
 
-    /** Goes on with {@code step} as admission decided; gives the claims back when the request ended meanwhile. */
+    /**
+     * Goes on with {@code step} as admission decided; gives the claims back when the request ended meanwhile, or when
+     * another attempt won meanwhile (a hedge whose admission came back after the first attempt showed content).
+     */
     private void admitted(FallbackSequence.Step step, boolean hedged, Admission admission) {
-        if (over) {
+        if (over || winner != null) {
             if (admission instanceof Admission.Admitted late) {
                 late.lease().released();
                 if (late.hold() != null) {

@@ -247,6 +247,9 @@ final class StreamSink implements Sink<StreamSink.Upstream>, ChatStream {
                 return;
             }
             run.content(leg);
+            if (run.winner() != leg) {
+                return; // another attempt won: only the winner's chunks reach the subscriber
+            }
         }
         pending.add(chunk);
     }
