@@ -116,26 +116,46 @@ final class Exchange {
     }
 
     /**
-     * Ties a pending answer to the exchange: a client that goes away cancels it, and a shutdown whose grace period
-     * is over answers 503 and cancels it.
-     */
-    /**
-     * Answers with what a routed call gives: its JSON with the routing headers, or the error. Cancels the call when
-     * the client goes away or a shutdown's grace period ends.
+     * Answers with what a routed call gives: its JSON with the routing headers, or the error, written on the
+     * request's event loop whichever thread ends the call (a Redis store's, a provider's timer), so that it never
+     * races the loop's own writes (a shutdown's 503, a client that goes away). An answer that cannot be written is
+     * a 500. Cancels the call when the client goes away or a shutdown's grace period ends.
      */
     <T> void answer(java.util.concurrent.CompletionStage<T> call, java.util.function.Function<T, RoutingReport> report,
                     java.util.function.Function<T, byte[]> body) {
         var future = call.toCompletableFuture();
         cancelOnAbort(future);
-        future.whenComplete((result, error) -> {
+        future.whenComplete((result, error) -> onLoop(() -> {
             if (error != null) {
                 fail(dev.chatrouter.kit.upstream.Stages.unwrap(error));
-            } else {
-                json(report.apply(result), body.apply(result), true);
+                return;
             }
-        });
+            RoutingReport routed;
+            byte[] written;
+            try {
+                routed = report.apply(result);
+                written = body.apply(result);
+            } catch (RuntimeException unwritable) {
+                fail(unwritable);
+                return;
+            }
+            json(routed, written, true);
+        }));
     }
 
+    /** Runs {@code task} on the request's event loop: at once when called there. */
+    private void onLoop(Runnable task) {
+        if (context == null || Vertx.currentContext() == context) {
+            task.run();
+        } else {
+            context.runOnContext(v -> task.run());
+        }
+    }
+
+    /**
+     * Ties a pending answer to the exchange: a client that goes away cancels it, and a shutdown whose grace period
+     * is over answers 503 and cancels it.
+     */
     void cancelOnAbort(java.util.concurrent.Future<?> pending) {
         onAbort(() -> {
             fail(shuttingDown());
