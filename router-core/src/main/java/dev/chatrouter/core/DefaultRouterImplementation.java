@@ -158,8 +158,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         stores.check(source, storeType);
         Map<String, ProviderLimits> providerLimits = new HashMap<>();
         config.providers().values().forEach(p -> providerLimits.put(p.id(), p.limits()));
-        RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock(),
-                accounting.lease());
+        Duration lease = lease(accounting.lease(), config.providers().values());
+        RateLimits rateLimits = new RateLimits(config.rateLimits(), providerLimits, settings.clock(), lease);
         Supplier<AccountingStore> opener = () -> stores.open(source, storeType, accounting,
                 settings.clock());
         // the configured store is opened once: a router continuing from another takes its store over, with the
@@ -185,7 +185,7 @@ public final class DefaultRouterImplementation implements RouterImplementation {
             throw e;
         }
         // the shared store belongs to the router (it closes it); Budgets closes only the one it counts in memory
-        Budgets budgets = new Budgets(config.budgets(), store, !counts, settings.clock(), accounting.lease(),
+        Budgets budgets = new Budgets(config.budgets(), store, !counts, settings.clock(), lease,
                 accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN,
                 accounting.rateLimitsOnStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
         ResponseCache responses = cache.responses().enabled()
@@ -195,6 +195,24 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         return new DefaultChatRouter(routes, classifier, planner, sticky, latency, responses, budgets, rateLimits,
                 accounting, cooldowns, created, settings.clock(), scheduler, random, onClose, listener, sharedStore,
                 ownsShared);
+    }
+
+    /** What a running attempt may take beyond its provider's total timeout before its hold may expire. */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(10);
+
+    /**
+     * How long a reservation holds: the configured lease, or longer when an attempt may run longer (a provider's
+     * total timeout and a margin), so that a hold never expires under an attempt still running.
+     */
+    static Duration lease(Duration configured, java.util.Collection<ProviderSpec> providers) {
+        Duration lease = configured;
+        for (ProviderSpec spec : providers) {
+            Duration attempt = spec.timeouts().total().plus(LEASE_MARGIN);
+            if (attempt.compareTo(lease) > 0) {
+                lease = attempt;
+            }
+        }
+        return lease;
     }
 
     private static long nanos(Clock clock) {

@@ -60,13 +60,18 @@ class DurableAccountingCrashTest {
     }
 
     static String config(int upstreamPort, String accounting) {
+        return config(upstreamPort, accounting, 20_000);
+    }
+
+    /** The same with the provider's {@code total_ms} (a reservation holds at least that long, and 10 s more). */
+    static String config(int upstreamPort, String accounting, int totalMillis) {
         return """
                 providers:
                   up:
                     type: openai
                     base_url: http://127.0.0.1:%d/v1
                     api_key: sk-test
-                    timeouts: { connect_ms: 2000, first_token_ms: 10000, total_ms: 20000 }
+                    timeouts: { connect_ms: 2000, first_token_ms: 10000, total_ms: %d }
                     models:
                       m: { upstream: up-model, price: { input: 1.0, output: 2.0 }, context_window: 128000,
                            max_output_tokens: 5 }
@@ -75,7 +80,7 @@ class DurableAccountingCrashTest {
                     pools: { "*": { targets: [up/m] } }
                     fallback: { retries_per_target: 0, max_attempts: 1 }
                 %s
-                """.formatted(upstreamPort, accounting);
+                """.formatted(upstreamPort, totalMillis, accounting);
     }
 
     static HttpResponse<String> chat(String url) throws Exception {

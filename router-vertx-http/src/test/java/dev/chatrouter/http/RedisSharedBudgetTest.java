@@ -51,6 +51,11 @@ class RedisSharedBudgetTest {
     static final long LIMIT_PICOS = 1_500 * PICOS_PER_REQUEST;
     static final int REQUESTS = 3_000;
     static final int CONCURRENCY = 96;
+    /**
+     * The provider's total timeout: a reservation holds at least that long and 10 s more, whatever the configured
+     * lease, so that a hold never expires under an attempt still running; the upstream answers at once.
+     */
+    static final int ATTEMPT_MILLIS = 5_000;
 
     @TempDir
     static Path dir;
@@ -87,7 +92,7 @@ class RedisSharedBudgetTest {
                   store: redis
                   lease: %s
                   redis: { url: "%s/0", key_prefix: "%s", command_timeout: 3s }
-                """.formatted(LIMIT_PICOS / 1e12, lease, redis.url(), prefix)));
+                """.formatted(LIMIT_PICOS / 1e12, lease, redis.url(), prefix), ATTEMPT_MILLIS));
         return file;
     }
 
@@ -112,7 +117,7 @@ class RedisSharedBudgetTest {
     /**
      * Proves three routers on one Redis never spend past a hard global limit together, record exactly what their
      * clients were told (up to the requests in flight at a router killed with kill -9), keep serving after that
-     * kill (its reservations end with their 2 s lease), fail closed with a 503 naming the store while Redis is
+     * kill (its reservations end with their lease: 15 s, the provider's total timeout and 10 s), fail closed with a 503 naming the store while Redis is
      * down, and serve again by themselves once it is back.
      */
     @Test
@@ -196,7 +201,7 @@ class RedisSharedBudgetTest {
 
             // the dead router's reservations end with their lease: nothing stays reserved
             AccountingStore.CounterState counter = globalDollars(prefix);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (counter.reserved() > 0 && System.nanoTime() < deadline) {
                 Thread.sleep(100);
                 counter = globalDollars(prefix);

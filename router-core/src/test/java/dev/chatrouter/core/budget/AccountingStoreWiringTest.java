@@ -22,6 +22,7 @@ import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.core.route.RequestShape;
 import dev.chatrouter.core.store.AccountingStores;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
@@ -125,6 +126,29 @@ class AccountingStoreWiringTest {
         assertThat(status("key:team-a").spentUsd()).isEqualTo(PER_REQUEST_PICOS / 1e12, within(1e-15));
         assertThat(status("key:team-a").spentTokens()).isEqualTo(15);
         assertThat(status("global").reservedUsd()).isZero();
+    }
+
+    /**
+     * Proves a reservation holds as long as its attempt may run: an attempt may take its provider's total timeout
+     * (300 s by default), longer than the default lease (2 minutes), and a hold that expired under a running attempt
+     * would let other requests spend past a hard limit.
+     */
+    @Test
+    void aReservationHoldsWhileItsAttemptMayStillRun() throws Exception {
+        // given a hard budget with room for one request's worst case, and a first request that is still running
+        RequestShape shape = RequestShape.of(hello());
+        double worstUsd = (shape.estimatedInputTokens() * 2 * PRICE.input() + 5 * PRICE.output()) / 1e6;
+        router = builder().budget(BudgetConfig.usd("global", Window.DAY, worstUsd * 1.5)).build();
+        scripted.script("a", ScriptedProviderFactory.delayed(Duration.ofSeconds(30),
+                ScriptedProviderFactory.reply("slow")));
+        CompletableFuture<?> first = router.chat(hello()).toCompletableFuture();
+        assertThat(status("global").reservedUsd()).isPositive();
+        // when three minutes pass (past the default lease, within the attempt's timeout) and another request comes
+        clock.advance(Duration.ofMinutes(3));
+        // then the first request's hold still counts: the second has no room
+        assertThat(failure(router.chat(hello())).code()).isEqualTo(ErrorCode.SPEND_LIMIT_EXCEEDED);
+        assertThat(status("global").reservedUsd()).isPositive();
+        first.cancel(true);
     }
 
     /** Proves a store outage fails a budgeted request closed: accounting_unavailable naming the store; then recovers. */
