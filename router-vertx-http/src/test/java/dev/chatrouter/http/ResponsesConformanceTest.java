@@ -192,6 +192,42 @@ class ResponsesConformanceTest {
         }
     }
 
+    /**
+     * A stream that fails after its first text ends with an error event and then response.failed, whose response
+     * has status failed and the error: clients such as the Codex CLI read only response.failed, and would otherwise
+     * see a stream that closed before it completed.
+     */
+    @Test
+    void aStreamThatFailsAfterContentEndsWithResponseFailed() {
+        String first = TestServer.fixture("sse/di-stream-haiku.sse").split("\n\n")[1];
+        // dribbled, so that the content chunk arrives (and is relayed) well before the error event
+        upstream.stubFor(post(urlEqualTo(CHAT)).willReturn(aResponse().withStatus(200)
+                .withHeader("content-type", "text/event-stream").withChunkedDribbleDelay(12, 600)
+                .withBody(first + "\n\n" + "data: {\"error\":{\"message\":\"the model is overloaded\","
+                        + "\"type\":\"server_error\"}}\n\n")));
+
+        List<ResponseStreamEvent> events = new ArrayList<>();
+        try (StreamResponse<ResponseStreamEvent> stream = sdk.responses().createStreaming(ResponseCreateParams
+                .builder().model("di").input("A haiku about latency").build())) {
+            stream.stream().forEach(events::add);
+        }
+
+        assertThat(events).anySatisfy(e -> assertThat(e.isOutputTextDelta()).isTrue());
+        assertThat(events).noneSatisfy(e -> assertThat(e.isCompleted()).isTrue());
+        assertThat(events.get(events.size() - 2).isError()).isTrue();
+        ResponseStreamEvent last = events.get(events.size() - 1);
+        assertThat(last.isFailed()).as(last.toString()).isTrue();
+        Response failed = last.asFailed().response();
+        assertThat(failed.status()).hasValueSatisfying(s -> assertThat(s.asString()).isEqualTo("failed"));
+        assertThat(failed.error()).hasValueSatisfying(e -> {
+            assertThat(e.code().asString()).isEqualTo("server_error");
+            assertThat(e.message()).contains("the stream failed after content was sent");
+        });
+        for (int i = 0; i < events.size(); i++) {
+            assertThat(sequenceNumber(events.get(i))).isEqualTo(i);
+        }
+    }
+
     private static long sequenceNumber(ResponseStreamEvent event) {
         return JSON.valueToTree(event).path("sequence_number").asLong(-1);
     }

@@ -28,7 +28,8 @@ import static dev.chatrouter.http.surface.Fields.map;
  * for each tool call, a function call item ({@code response.function_call_arguments.delta}... and
  * {@code .done}; a custom tool's input is given whole in {@code response.custom_tool_call_input.done}); at the end
  * {@code response.completed} with the whole response and its usage. Reasoning is not streamed. A failure after the
- * head is an {@code error} event.
+ * head is an {@code error} event, then {@code response.failed} with the response, its status {@code failed} and its
+ * {@code error}.
  */
 final class ResponsesStreamEncoder implements SseEncoder {
 
@@ -218,10 +219,24 @@ final class ResponsesStreamEncoder implements SseEncoder {
     public byte[] error(int status, byte[] envelope) {
         Map<?, ?> error = Json.read(envelope) instanceof Map<?, ?> m && m.get("error") instanceof Map<?, ?> e
                 ? e : Map.of();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+        start(out);
         event(out, "error", map("code", error.get("code"), "message", error.get("message"),
                 "param", error.get("param")));
+        // the terminal event: what clients such as the Codex CLI read when a response fails
+        Map<String, Object> response = OpenAiResponses.envelope(turn, model, "failed", done, usage);
+        response.put("error", map("code", failedCode(error.get("code")), "message", error.get("message")));
+        event(out, "response.failed", map("response", response));
         return out.toByteArray();
+    }
+
+    /**
+     * The {@code error.code} of a failed response: OpenAI's codes for a rate limit and a prompt too long for the
+     * model (which clients act on: they wait, or compact their history), else {@code server_error}.
+     */
+    private static String failedCode(Object code) {
+        return "rate_limit_exceeded".equals(code) || "context_length_exceeded".equals(code) ? (String) code
+                : "server_error";
     }
 
     private void event(ByteArrayOutputStream out, String type, Map<String, Object> fields) {
