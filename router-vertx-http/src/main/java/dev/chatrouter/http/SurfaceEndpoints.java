@@ -192,7 +192,7 @@ final class SurfaceEndpoints {
         LiveRouter.Lease lease = handler.acquireRouter();
         CompletionStage<OpenAiResponses.Turn> reading;
         try {
-            reading = OpenAiResponses.readRequest(body, responseStore(lease.router()), clock);
+            reading = OpenAiResponses.readRequest(body, responseStore(lease.router(), context), clock);
         } finally {
             lease.release();
         }
@@ -203,7 +203,7 @@ final class SurfaceEndpoints {
     private void responses(HttpServerRequest request, byte[] body, RequestContext context) {
         long start = System.nanoTime();
         LiveRouter.Lease lease = handler.acquireRouter();
-        ResponseStore store = responseStore(lease.router());
+        ResponseStore store = responseStore(lease.router(), context);
         CompletionStage<OpenAiResponses.Turn> reading;
         try {
             reading = OpenAiResponses.readRequest(body, store, clock);
@@ -278,9 +278,9 @@ final class SurfaceEndpoints {
         return result.response().nativeAnswer() != null ? result.response().id() : turn.id();
     }
 
-    /** Stored responses on the router's documents, kept for {@code server.responses_ttl}. */
-    private ResponseStore responseStore(ChatRouter router) {
-        return ResponseStore.of(router.documents(), responsesTtl);
+    /** Stored responses of the caller's key on the router's documents, kept for {@code server.responses_ttl}. */
+    private ResponseStore responseStore(ChatRouter router, RequestContext context) {
+        return ResponseStore.of(router::documents, responsesTtl, context.key());
     }
 
     /**

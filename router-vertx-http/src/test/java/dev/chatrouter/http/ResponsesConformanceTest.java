@@ -49,6 +49,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 class ResponsesConformanceTest {
 
     static final String VIRTUAL_KEY = "vk-team-a-0123456789";
+    static final String OTHER_KEY = "vk-team-b-9876543210";
     static final ObjectMapper JSON = new ObjectMapper();
     static final String CHAT = "/v1/chat/completions";
 
@@ -79,7 +80,9 @@ class ResponsesConformanceTest {
                   responses_ttl: 10m
                   keys:
                     team-a: { key: "${TEAM_A_KEY}" }
-                """, Map.of("WM_PORT", Integer.toString(upstream.port()), "TEAM_A_KEY", VIRTUAL_KEY));
+                    team-b: { key: "${TEAM_B_KEY}" }
+                """, Map.of("WM_PORT", Integer.toString(upstream.port()), "TEAM_A_KEY", VIRTUAL_KEY,
+                "TEAM_B_KEY", OTHER_KEY));
         sdk = OpenAIOkHttpClient.builder().baseUrl(server.baseUrl() + "/v1").apiKey(VIRTUAL_KEY).maxRetries(0)
                 .timeout(Duration.ofSeconds(10)).build();
     }
@@ -312,6 +315,34 @@ class ResponsesConformanceTest {
         answers("responses/di-chat-system-prompt.json");
         assertThat(sdk.responses().create(ResponseCreateParams.builder().model("di").input("Hi").build())
                 .output()).isNotEmpty();
+    }
+
+    /**
+     * A stored response belongs to the key that created it, as OpenAI's belong to a project: another key that names
+     * it as previous_response_id is told there is no such response, and nothing goes upstream.
+     */
+    @Test
+    void aStoredResponseIsContinuedOnlyWithTheKeyThatCreatedIt() {
+        answers("responses/di-chat-system-prompt.json");
+        Response asked = sdk.responses().create(ResponseCreateParams.builder().model("di").input("Hi").build());
+        upstream.resetAll();
+
+        OpenAIClient other = OpenAIOkHttpClient.builder().baseUrl(server.baseUrl() + "/v1").apiKey(OTHER_KEY)
+                .maxRetries(0).timeout(Duration.ofSeconds(10)).build();
+        try {
+            BadRequestException e = catchThrowableOfType(BadRequestException.class,
+                    () -> other.responses().create(ResponseCreateParams.builder().model("di").input("And?")
+                            .previousResponseId(asked.id()).build()));
+            assertThat(e.statusCode()).isEqualTo(400);
+            assertThat(e.param()).hasValue("previous_response_id");
+        } finally {
+            other.close();
+        }
+        assertThat(upstream.getAllServeEvents()).isEmpty();
+
+        answers("responses/di-chat-system-prompt.json");
+        assertThat(sdk.responses().create(ResponseCreateParams.builder().model("di").input("And?")
+                .previousResponseId(asked.id()).build()).previousResponseId()).hasValue(asked.id());
     }
 
     /** A response created with store false cannot be continued. */

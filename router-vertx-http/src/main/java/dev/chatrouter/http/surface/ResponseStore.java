@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Where the Responses surface keeps stored responses, so that a request naming one as {@code previous_response_id}
@@ -37,25 +38,30 @@ public interface ResponseStore {
     CompletionStage<Optional<String>> get(String id);
 
     /**
-     * Responses kept in {@code documents} (opened when first needed) under {@code response:<id>} for {@code ttl}.
+     * Responses kept in {@code documents} (asked for at the first operation: a request that stores and reads
+     * nothing opens no store) for {@code ttl}, each under its owner: {@code response:<owner>/<id>}, or
+     * {@code response:<id>} without one. A response belongs to the key that created it, as OpenAI's belong to a
+     * project: another owner does not find it.
      *
+     * @param owner the name of the caller's key, or {@code null} when the server has no keys
      * @throws IllegalArgumentException when {@code ttl} is not positive
      */
-    static ResponseStore of(CompletionStage<DocumentStore> documents, Duration ttl) {
+    static ResponseStore of(Supplier<CompletionStage<DocumentStore>> documents, Duration ttl, String owner) {
         Objects.requireNonNull(documents, "documents");
         Objects.requireNonNull(ttl, "ttl");
         if (ttl.isNegative() || ttl.isZero()) {
             throw new IllegalArgumentException("ttl must be positive but was " + ttl);
         }
+        String prefix = owner == null ? "response:" : "response:" + owner + "/";
         return new ResponseStore() {
             @Override
             public CompletionStage<Void> put(String id, String json) {
-                return documents.thenCompose(d -> d.put("response:" + id, json, ttl));
+                return documents.get().thenCompose(d -> d.put(prefix + id, json, ttl));
             }
 
             @Override
             public CompletionStage<Optional<String>> get(String id) {
-                return documents.thenCompose(d -> d.get("response:" + id)).exceptionallyCompose(e ->
+                return documents.get().thenCompose(d -> d.get(prefix + id)).exceptionallyCompose(e ->
                         CompletableFuture.failedFuture(unavailable(id, e)));
             }
         };

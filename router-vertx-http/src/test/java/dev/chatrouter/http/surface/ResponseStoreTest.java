@@ -59,8 +59,8 @@ class ResponseStoreTest {
         ManualClock clock = new ManualClock();
         try (AccountingStore shared = AccountingStores.inMemory(clock)) {
             DocumentStore documents = shared.documents().orElseThrow();
-            ResponseStore store = ResponseStore.of(CompletableFuture.completedFuture(documents),
-                    Duration.ofMinutes(10));
+            ResponseStore store = ResponseStore.of(() -> CompletableFuture.completedFuture(documents),
+                    Duration.ofMinutes(10), null);
             join(store.put("resp_1", "{\"messages\":[]}"));
             assertThat(join(documents.get("response:resp_1"))).contains("{\"messages\":[]}");
 
@@ -75,8 +75,8 @@ class ResponseStoreTest {
     /** Proves a store that cannot be read fails with store_unavailable, naming the store and the parameter. */
     @Test
     void anUnreadableStoreIsStoreUnavailableNamingIt() {
-        ResponseStore store = ResponseStore.of(CompletableFuture.failedFuture(new AccountingStore.Unavailable(
-                "redis store at 127.0.0.1:6390", "Connection refused", null)), Duration.ofHours(1));
+        ResponseStore store = ResponseStore.of(() -> CompletableFuture.failedFuture(new AccountingStore.Unavailable(
+                "redis store at 127.0.0.1:6390", "Connection refused", null)), Duration.ofHours(1), null);
         assertThatThrownBy(() -> join(store.get("resp_1")))
                 .isInstanceOfSatisfying(ChatRouterException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.STORE_UNAVAILABLE);
@@ -87,10 +87,42 @@ class ResponseStoreTest {
                 });
     }
 
+    /** Proves a response is found only by its owner's store, under response:<owner>/<id>. */
+    @Test
+    void aResponseIsFoundOnlyByItsOwner() throws Exception {
+        try (AccountingStore shared = AccountingStores.inMemory(new ManualClock())) {
+            DocumentStore documents = shared.documents().orElseThrow();
+            ResponseStore teamA = ResponseStore.of(() -> CompletableFuture.completedFuture(documents),
+                    Duration.ofMinutes(10), "team-a");
+            ResponseStore teamB = ResponseStore.of(() -> CompletableFuture.completedFuture(documents),
+                    Duration.ofMinutes(10), "team-b");
+            join(teamA.put("resp_1", "{\"messages\":[]}"));
+            assertThat(join(documents.get("response:team-a/resp_1"))).contains("{\"messages\":[]}");
+            assertThat(join(teamA.get("resp_1"))).contains("{\"messages\":[]}");
+            assertThat(join(teamB.get("resp_1"))).isEmpty();
+        }
+    }
+
+    /** Proves the documents are asked for at the first operation, not when the store is made (store: false). */
+    @Test
+    void theDocumentsAreOpenedAtTheFirstOperation() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger opened = new java.util.concurrent.atomic.AtomicInteger();
+        try (AccountingStore shared = AccountingStores.inMemory(new ManualClock())) {
+            DocumentStore documents = shared.documents().orElseThrow();
+            ResponseStore store = ResponseStore.of(() -> {
+                opened.incrementAndGet();
+                return CompletableFuture.completedFuture(documents);
+            }, Duration.ofMinutes(10), null);
+            assertThat(opened).hasValue(0);
+            assertThat(join(store.get("resp_1"))).isEmpty();
+            assertThat(opened).hasValue(1);
+        }
+    }
+
     /** Proves a TTL that is not positive is refused with what was wrong. */
     @Test
     void aTtlThatIsNotPositiveIsRefused() {
-        assertThatThrownBy(() -> ResponseStore.of(new CompletableFuture<>(), Duration.ZERO))
+        assertThatThrownBy(() -> ResponseStore.of(CompletableFuture::new, Duration.ZERO, null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("ttl must be positive");
     }
 }
