@@ -128,6 +128,19 @@ class CompletionsConformanceTest {
         assertThat(body.path("temperature").asDouble()).isEqualTo(0.0);
     }
 
+    /** A seed is a 64-bit integer, as OpenAI's is, and goes upstream as sent. */
+    @Test
+    void aSeedBeyondThirtyTwoBitsIsPassedOn() throws Exception {
+        upstream.stubFor(post(urlEqualTo(CHAT)).willReturn(aResponse().withStatus(200)
+                .withHeader("content-type", "application/json")
+                .withBody(TestServer.fixture("responses/di-chat-system-prompt.json"))));
+
+        sdk.completions().create(CompletionCreateParams.builder().model("di").prompt("Hi").seed(4_294_967_296L)
+                .build());
+
+        assertThat(sent().path("seed").asLong()).isEqualTo(4_294_967_296L);
+    }
+
     /** A streamed completion arrives as text_completion chunks the SDK reads to the end, usage last. */
     @Test
     void streamRelaysTextCompletionChunks() {

@@ -101,6 +101,21 @@ final class Fields {
         throw invalid(path, "expected an integer of at least " + min);
     }
 
+    /** A 64-bit integer ({@code seed}), or {@code null} when absent. */
+    static Long longInteger(Map<String, Object> in, String key, String path) {
+        Object value = in.get(key);
+        if (value == null) {
+            return null;
+        }
+        if (value instanceof Integer || value instanceof Long) {
+            return ((Number) value).longValue();
+        }
+        if (value instanceof java.math.BigInteger big && big.bitLength() < 64) {
+            return big.longValue();
+        }
+        throw invalid(path, "expected a 64-bit integer");
+    }
+
     static Boolean bool(Map<String, Object> in, String key, String path) {
         Object value = in.get(key);
         if (value == null) {

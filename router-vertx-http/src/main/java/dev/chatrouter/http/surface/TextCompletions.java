@@ -61,10 +61,7 @@ public final class TextCompletions {
         b.n(Fields.integer(in, "n", "n", false, 1));
         b.presencePenalty(Fields.number(in, "presence_penalty", "presence_penalty"));
         b.frequencyPenalty(Fields.number(in, "frequency_penalty", "frequency_penalty"));
-        Object seed = in.get("seed");
-        if (seed != null) {
-            b.seed(Fields.integer(in, "seed", "seed", false, Integer.MIN_VALUE).longValue());
-        }
+        b.seed(Fields.longInteger(in, "seed", "seed"));
         b.user(string(in, "user", "user", false));
         Object stop = in.get("stop");
         if (stop instanceof String s) {
