@@ -42,6 +42,7 @@ final class ResponsesStreamEncoder implements SseEncoder {
     private String model;
     private StringBuilder text;
     private Integer textIndex;
+    private Integer firstTextIndex;
     private Call openCall;
     private int outputs;
     private String finishReason;
@@ -87,6 +88,9 @@ final class ResponsesStreamEncoder implements SseEncoder {
                 if (textIndex == null) {
                     closeCall(out);
                     textIndex = outputs++;
+                    if (firstTextIndex == null) {
+                        firstTextIndex = textIndex;
+                    }
                     text = new StringBuilder();
                     event(out, "response.output_item.added", map("output_index", textIndex,
                             "item", OpenAiResponses.messageItem(itemId(), "", "in_progress")));
@@ -109,8 +113,13 @@ final class ResponsesStreamEncoder implements SseEncoder {
         return out.toByteArray();
     }
 
+    /**
+     * The open text's item id: {@code msg_<suffix>} for the first (the id a whole answer's message has), then
+     * {@code msg_<suffix>_<output index>} for a text after a tool call, so that every item has its own.
+     */
     private String itemId() {
-        return "msg_" + OpenAiResponses.suffix(turn);
+        String id = "msg_" + OpenAiResponses.suffix(turn);
+        return textIndex == null || textIndex.equals(firstTextIndex) ? id : id + "_" + textIndex;
     }
 
     private static Map<String, Object> part(String text) {
