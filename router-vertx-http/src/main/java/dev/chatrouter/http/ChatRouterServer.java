@@ -15,6 +15,7 @@ import java.net.BindException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -152,6 +153,11 @@ public final class ChatRouterServer {
         return settings;
     }
 
+    /** How long a shutdown lets requests in flight finish: {@code server.shutdown_grace}, as last reloaded. */
+    public Duration shutdownGrace() {
+        return handler.settings().shutdownGrace();
+    }
+
     /**
      * Stops taking requests (new ones get 503), waits for those in flight up to the grace period, ends streams
      * still open with an error event, then closes the servers.
@@ -162,7 +168,7 @@ public final class ChatRouterServer {
             watch.stop();
         }
         CompletableFuture<Void> done = new CompletableFuture<>();
-        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        long deadline = System.nanoTime() + shutdownGrace().toNanos();
         Runnable[] poll = new Runnable[1];
         poll[0] = () -> {
             if (handler.inFlight.isEmpty() || System.nanoTime() >= deadline) {

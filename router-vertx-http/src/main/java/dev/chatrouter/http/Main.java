@@ -178,7 +178,7 @@ public final class Main {
         /** Shuts the server down gracefully, then closes the router and Vert.x. */
         public void stop() {
             try {
-                server.shutdown().toCompletableFuture().get(server.settings().shutdownGrace().toMillis() + 5_000,
+                server.shutdown().toCompletableFuture().get(server.shutdownGrace().toMillis() + 5_000,
                         TimeUnit.MILLISECONDS);
             } catch (Exception e) {
                 LOG.warn("shutdown did not finish cleanly: " + e);

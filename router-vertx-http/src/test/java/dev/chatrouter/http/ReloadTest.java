@@ -126,6 +126,27 @@ class ReloadTest {
         assertThat(state.at("/config/last_reload_error").isNull()).isTrue();
     }
 
+    /** Proves a reloaded shutdown_grace is the one a shutdown waits for. */
+    @Test
+    void aShutdownWaitsTheReloadedGrace() throws Exception {
+        serve(ReadyTest.yaml(SERVER.replace("  admin_keys:", "  shutdown_grace: 30s\n  admin_keys:")));
+        server.write(ReadyTest.yaml(SERVER.replace("  admin_keys:", "  shutdown_grace: 200ms\n  admin_keys:")));
+        assertThat(reloadAsAdmin().statusCode()).isEqualTo(200);
+        upstream.stubFor(post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse().withStatus(200)
+                .withHeader("content-type", "application/json").withBody(ReadyTest.ANSWER).withFixedDelay(8_000)));
+        CompletableFuture<HttpResponse<String>> slow = CompletableFuture.supplyAsync(() -> chat("solo", USER));
+        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (upstream.findAll(postRequestedFor(urlEqualTo("/v1/chat/completions"))).isEmpty()) {
+            assertThat(System.nanoTime()).as("the request reached the upstream").isLessThan(until);
+            Thread.sleep(20);
+        }
+
+        // the old grace (30 s) would wait for the upstream's answer, 8 s away; the reloaded one does not
+        server.server.shutdown().toCompletableFuture().get(4, TimeUnit.SECONDS);
+
+        assertThat(slow.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+    }
+
     @Test
     void aNewRouteAndANewKeyAppearAfterAReload() {
         serve(ReadyTest.yaml(SERVER));
