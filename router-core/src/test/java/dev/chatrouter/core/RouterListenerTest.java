@@ -41,6 +41,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static dev.chatrouter.core.testing.ScriptedProviderFactory.fail;
@@ -203,6 +204,38 @@ class RouterListenerTest {
         });
         assertThat(recorder.of(RequestFinished.class)).singleElement()
                 .satisfies(finished -> assertThat(finished.report().target()).isEqualTo("a/m"));
+    }
+
+    /** Proves a subscriber that throws when told its stream ended does not make the request finish twice. */
+    @Test
+    void aSubscriberThatThrowsAtTheEndDoesNotFinishTheRequestTwice() throws Exception {
+        router = builder().listener(recorder).build();
+        CompletableFuture<Void> told = new CompletableFuture<>();
+        router.stream(ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build())
+                .subscribe(new java.util.concurrent.Flow.Subscriber<>() {
+                    @Override
+                    public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
+                        s.request(Long.MAX_VALUE);
+                    }
+
+                    @Override
+                    public void onNext(ChatChunk item) {
+                    }
+
+                    @Override
+                    public void onError(Throwable throwable) {
+                    }
+
+                    @Override
+                    public void onComplete() {
+                        told.complete(null);
+                        throw new IllegalStateException("a subscriber's bug");
+                    }
+                });
+        told.get(5, TimeUnit.SECONDS);
+        router.close(); // waits for nothing, but lets the run's last task end before the events are read
+        assertThat(recorder.of(RequestFinished.class)).singleElement()
+                .satisfies(finished -> assertThat(finished.error()).isNull());
     }
 
     /** Proves a request that fails before routing is told too: started with what was known, then finished failing. */

@@ -62,6 +62,8 @@ final class Run<C extends Sink.Call> {
     private Leg<C> winner;
     private boolean started;
     private boolean over;
+    /** The listeners were told the request ended (and it left the live runs): once only. */
+    private boolean told;
     /** The first budget refusal of a candidate, answered when no candidate fits. */
     private ChatRouterException refusal;
     /** Admissions asked of a store that has not answered yet. */
@@ -420,8 +422,9 @@ final class Run<C extends Sink.Call> {
                 usage == null ? 0 : usage.completionTokens(), usage == null ? 0 : usage.cachedTokens(), leg.cost));
     }
 
-    /** Tells the listener the request ended. */
+    /** Tells the listener the request ended; once ({@link #told}). */
     private void finished(RoutingReport report, ChatRouterException error, boolean cancelled) {
+        told = true;
         live.leave(this);
         if (listener == RouterListener.NONE) {
             return;
@@ -515,7 +518,9 @@ final class Run<C extends Sink.Call> {
     /**
      * A bug in an event (the engine's, a sink's, a plugin's or the subscriber's): the request ends as an internal
      * error, even when it had ended otherwise (the sink ignores an outcome after the first). The winner is charged
- * what it delivered; the other attempts' claims are let go.
+     * what it delivered; the other attempts' claims are let go. The listeners, which hear a request end once, are
+     * told only when it had not ended yet (a subscriber that throws when told its stream ended does not end it
+     * again).
      */
     private void crashed(Throwable bug) {
         LOG.error("request {} failed with an internal error", prepared.requestId(), bug);
@@ -540,7 +545,9 @@ final class Run<C extends Sink.Call> {
             for (Leg<C> leg : running) {
                 attemptFinished(leg, leg.attempt(null, 0, "cancelled: an internal error", elapsed(leg)));
             }
-            finished(null, internal, false);
+            if (!told) {
+                finished(null, internal, false);
+            }
         } catch (RuntimeException again) {
             LOG.error("request {} could not tell its listeners of its internal error", prepared.requestId(), again);
         }
