@@ -189,7 +189,15 @@ final class RedisAccountingStore implements AccountingStore {
             args[4 + 4 * i] = Long.toString(c.limit());
             args[5 + 4 * i] = Long.toString(c.expiresAt().toEpochMilli());
         }
-        return run(RESERVE, keys, args).thenApply(reply -> {
+        CompletionStage<List<Object>> asked = run(RESERVE, keys, args);
+        asked.whenComplete((reply, error) -> {
+            if (error != null && !closed) {
+                // Redis may still run it (an answer that came too late): nobody would settle it, so let it go; on
+                // the same connection the release runs after it, and one of an id Redis never saw does nothing
+                release(id).whenComplete((v, e) -> { });
+            }
+        });
+        return asked.thenApply(reply -> {
             if (number(reply.get(0)) == 1) {
                 List<State> states = new ArrayList<>(charges.size());
                 for (int i = 0; i < charges.size(); i++) {

@@ -141,6 +141,34 @@ class RedisAccountingStoreTest extends AccountingStoreContract {
         assertThat(state("a")).as("the late settlement releases nothing twice").isEqualTo(new State(90, 100));
     }
 
+    /**
+     * A reservation whose answer came too late (the router saw a timeout and went on without it) is released: Redis
+     * still runs the reservation once it can, and nobody would settle it, so its hold would pin the budget of every
+     * router on that Redis until its lease ended.
+     */
+    @Test
+    void aReservationThatTimedOutIsReleased() throws Exception {
+        AccountingStore impatient = RedisAccountingStores.open(RedisStoreConfig.of(redis.url()).withKeyPrefix(prefix)
+                .withCommandTimeout(Duration.ofMillis(100)));
+        try {
+            assertThat(redis.command("CLIENT PAUSE 700 ALL")).startsWith("+OK");
+            Throwable late = org.assertj.core.api.Assertions.catchThrowable(() -> join(impatient.reserve(
+                    List.of(charge("late", 90, 100)), LEASE)));
+            assertThat(late).as("the reservation timed out").isNotNull();
+
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            State now = state("late");
+            while (now.reserved() != 0 && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+                now = state("late");
+            }
+            assertThat(now.reserved()).as("nothing stays reserved after the pause").isZero();
+            assertThat(join(store.reserve(List.of(charge("late", 100, 100)), LEASE)).granted()).isTrue();
+        } finally {
+            impatient.close();
+        }
+    }
+
     /** Once windows and leases end, every key the store wrote is gone from Redis, without any call. */
     @Test
     void everyKeyExpiresByItself() throws Exception {
