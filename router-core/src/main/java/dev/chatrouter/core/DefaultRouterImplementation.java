@@ -188,6 +188,9 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         Budgets budgets = new Budgets(config.budgets(), store, !counts, settings.clock(), lease,
                 accounting.onStoreFailure() == AccountingConfig.FailureMode.OPEN,
                 accounting.rateLimitsOnStoreFailure() == AccountingConfig.FailureMode.OPEN, scheduler, listener);
+        if (previous != null) {
+            previous.budgets().handOverSettlementsTo(budgets);
+        }
         ResponseCache responses = cache.responses().enabled()
                 ? new ResponseCache(cache.responses(), () -> nanos(settings.clock())) : null;
         Tokens.preload();

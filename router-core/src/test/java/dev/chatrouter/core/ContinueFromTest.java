@@ -19,10 +19,12 @@ import dev.chatrouter.api.config.ResponseCacheConfig;
 import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.StickyPrefixConfig;
 import dev.chatrouter.api.config.Window;
+import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.core.store.AccountingStores;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -58,6 +60,8 @@ class ContinueFromTest {
     private final ScriptedProviderFactory scripted = new ScriptedProviderFactory();
     private final MutableClock clock = new MutableClock(T0);
     private final List<ChatRouter> routers = new ArrayList<>();
+    /** When set, the store every router built here is given. */
+    private AccountingStore handed;
 
     @AfterEach
     void close() {
@@ -88,6 +92,9 @@ class ContinueFromTest {
         }
         if (accounting != null) {
             builder.accounting(accounting);
+        }
+        if (handed != null) {
+            builder.accountingStore(handed);
         }
         ChatRouter router = builder.build();
         routers.add(router);
@@ -166,6 +173,77 @@ class ContinueFromTest {
         ChatRouter reopened = build(null, 100, false, durable);
         assertThat(reopened.spend().get(0).spentUsd()).as("the new router closed the file, every spend in it")
                 .isEqualTo(2 * once, org.assertj.core.data.Offset.offset(1e-12));
+    }
+
+    /**
+     * Proves a settlement waiting for the store when a reload replaces the router is recorded once the store is
+     * back, by the new router: closing the old one hands its waiting settlements over instead of dropping them.
+     */
+    @Test
+    void settlementsWaitingForTheStoreAreRecordedAfterAReload() throws Exception {
+        FlakyStore store = new FlakyStore(AccountingStores.inMemory(clock));
+        handed = store;
+        ChatRouter first = build(null, 100, false, new AccountingConfig(AccountingConfig.DEFAULT_OUTPUT_TOKENS, null,
+                null, AccountingConfig.DEFAULT_FLUSH_INTERVAL, AccountingConfig.DEFAULT_LEASE,
+                AccountingConfig.FailureMode.OPEN, AccountingConfig.FailureMode.OPEN, null));
+        store.settlesFail = true;
+        chat(first, "di");
+        assertThat(first.spend().get(0).spentUsd()).as("not recorded yet").isZero();
+
+        ChatRouter second = build(first, 100, false);
+        first.close();
+        store.settlesFail = false;
+
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (second.spend().get(0).spentUsd() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        assertThat(second.spend().get(0).spentUsd()).as("recorded by the new router").isPositive();
+    }
+
+    /** The in-memory store, whose settlements fail as unavailable while {@link #settlesFail}. */
+    static final class FlakyStore implements AccountingStore {
+        private final AccountingStore inner;
+        volatile boolean settlesFail;
+
+        FlakyStore(AccountingStore inner) {
+            this.inner = inner;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
+            return inner.reserve(charges, lease);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
+            if (settlesFail) {
+                return java.util.concurrent.CompletableFuture.failedFuture(new Unavailable("flaky store",
+                        "connection refused", null));
+            }
+            return inner.settle(reservationId, actual);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Void> release(String reservationId) {
+            return inner.release(reservationId);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<java.util.Map<String, State>> states(
+                java.util.Collection<String> keys) {
+            return inner.states(keys);
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<List<CounterState>> counters() {
+            return inner.counters();
+        }
+
+        @Override
+        public void close() {
+            inner.close();
+        }
     }
 
     @Test

@@ -225,6 +225,14 @@ public final class Budgets implements AutoCloseable {
         return budgets.isEmpty();
     }
 
+    /**
+     * Makes {@code next} (the budgets of the router that replaces this one's) take over the settlements this one
+     * still waits to record when it closes, so that a reload loses none.
+     */
+    public void handOverSettlementsTo(Budgets next) {
+        settlements.handOverTo(next.settlements);
+    }
+
     /** The settlements waiting for the store to come back. */
     public int pendingSettlements() {
         return settlements.pending();

@@ -39,6 +39,8 @@ final class Settlements {
     private boolean closed;
     private Duration backoff = FIRST_BACKOFF;
     private long dropped;
+    /** Where waiting settlements go once this one is closed: the router a reload built to replace this one's. */
+    private Settlements successor;
 
     Settlements(AccountingStore store, Scheduler scheduler) {
         this.store = store;
@@ -86,11 +88,33 @@ final class Settlements {
         }
     }
 
+    /**
+     * Hands the settlements still waiting when this one closes, and any that fail after, to {@code next} (the
+     * router that replaces this one's), which retries them until its store takes them.
+     */
+    void handOverTo(Settlements next) {
+        synchronized (this) {
+            successor = next;
+        }
+    }
+
     private void queue(Pending p, Throwable why) {
         boolean start;
         Pending lost = null;
         int size;
+        Settlements next;
         synchronized (this) {
+            next = closed ? successor : null;
+        }
+        if (next != null) {
+            next.queue(p, why);
+            return;
+        }
+        synchronized (this) {
+            if (closed) {
+                LOG.error("accounting: closed, a settlement could not be recorded: {}", p.actual());
+                return;
+            }
             if (queue.size() >= MAX_PENDING) {
                 lost = queue.pollFirst();
                 dropped++;
@@ -174,15 +198,26 @@ final class Settlements {
         });
     }
 
-    /** Sends every waiting settlement once more, waiting at most {@code wait}; logs what is still not recorded. */
+    /**
+     * Hands every waiting settlement to the successor when there is one; else sends each once more, waiting at most
+     * {@code wait}, and logs what is still not recorded.
+     */
     void close(Duration wait) {
         List<Pending> left;
+        Settlements next;
         synchronized (this) {
             closed = true;
             left = new ArrayList<>(queue);
             queue.clear();
+            next = successor;
         }
         if (left.isEmpty()) {
+            return;
+        }
+        if (next != null) {
+            for (Pending p : left) {
+                next.queue(p, new IllegalStateException("handed over by the router a reload replaced"));
+            }
             return;
         }
         List<CompletableFuture<Void>> sent = new ArrayList<>();
