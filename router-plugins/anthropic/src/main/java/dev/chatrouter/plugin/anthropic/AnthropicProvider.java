@@ -29,7 +29,8 @@ import java.util.concurrent.Flow;
  * Anthropic's Messages API: {@code POST {base_url}/v1/messages}, whole or streamed. Embeddings are not offered.
  *
  * <p>A request that came in on the Messages surface ({@link NativeRequest.Surface#MESSAGES}) goes upstream as the
- * client sent it, with only {@code model} (and {@code stream}) set, and the client's {@code anthropic-version} and
+ * client sent it, with only {@code model} (and {@code stream}) set, less the thinking Anthropic would refuse back
+ * ({@link ThinkingReplay}), and with the client's {@code anthropic-version} and
  * {@code anthropic-beta} headers; the answer comes back as it is ({@link NativeAnswer}) beside its translation, from
  * which the router reads content and usage. Its input tokens are counted by {@code POST {base_url}/v1/messages/
  * count_tokens}.
@@ -69,10 +70,14 @@ final class AnthropicProvider implements Provider {
         return Collections.unmodifiableMap(headers);
     }
 
-    /** The Messages body the client sent, when the call has one. */
+    /**
+     * The Messages body the client sent, when the call has one, less the thinking Anthropic would refuse back
+     * ({@link ThinkingReplay}).
+     */
     private static NativeRequest messagesBody(ProviderCall call) {
         NativeRequest native_ = call.request().nativeRequest();
-        return native_ != null && native_.surface() == NativeRequest.Surface.MESSAGES ? native_ : null;
+        return native_ != null && native_.surface() == NativeRequest.Surface.MESSAGES
+                ? ThinkingReplay.replayable(native_) : null;
     }
 
     /**

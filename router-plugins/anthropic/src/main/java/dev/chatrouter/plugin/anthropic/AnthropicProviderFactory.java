@@ -45,7 +45,9 @@ import java.util.Set;
  *       {@code thinking: {type: enabled, budget_tokens}} of 1024, 8192 or 24576 (minimal sends none, nor does a
  *       tool choice that forces a call, which thinking does not allow). {@code max_tokens} is raised by the
  *       budget when it does not exceed it (up to the model's {@code max_output_tokens}). With thinking on, the
- *       sampling parameters are not sent, and a forcing tool choice becomes auto: the API rejects both.</li>
+ *       sampling parameters are not sent, and a forcing tool choice becomes auto: the API rejects both. No
+ *       thinking is sent for the next step of a tool loop (the last message a tool result): a translated assistant
+ *       turn carries no thinking block, and the API refuses thinking when that turn does not start with one.</li>
  *   <li>{@code cache_control} on content parts (and tools) is forwarded on the corresponding blocks for models
  *       with the {@code prompt_cache} capability, and removed for others.</li>
  *   <li>Every other field ({@code n}, {@code seed}, penalties, {@code logprobs}, {@code metadata}, unknown

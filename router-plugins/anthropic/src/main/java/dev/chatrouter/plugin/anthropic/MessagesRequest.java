@@ -110,7 +110,9 @@ final class MessagesRequest {
         List<Map<String, Object>> tools = tools();
         Map<String, Object> choice = toolChoice(tools, answerTool, format);
 
-        Map<String, Object> thinking = thinking(forces(choice));
+        // A translated assistant turn carries no thinking, so a tool loop cannot go on with it (ThinkingReplay).
+        Map<String, Object> thinking = ThinkingReplay.continuesLoopWithoutThinking(turns)
+                ? null : thinking(forces(choice));
         boolean derived = thinking != null && !(request.extra().get("thinking") instanceof Map);
         boolean thinks = thinking != null && !"disabled".equals(thinking.get("type"));
         if (thinks && forces(choice)) {

@@ -367,6 +367,42 @@ class AnthropicChatTest {
         assertThat(body.has("top_p")).isFalse();
     }
 
+    /**
+     * A translated assistant turn carries no signed thinking, and Anthropic refuses thinking in a tool loop whose
+     * last assistant turn does not start with it: the loop's next step goes without thinking (and so with the
+     * sampling fields), rather than failing.
+     */
+    @Test
+    void aToolLoopIsContinuedWithoutThinking() throws Exception {
+        JsonNode body = send(SONNET, ChatRequest.builder()
+                .addMessage(Message.user("What's the weather in Paris?"))
+                .addMessage(Message.assistantToolCalls(
+                        List.of(ToolCall.function("toolu_01", "get_weather", "{\"location\":\"Paris\"}"))))
+                .addMessage(Message.tool("toolu_01", "15 degrees"))
+                .tools(List.of(Tool.function("get_weather", "Get the weather", weatherSchema())))
+                .reasoningEffort("high").maxTokens(1000).temperature(0.5).build());
+
+        assertThat(body.has("thinking")).isFalse();
+        assertThat(body.get("max_tokens").asInt()).isEqualTo(1000);
+        assertThat(body.get("temperature").asDouble()).isEqualTo(0.5);
+    }
+
+    /** Once the loop is over (the last turn is the user's own text), thinking is sent again. */
+    @Test
+    void aTurnAfterAToolLoopThinksAgain() throws Exception {
+        JsonNode body = send(SONNET, ChatRequest.builder()
+                .addMessage(Message.user("What's the weather in Paris?"))
+                .addMessage(Message.assistantToolCalls(
+                        List.of(ToolCall.function("toolu_01", "get_weather", "{\"location\":\"Paris\"}"))))
+                .addMessage(Message.tool("toolu_01", "15 degrees"))
+                .addMessage(Message.assistant("It is 15 degrees."))
+                .addMessage(Message.user("Should I take a coat?"))
+                .tools(List.of(Tool.function("get_weather", "Get the weather", weatherSchema())))
+                .reasoningEffort("low").maxTokens(1000).build());
+
+        assertThat(body.get("thinking")).isEqualTo(tree("{\"type\": \"enabled\", \"budget_tokens\": 1024}"));
+    }
+
     @Test
     void aMaxTokensAlreadyAboveTheBudgetIsKept() throws Exception {
         JsonNode body = send(SONNET, ChatRequest.builder().addMessage(Message.user("Prove that 2 is prime."))

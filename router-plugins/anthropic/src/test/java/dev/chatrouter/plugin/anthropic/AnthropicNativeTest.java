@@ -138,6 +138,108 @@ class AnthropicNativeTest {
         assertThat(chunks.get(chunks.size() - 1).usage()).isEqualTo(Usage.of(25, 15));
     }
 
+    /** A thinking block signed by Anthropic: the only kind its API takes back. */
+    private static final String SIGNED = "{\"type\":\"thinking\",\"thinking\":\"4, plainly.\","
+            + "\"signature\":\"EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds\"}";
+
+    private static String conversation(String thinking, String... turns) {
+        return "{\"model\":\"smart\",\"max_tokens\":4096,\"thinking\":" + thinking + ",\"messages\":["
+                + String.join(",", turns) + "]}";
+    }
+
+    private JsonNode sentFor(String body) throws Exception {
+        wm.stubFor(post(Upstream.MESSAGES).willReturn(okJson(fixture("responses/text.json"))));
+        await(provider.chat(nativeCall(body)));
+        return tree(Upstream.onlyRequest(wm).getBodyAsString());
+    }
+
+    /**
+     * A turn another provider answered comes back from the client with thinking the Messages surface could not sign
+     * ({@code "signature": ""}); Anthropic refuses such a block, so it is left out, and a turn of nothing else with it.
+     * A signed block goes as it was sent.
+     */
+    @Test
+    void thinkingThatAnthropicDidNotSignIsNotSentBack() throws Exception {
+        String unsigned = "{\"type\":\"thinking\",\"thinking\":\"Add them.\",\"signature\":\"\"}";
+        JsonNode sent = sentFor(conversation("{\"type\":\"enabled\",\"budget_tokens\":2048}",
+                "{\"role\":\"user\",\"content\":\"What is 2+2?\"}",
+                "{\"role\":\"assistant\",\"content\":[" + unsigned + ",{\"type\":\"text\",\"text\":\"4\"}]}",
+                "{\"role\":\"user\",\"content\":\"And 3+3?\"}",
+                "{\"role\":\"assistant\",\"content\":[" + unsigned.replace("\"\"}", " \"\" }") + "]}",
+                "{\"role\":\"user\",\"content\":\"And 2+2 again?\"}",
+                "{\"role\":\"assistant\",\"content\":[" + SIGNED + ",{\"type\":\"text\",\"text\":\"4\"}]}",
+                "{\"role\":\"user\",\"content\":\"Thanks.\"}"));
+
+        assertThat(sent.get("messages")).isEqualTo(tree("[" + String.join(",",
+                "{\"role\":\"user\",\"content\":\"What is 2+2?\"}",
+                "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"4\"}]}",
+                "{\"role\":\"user\",\"content\":\"And 3+3?\"}",
+                "{\"role\":\"user\",\"content\":\"And 2+2 again?\"}",
+                "{\"role\":\"assistant\",\"content\":[" + SIGNED + ",{\"type\":\"text\",\"text\":\"4\"}]}",
+                "{\"role\":\"user\",\"content\":\"Thanks.\"}") + "]"));
+        assertThat(sent.get("thinking")).isEqualTo(tree("{\"type\":\"enabled\",\"budget_tokens\":2048}"));
+        assertThat(sent.get("model").asText()).isEqualTo("claude-sonnet-4-5");
+    }
+
+    /**
+     * Anthropic refuses thinking in a tool loop whose last assistant turn does not start with signed thinking (as
+     * when another provider made the call): the loop's next step goes without thinking rather than failing.
+     */
+    @Test
+    void aToolLoopAnotherProviderStartedContinuesWithoutThinking() throws Exception {
+        String toolUse = "{\"type\":\"tool_use\",\"id\":\"toolu_01\",\"name\":\"get_weather\","
+                + "\"input\":{\"location\":\"Paris\"}}";
+        String toolResult = "{\"role\":\"user\",\"content\":[{\"type\":\"tool_result\","
+                + "\"tool_use_id\":\"toolu_01\",\"content\":\"15 degrees\"}]}";
+        JsonNode sent = sentFor(conversation("{\"type\":\"enabled\",\"budget_tokens\":2048}",
+                "{\"role\":\"user\",\"content\":\"Weather in Paris?\"}",
+                "{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"Look it up.\","
+                        + "\"signature\":\"\"}," + toolUse + "]}",
+                toolResult));
+
+        assertThat(sent.has("thinking")).isFalse();
+        assertThat(sent.get("messages").get(1)).isEqualTo(tree("{\"role\":\"assistant\",\"content\":[" + toolUse
+                + "]}"));
+
+        wm.resetRequests();
+        // The same loop started by Anthropic itself keeps its thinking.
+        sent = sentFor(conversation("{\"type\":\"enabled\",\"budget_tokens\":2048}",
+                "{\"role\":\"user\",\"content\":\"Weather in Paris?\"}",
+                "{\"role\":\"assistant\",\"content\":[" + SIGNED + "," + toolUse + "]}",
+                toolResult));
+        assertThat(sent.get("thinking")).isEqualTo(tree("{\"type\":\"enabled\",\"budget_tokens\":2048}"));
+    }
+
+    /** A body with nothing to leave out goes byte for byte as sent, but for its model. */
+    @Test
+    void aBodyWithOnlySignedThinkingIsNotRewritten() throws Exception {
+        String body = conversation("{\"type\":\"enabled\",\"budget_tokens\":2048}",
+                "{\"role\":\"user\",\"content\":\"What is 2+2?\"}",
+                "{\"role\":\"assistant\",\"content\":[" + SIGNED + ",{\"type\":\"text\",\"text\":\"4\"}]}",
+                "{\"role\":\"user\",\"content\":\"Thanks.\"}");
+        wm.stubFor(post(Upstream.MESSAGES).willReturn(okJson(fixture("responses/text.json"))));
+        await(provider.chat(nativeCall(body)));
+
+        assertThat(Upstream.onlyRequest(wm).getBodyAsString())
+                .isEqualTo(body.replace("\"model\":\"smart\"", "\"model\":\"claude-sonnet-4-5\""));
+    }
+
+    /** The count endpoint checks the same rules: it is sent the same body. */
+    @Test
+    void theCountIsAskedWithoutTheUnsignedThinking() throws Exception {
+        wm.stubFor(post("/v1/messages/count_tokens").willReturn(okJson(fixture("count/count-tokens.json"))));
+        await(provider.countTokens(nativeCall(conversation("{\"type\":\"disabled\"}",
+                "{\"role\":\"user\",\"content\":\"What is 2+2?\"}",
+                "{\"role\":\"assistant\",\"content\":[{\"type\":\"thinking\",\"thinking\":\"Add.\","
+                        + "\"signature\":\"\"},{\"type\":\"text\",\"text\":\"4\"}]}",
+                "{\"role\":\"user\",\"content\":\"Thanks.\"}"))));
+
+        JsonNode sent = tree(wm.findAll(postRequestedFor(urlEqualTo("/v1/messages/count_tokens"))).get(0)
+                .getBodyAsString());
+        assertThat(sent.get("messages").get(1)).isEqualTo(tree(
+                "{\"role\":\"assistant\",\"content\":[{\"type\":\"text\",\"text\":\"4\"}]}"));
+    }
+
     @Test
     void countTokensAsksAnthropicsCountEndpoint() throws Exception {
         wm.stubFor(post("/v1/messages/count_tokens").willReturn(okJson(fixture("count/count-tokens.json"))));
