@@ -35,8 +35,21 @@ interface Surface {
         public HttpErrors.HttpError error(ChatRouterException e, Redactor redactor) {
             HttpErrors.HttpError openAi = HttpErrors.of(e, redactor);
             return new HttpErrors.HttpError(openAi.status(),
-                    AnthropicMessages.errorBody(openAi.status(), redactor.redact(e.getMessage())),
+                    AnthropicMessages.errorBody(openAi.status(), redactor.redact(messagesMessage(e))),
                     openAi.retryAfterSeconds(), openAi.requestId(), openAi.requestType());
+        }
+
+        /**
+         * A refused field's message as this surface writes its own ({@code stop_sequences: detail}), naming the
+         * field as the Messages request has it.
+         */
+        private String messagesMessage(ChatRouterException e) {
+            String param = e.param().orElse(null);
+            String prefix = "invalid parameter '" + param + "': ";
+            if (param == null || !e.getMessage().startsWith(prefix)) {
+                return e.getMessage();
+            }
+            return AnthropicMessages.fieldName(param) + ": " + e.getMessage().substring(prefix.length());
         }
 
         @Override

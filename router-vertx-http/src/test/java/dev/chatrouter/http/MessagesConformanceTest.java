@@ -598,6 +598,27 @@ class MessagesConformanceTest {
                 .addUserMessage("Hi").build()).content()).isNotEmpty();
     }
 
+    /**
+     * A value the router refuses names the field as the Messages request has it ({@code stop_sequences}, not the
+     * Chat Completions {@code stop} it becomes), in the surface's {@code field: detail} form.
+     */
+    @Test
+    void aRefusedValueIsNamedAsTheMessagesRequestNamesIt() throws Exception {
+        HttpResponse<String> stops = rawPost("/v1/messages", """
+                {"model":"di","max_tokens":10,"stop_sequences":["a","b","c","d","e"],
+                 "messages":[{"role":"user","content":"Hi"}]}""");
+        HttpResponse<String> temperature = rawPost("/v1/messages", """
+                {"model":"di","max_tokens":10,"temperature":3,"messages":[{"role":"user","content":"Hi"}]}""");
+
+        assertThat(stops.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(stops.body()).at("/error/message").asText())
+                .isEqualTo("stop_sequences: at most 4 sequences are allowed, found 5");
+        assertThat(temperature.statusCode()).isEqualTo(400);
+        assertThat(JSON.readTree(temperature.body()).at("/error/message").asText()).startsWith("temperature: ");
+        assertThat(JSON.readTree(temperature.body()).at("/error/type").asText()).isEqualTo("invalid_request_error");
+        assertThat(openai.getAllServeEvents()).isEmpty();
+    }
+
     /** messages that is not an array, or is empty, is a 400 naming messages (BadRequestException in the SDK). */
     @Test
     void messagesNotAnArrayIsAnInvalidRequest() throws Exception {

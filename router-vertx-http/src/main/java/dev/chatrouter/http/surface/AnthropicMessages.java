@@ -452,6 +452,11 @@ public final class AnthropicMessages {
 
     // ---- errors --------------------------------------------------------------------------------------------
 
+    /** The Messages request's name for a field of the Chat Completions request it becomes. */
+    public static String fieldName(String chatField) {
+        return "stop".equals(chatField) ? "stop_sequences" : chatField;
+    }
+
     /** Anthropic's error type for a status. */
     public static String errorType(int status) {
         return switch (status) {
