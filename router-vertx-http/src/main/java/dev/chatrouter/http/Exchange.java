@@ -21,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -407,11 +408,26 @@ final class Exchange {
             }
 
             private void complete() {
-                if (!response.ended()) {
-                    if (!headWritten) {
-                        writeHead();
-                    }
-                    end(Buffer.buffer(encoder.complete()));
+                if (response.ended()) {
+                    finish();
+                    return;
+                }
+                if (!headWritten) {
+                    writeHead();
+                }
+                byte[] last = encoder.complete();
+                CompletableFuture<Void> settled = encoder.settled().toCompletableFuture();
+                if (settled.isDone()) {
+                    endWith(last);
+                } else {
+                    settled.whenComplete((v, error) -> onLoop(() -> endWith(last)));
+                }
+            }
+
+            /** Writes the stream's last events, unless the client left or the server ended it meanwhile. */
+            private void endWith(byte[] last) {
+                if (!response.ended() && !response.closed()) {
+                    end(Buffer.buffer(last));
                 }
                 finish();
             }

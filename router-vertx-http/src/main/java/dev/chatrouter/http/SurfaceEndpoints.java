@@ -226,13 +226,12 @@ final class SurfaceEndpoints {
         Exchange exchange = handler.exchange(request, start, Surface.CHAT, lease);
         if (chat.isStream()) {
             NativeRelay[] relay = new NativeRelay[1];
-            relay[0] = NativeRelay.responses(OpenAiResponses.streamEncoder(turn, answer -> {
-                if (turn.store()) {
-                    // a relayed answer is known to the client by the upstream's response id
-                    keep(store, relay[0].relaying() && relay[0].upstreamId() != null ? relay[0].upstreamId()
-                            : turn.id(), turn, answer);
-                }
-            }), previous);
+            // the stream's last event is written once the response is stored, so that a follow-up at any router
+            // sharing the store finds it; a relayed answer is known to the client by the upstream's response id
+            relay[0] = NativeRelay.responses(OpenAiResponses.streamEncoder(turn, answer -> !turn.store()
+                    ? CompletableFuture.completedFuture(null)
+                    : keep(store, relay[0].relaying() && relay[0].upstreamId() != null ? relay[0].upstreamId()
+                            : turn.id(), turn, answer)), previous);
             exchange.stream(router.stream(chat, context), relay[0]);
         } else {
             CompletableFuture<ChatResult> call = router.chat(chat, context).toCompletableFuture();

@@ -9,13 +9,15 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Writes what an upstream answered in the client surface's own format ({@link NativeAnswer}) as it came, with only
  * {@code model} set to the model the client asked for, as every answer of the router names it. A stream is native
  * when its first chunk carries an upstream event (the target took the request as it was sent); it is then relayed
  * event by event, and the chunks without an event (the router's own usage chunk) write nothing. Otherwise the
- * surface's translating encoder writes it.
+ * surface's translating encoder writes it. A relayed Responses stream's {@code response.completed} (or
+ * {@code .incomplete}) is held to the end, so that it follows the storing of the response.
  */
 public final class NativeRelay implements SseEncoder {
 
@@ -27,6 +29,8 @@ public final class NativeRelay implements SseEncoder {
     private static final Set<String> RESPONSES_MODEL_EVENTS = Set.of("response.created", "response.in_progress",
             "response.queued", "response.completed", "response.incomplete", "response.failed");
     private static final List<String> RESPONSES_MODEL = List.of("response", "model");
+    /** The Responses stream's events after which a client may continue from the response. */
+    private static final Set<String> RESPONSES_ENDS = Set.of("response.completed", "response.incomplete");
 
     private final SseEncoder translated;
     private final boolean shadow;
@@ -36,6 +40,8 @@ public final class NativeRelay implements SseEncoder {
     private final String previousResponseId;
     private Boolean relaying;
     private String upstreamId;
+    /** A relayed Responses stream's terminal event, written by {@link #complete()} once the answer is stored. */
+    private byte[] held = NOTHING;
 
     private NativeRelay(SseEncoder translated, boolean shadow, Set<String> modelEvents, List<String> modelPath,
                         String previousResponseId) {
@@ -107,19 +113,31 @@ public final class NativeRelay implements SseEncoder {
         out.writeBytes("data: ".getBytes(StandardCharsets.US_ASCII));
         out.writeBytes(data);
         out.writeBytes(new byte[] {'\n', '\n'});
+        if (shadow && RESPONSES_ENDS.contains(event.event())) {
+            held = out.toByteArray(); // written at the end, after the translation's answer is stored
+            return NOTHING;
+        }
         return out.toByteArray();
     }
 
-    /** Nothing for a relayed stream: the upstream's own last event was relayed. */
+    /**
+     * For a relayed stream, the upstream's own last event: a Responses stream's end, held until now, or nothing
+     * (the upstream's last event was relayed).
+     */
     @Override
     public byte[] complete() {
         if (relaying()) {
             if (shadow) {
                 translated.complete();
             }
-            return NOTHING;
+            return held;
         }
         return translated.complete();
+    }
+
+    @Override
+    public CompletionStage<Void> settled() {
+        return translated.settled();
     }
 
     @Override

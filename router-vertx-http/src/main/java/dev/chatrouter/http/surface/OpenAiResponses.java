@@ -552,9 +552,10 @@ public final class OpenAiResponses {
 
     /**
      * The events of a Responses stream; when it completes, {@code onComplete} gets the assembled assistant message
-     * (to store).
+     * (to store), and the stream's last event waits for the stage it returns ({@link SseEncoder#settled()}).
      */
-    public static SseEncoder streamEncoder(Turn turn, java.util.function.Consumer<Message> onComplete) {
+    public static SseEncoder streamEncoder(Turn turn,
+                                           java.util.function.Function<Message, CompletionStage<Void>> onComplete) {
         return new ResponsesStreamEncoder(turn, onComplete);
     }
 }

@@ -16,7 +16,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
 
 import static dev.chatrouter.http.surface.Fields.map;
 
@@ -34,7 +36,8 @@ import static dev.chatrouter.http.surface.Fields.map;
 final class ResponsesStreamEncoder implements SseEncoder {
 
     private final OpenAiResponses.Turn turn;
-    private final Consumer<Message> onComplete;
+    private final Function<Message, CompletionStage<Void>> onComplete;
+    private CompletionStage<Void> settled = CompletableFuture.completedFuture(null);
     private final List<Object> done = new ArrayList<>();
     private final TreeMap<Integer, Call> calls = new TreeMap<>();
     private int sequence;
@@ -63,7 +66,7 @@ final class ResponsesStreamEncoder implements SseEncoder {
         }
     }
 
-    ResponsesStreamEncoder(OpenAiResponses.Turn turn, Consumer<Message> onComplete) {
+    ResponsesStreamEncoder(OpenAiResponses.Turn turn, Function<Message, CompletionStage<Void>> onComplete) {
         this.turn = turn;
         this.onComplete = onComplete;
         this.model = turn.chat().model();
@@ -219,9 +222,15 @@ final class ResponsesStreamEncoder implements SseEncoder {
                 OpenAiResponses.envelope(turn, model, status, done, usage)));
         List<ToolCall> toolCalls = new ArrayList<>();
         calls.values().forEach(c -> toolCalls.add(ToolCall.function(c.id, c.name, c.arguments.toString())));
-        onComplete.accept(new Message(Role.ASSISTANT, Content.of(allText.toString()), null,
+        settled = onComplete.apply(new Message(Role.ASSISTANT, Content.of(allText.toString()), null,
                 toolCalls.isEmpty() ? null : toolCalls, null, null, Map.of()));
         return out.toByteArray();
+    }
+
+    /** What {@code onComplete} gave for the answer (its being stored). */
+    @Override
+    public CompletionStage<Void> settled() {
+        return settled;
     }
 
     @Override

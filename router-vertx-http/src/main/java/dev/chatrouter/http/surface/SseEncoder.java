@@ -6,6 +6,8 @@ import dev.chatrouter.kit.wire.WireCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * Turns a routed chat stream into one client surface's Server-Sent Events. Stateful, one per stream; called on the
@@ -27,6 +29,15 @@ public interface SseEncoder {
 
     /** The events that end a stream the upstream finished. */
     byte[] complete();
+
+    /**
+     * What the events {@link #complete()} gave must wait for before they are written (a stored response being
+     * kept, so that a client that reads the end can at once continue from it); called after {@code complete()}.
+     * Never fails. Completed by default.
+     */
+    default CompletionStage<Void> settled() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /**
      * The event that ends a stream cut short by an error: never passed off as complete.

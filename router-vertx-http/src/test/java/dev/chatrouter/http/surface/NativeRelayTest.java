@@ -12,9 +12,14 @@ import dev.chatrouter.api.chat.Usage;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -63,6 +68,39 @@ class NativeRelayTest {
         assertThat(relay.relaying()).isFalse();
         assertThat(first).startsWith("event: message_start\n").contains("\"text_delta\"");
         assertThat(text(relay.complete())).contains("event: message_stop");
+    }
+
+    /**
+     * A relayed Responses stream's end is written after the answer is stored: {@code response.completed} is held to
+     * {@link NativeRelay#complete()}, whose bytes wait for the translation's {@code settled()} (the store's put).
+     */
+    @Test
+    void aRelayedResponsesStreamHoldsItsEndUntilTheAnswerIsStored() throws Exception {
+        ResponseStore none = ResponseStore.of(() -> CompletableFuture.failedFuture(new AssertionError("no store")),
+                Duration.ofMinutes(1), null);
+        OpenAiResponses.Turn turn = OpenAiResponses.readRequest(
+                "{\"model\":\"intent\",\"stream\":true,\"input\":\"hi\"}".getBytes(StandardCharsets.UTF_8),
+                none, Clock.systemUTC()).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        List<Message> kept = new ArrayList<>();
+        NativeRelay relay = NativeRelay.responses(OpenAiResponses.streamEncoder(turn, answer -> {
+            kept.add(answer);
+            return stored;
+        }), null);
+
+        String delta = text(relay.chunk(chunk("Hi", event("response.output_text.delta",
+                "{\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}"))));
+        String end = text(relay.chunk(chunk(null, event("response.completed",
+                "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"model\":\"gpt-x\"}}"))));
+
+        assertThat(delta).startsWith("event: response.output_text.delta\n");
+        assertThat(end).isEmpty();
+        assertThat(text(relay.complete())).isEqualTo("event: response.completed\ndata: "
+                + "{\"type\":\"response.completed\",\"response\":{\"id\":\"resp_1\",\"model\":\"intent\"}}\n\n");
+        assertThat(kept).singleElement().satisfies(m -> assertThat(m.content().text()).isEqualTo("Hi"));
+        assertThat(relay.settled().toCompletableFuture()).isNotDone();
+        stored.complete(null);
+        assertThat(relay.settled().toCompletableFuture()).isDone();
     }
 
     @Test

@@ -33,7 +33,7 @@ class ResponsesStreamEncoderTest {
         OpenAiResponses.Turn turn = OpenAiResponses.readRequest(
                 "{\"model\":\"di\",\"stream\":true,\"store\":false,\"input\":\"hi\"}".getBytes(StandardCharsets.UTF_8),
                 none, Clock.systemUTC()).toCompletableFuture().get(5, TimeUnit.SECONDS);
-        return OpenAiResponses.streamEncoder(turn, answer -> { });
+        return OpenAiResponses.streamEncoder(turn, answer -> CompletableFuture.completedFuture(null));
     }
 
     private static ChatChunk chunk(Delta delta, String finish) {
