@@ -20,6 +20,7 @@ import dev.chatrouter.api.config.RouteConfig;
 import dev.chatrouter.api.config.StickyPrefixConfig;
 import dev.chatrouter.api.config.Window;
 import dev.chatrouter.api.spi.AccountingStore;
+import dev.chatrouter.core.testing.ForwardingAccountingStore;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
@@ -202,17 +203,11 @@ class ContinueFromTest {
     }
 
     /** The in-memory store, whose settlements fail as unavailable while {@link #settlesFail}. */
-    static final class FlakyStore implements AccountingStore {
-        private final AccountingStore inner;
+    static final class FlakyStore extends ForwardingAccountingStore {
         volatile boolean settlesFail;
 
         FlakyStore(AccountingStore inner) {
-            this.inner = inner;
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
-            return inner.reserve(charges, lease);
+            super(inner);
         }
 
         @Override
@@ -222,27 +217,6 @@ class ContinueFromTest {
                         "connection refused", null));
             }
             return inner.settle(reservationId, actual);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<Void> release(String reservationId) {
-            return inner.release(reservationId);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<java.util.Map<String, State>> states(
-                java.util.Collection<String> keys) {
-            return inner.states(keys);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<List<CounterState>> counters() {
-            return inner.counters();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 

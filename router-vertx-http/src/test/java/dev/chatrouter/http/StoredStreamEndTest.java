@@ -1,8 +1,8 @@
 package dev.chatrouter.http;
 
-import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.DocumentStore;
 import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.testing.ForwardingAccountingStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,8 +19,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
@@ -105,11 +103,10 @@ class StoredStreamEndTest {
     }
 
     /** The in-memory accounting store, with documents whose puts land when {@link #gate} completes. */
-    private static final class GatedStore implements AccountingStore {
+    private static final class GatedStore extends ForwardingAccountingStore {
         final CompletableFuture<String> putCalled = new CompletableFuture<>();
         final CompletableFuture<Void> gate = new CompletableFuture<>();
         final Map<String, String> documents = new ConcurrentHashMap<>();
-        private final AccountingStore inner = AccountingStores.inMemory(Clock.systemUTC());
         private final DocumentStore gated = new DocumentStore() {
             @Override
             public CompletionStage<Void> put(String key, String document, Duration ttl) {
@@ -123,39 +120,13 @@ class StoredStreamEndTest {
             }
         };
 
+        GatedStore() {
+            super(AccountingStores.inMemory(Clock.systemUTC()));
+        }
+
         @Override
         public Optional<DocumentStore> documents() {
             return Optional.of(gated);
-        }
-
-        @Override
-        public CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
-            return inner.reserve(charges, lease);
-        }
-
-        @Override
-        public CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
-            return inner.settle(reservationId, actual);
-        }
-
-        @Override
-        public CompletionStage<Void> release(String reservationId) {
-            return inner.release(reservationId);
-        }
-
-        @Override
-        public CompletionStage<Map<String, State>> states(Collection<String> keys) {
-            return inner.states(keys);
-        }
-
-        @Override
-        public CompletionStage<List<CounterState>> counters() {
-            return inner.counters();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 }

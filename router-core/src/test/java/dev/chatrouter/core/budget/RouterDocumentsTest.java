@@ -13,6 +13,7 @@ import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.core.store.AccountingStores;
+import dev.chatrouter.core.testing.ForwardingAccountingStore;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -24,10 +25,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -149,35 +148,10 @@ class RouterDocumentsTest {
     @Test
     void aHandedStoreWithoutDocumentsLeavesThemInMemory() throws Exception {
         AccountingStore inner = AccountingStores.inMemory(clock);
-        AccountingStore countersOnly = new AccountingStore() {
+        AccountingStore countersOnly = new ForwardingAccountingStore(inner) {
             @Override
-            public CompletionStage<Reservation> reserve(List<Charge> charges, Duration lease) {
-                return inner.reserve(charges, lease);
-            }
-
-            @Override
-            public CompletionStage<Void> settle(String reservationId, List<Charge> actual) {
-                return inner.settle(reservationId, actual);
-            }
-
-            @Override
-            public CompletionStage<Void> release(String reservationId) {
-                return inner.release(reservationId);
-            }
-
-            @Override
-            public CompletionStage<Map<String, State>> states(Collection<String> keys) {
-                return inner.states(keys);
-            }
-
-            @Override
-            public CompletionStage<List<CounterState>> counters() {
-                return inner.counters();
-            }
-
-            @Override
-            public void close() {
-                inner.close();
+            public java.util.Optional<DocumentStore> documents() {
+                return java.util.Optional.empty();
             }
         };
         ChatRouter router = build(builder().accountingStore(countersOnly)
