@@ -250,9 +250,64 @@ class AttemptEngineTest {
         assertThat(global().reservedUsd()).isZero();
     }
 
+    /**
+     * Proves the first attempt failing while the hedge's reservation is on its way leaves the request to the hedge:
+     * it is the fallback, and the request does not fail for want of another candidate.
+     */
+    @Test
+    void aFirstAttemptThatFailsWhileTheHedgeIsBeingAdmittedFallsBackToTheHedge() throws Exception {
+        // given two targets, a store whose second reservation (the hedge's) waits for a gate, and a first target
+        // that fails after the hedge timer fired
+        GatedStore store = new GatedStore(dev.chatrouter.core.store.AccountingStores.inMemory(
+                java.time.Clock.systemUTC()));
+        java.util.concurrent.CountDownLatch firstFailed = new java.util.concurrent.CountDownLatch(1);
+        router = builder(NO_RETRIES, Duration.ofMillis(50)).accountingStore(store)
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0))
+                .listener(new dev.chatrouter.api.event.RouterListener() {
+                    @Override
+                    public void onAttemptFinished(dev.chatrouter.api.event.AttemptFinished event) {
+                        if (event.target().equals("a/m")) {
+                            firstFailed.countDown();
+                        }
+                    }
+                }).build();
+        scripted.script("a", delayed(Duration.ofMillis(200),
+                dev.chatrouter.core.testing.ScriptedProviderFactory.fail(FailureKind.SERVER)));
+        scripted.script("b", reply("the hedge's answer"));
+        CompletableFuture<ChatResult> call = router.chat(hello()).toCompletableFuture();
+        // when the hedge asks for its reservation, the first attempt fails, and then the store answers
+        assertThat(store.reserves.await(5, TimeUnit.SECONDS)).as("the hedge asked for its reservation").isTrue();
+        assertThat(firstFailed.await(5, TimeUnit.SECONDS)).as("the first attempt failed").isTrue();
+        store.gate.complete(null);
+        // then the hedge answers the request
+        ChatResult result = call.get(5, TimeUnit.SECONDS);
+        assertThat(result.response().text()).isEqualTo("the hedge's answer");
+        assertThat(result.report().attempts()).extracting(Attempt::target).containsExactly("a/m", "b/m");
+        assertThat(global().reservedUsd()).isZero();
+    }
+
+    /**
+     * Proves a hedge the budget refused beside the first attempt is still the fallback once that attempt fails and
+     * gives its hold back: the sequence does not pass over it.
+     */
+    @Test
+    void aHedgeRefusedBesideTheFirstAttemptIsStillItsFallback() throws Exception {
+        // given a key budget with room for one attempt's worst case but not two, and a first target that fails
+        // after the hedge timer fired
+        router = builder(NO_RETRIES, Duration.ofMillis(50))
+                .budget(BudgetConfig.usd("key:team", Window.DAY, worstUsd() * 1.5)).build();
+        scripted.script("a", delayed(Duration.ofMillis(200),
+                dev.chatrouter.core.testing.ScriptedProviderFactory.fail(FailureKind.SERVER)));
+        scripted.script("b", reply("second"));
+        // when the request is made
+        ChatResult result = chat(RequestContext.empty().withKey("team"));
+        // then the refused hedge's target answers as the fallback
+        assertThat(result.response().text()).isEqualTo("second");
+        assertThat(result.report().attempts()).extracting(Attempt::target).containsExactly("a/m", "b/m");
+    }
+
     /** The in-memory store, but its second reservation waits for {@link #gate}. */
-    static final class GatedStore implements dev.chatrouter.api.spi.AccountingStore {
-        private final dev.chatrouter.api.spi.AccountingStore inner;
+    static final class GatedStore extends dev.chatrouter.core.testing.ForwardingAccountingStore {
         private final java.util.concurrent.atomic.AtomicInteger count = new java.util.concurrent.atomic.AtomicInteger();
         final CompletableFuture<Void> gate = new CompletableFuture<>();
         /** Counted down when the second reservation is asked for. */
@@ -260,7 +315,7 @@ class AttemptEngineTest {
         final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
 
         GatedStore(dev.chatrouter.api.spi.AccountingStore inner) {
-            this.inner = inner;
+            super(inner);
         }
 
         @Override
@@ -274,29 +329,8 @@ class AttemptEngineTest {
         }
 
         @Override
-        public java.util.concurrent.CompletionStage<Void> settle(String reservationId, java.util.List<Charge> actual) {
-            return inner.settle(reservationId, actual);
-        }
-
-        @Override
         public java.util.concurrent.CompletionStage<Void> release(String reservationId) {
             return inner.release(reservationId).thenRun(released::countDown);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<java.util.Map<String, State>> states(
-                java.util.Collection<String> keys) {
-            return inner.states(keys);
-        }
-
-        @Override
-        public java.util.concurrent.CompletionStage<java.util.List<CounterState>> counters() {
-            return inner.counters();
-        }
-
-        @Override
-        public void close() {
-            inner.close();
         }
     }
 

@@ -50,6 +50,9 @@ public final class FallbackSequence {
     private Map<String, String> skipped = Map.of();
     private int index;
     private int retriesOnCurrent;
+    /** Where the sequence was before its last hedge moved it ({@code -1}: no hedge to undo), and its retries there. */
+    private int beforeHedge = -1;
+    private int retriesBeforeHedge;
     private int started;
     private boolean deadlineLeftNoRoom;
     private ProviderException last;
@@ -145,7 +148,14 @@ public final class FallbackSequence {
         if (started >= fallback.maxAttempts() || deadlinePassed()) {
             return null;
         }
-        return advance(null);
+        int from = index;
+        int retries = retriesOnCurrent;
+        Step step = advance(null);
+        if (step != null) {
+            beforeHedge = from;
+            retriesBeforeHedge = retries;
+        }
+        return step;
     }
 
     /**
@@ -164,10 +174,17 @@ public final class FallbackSequence {
     /**
      * The step's target was not started beside the attempt under way (a hedge the request's budget has no room
      * for): it does not count as an attempt, it is reported as skipped with {@code reason}, and nothing else starts.
+     * The sequence goes back to where the hedge took it from, so that the target is still the fallback of the
+     * attempt under way (whose hold, given back when it fails, may make room for it).
      */
     public void drop(Step step, String reason) {
         started--;
         skippedMap().putIfAbsent(step.target().id(), reason);
+        if (beforeHedge >= 0 && step.target() == candidates.get(index)) {
+            index = beforeHedge;
+            retriesOnCurrent = retriesBeforeHedge;
+        }
+        beforeHedge = -1;
     }
 
     private Map<String, String> skippedMap() {

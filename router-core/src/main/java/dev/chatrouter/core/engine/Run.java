@@ -326,9 +326,9 @@ final class Run<C extends Sink.Call> {
             return;
         }
         release(leg);
-        if (!running.isEmpty()) {
+        if (!running.isEmpty() || admitting > 0) {
             if (prepared.route().fallback().on().contains(failure.kind())) {
-                return; // the attempt beside it may still answer
+                return; // the attempt beside it, or the hedge being admitted, may still answer
             }
             stopRunning("cancelled: " + leg.target().id() + " failed with " + failure.kind().wireName(), false);
         }
