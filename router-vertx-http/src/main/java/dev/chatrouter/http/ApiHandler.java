@@ -452,11 +452,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                     then.accept(body.getBytes());
                 } catch (ChatRouterException e) {
                     send(request.response(), surface.error(e.withRequest(requestId(request), null), redactor));
+                    abandonExchanges(request);
                 } catch (RuntimeException bug) {
                     String id = requestId(request);
                     LOG.error("request {} failed with an internal error", id, bug);
                     send(request.response(), surface.error(ChatRouterException.internal(bug).withRequest(id, null),
                             redactor));
+                    abandonExchanges(request);
                 }
             }
         });
@@ -519,6 +521,19 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     }
 
     /** An exchange on {@code surface} holding the router it started on until it finishes. */
+    /**
+     * Finishes the exchanges made for {@code request} before its handler threw (a {@link ChatRouter} that throws
+     * instead of failing its stage): answered with the error, they are no longer in flight, and their router's
+     * lease is given back.
+     */
+    private void abandonExchanges(HttpServerRequest request) {
+        for (Exchange exchange : inFlight) {
+            if (exchange.request() == request) {
+                exchange.abandon();
+            }
+        }
+    }
+
     Exchange exchange(HttpServerRequest request, long start, Surface surface, LiveRouter.Lease lease) {
         Exchange exchange = new Exchange(this, request, start, surface);
         inFlight.add(exchange);

@@ -73,6 +73,11 @@ final class Exchange {
         }
     }
 
+    /** Ends the exchange unanswered: its request was answered without it. */
+    void abandon() {
+        finish();
+    }
+
     private void finish() {
         if (finished.compareAndSet(false, true)) {
             handler.inFlight.remove(this);
