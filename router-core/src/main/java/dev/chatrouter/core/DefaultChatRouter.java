@@ -518,7 +518,7 @@ final class DefaultChatRouter implements ChatRouter {
                     + "' has no pool for request type '" + type.wireName() + "' and no '*' pool").build();
         }
         Accounting accounting = new Accounting(budgets, rateLimits, context, user, shape, defaultOutputTokens,
-                countInput);
+                chat == null || chat.n() == null ? 1 : chat.n(), countInput);
         Plan plan = planner.plan(route, poolName, shape, policyOverride,
                 target -> cooldowns.eligible(target.id()) ? accounting.unavailable(target) : Cooldowns.REASON);
         long stickyKey = 0;

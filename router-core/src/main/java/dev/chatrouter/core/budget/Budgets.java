@@ -401,7 +401,8 @@ public final class Budgets implements AutoCloseable {
             return last;
         }
         BudgetConfig budget = budgets.get(b);
-        String scope = value.equals("global") ? "global" : scopes.get(b).kind() + ":" + value;
+        // by kind, not by value: a user, key or tag named "global" is not the router-wide scope
+        String scope = kinds[b] == GLOBAL ? "global" : scopes.get(b).kind() + ":" + value;
         String window = budget.window().wireName();
         Instant start = budget.window().start(Instant.ofEpochMilli(nowMillis));
         Instant next = budget.window().next(start);
@@ -1035,9 +1036,12 @@ public final class Budgets implements AutoCloseable {
             for (String concrete : scopes) {
                 State usd = state(byKey, key(concrete, window, start, PICO_USD));
                 State tok = state(byKey, key(concrete, window, start, TOKENS));
-                Double limitUsd = budget.limitUsd();
-                Long limitTokens = budget.limitTokens();
-                out.put(concrete + "/" + window, new BudgetStatus(concrete, window, limitUsd, budget.softLimitUsd(),
+                // two budgets on one scope and window share its counters, under the tighter of their limits
+                BudgetStatus other = out.get(concrete + "/" + window);
+                Double limitUsd = tighter(budget.limitUsd(), other == null ? null : other.limitUsd());
+                Double softLimitUsd = tighter(budget.softLimitUsd(), other == null ? null : other.softLimitUsd());
+                Long limitTokens = tighter(budget.limitTokens(), other == null ? null : other.limitTokens());
+                out.put(concrete + "/" + window, new BudgetStatus(concrete, window, limitUsd, softLimitUsd,
                         usd(usd.spent()), usd(usd.reserved()), limitUsd == null ? null
                                 : usd(Math.max(0, Math.round(limitUsd * PICOS) - usd.spent() - usd.reserved())),
                         limitTokens, tok.spent(), tok.reserved(),
@@ -1046,6 +1050,11 @@ public final class Budgets implements AutoCloseable {
             }
         }
         return new ArrayList<>(out.values());
+    }
+
+    /** The smaller of two limits, either of which may be absent. */
+    private static <T extends Comparable<T>> T tighter(T a, T b) {
+        return a == null ? b : b == null || a.compareTo(b) <= 0 ? a : b;
     }
 
     private static State state(Map<String, CounterState> byKey, String key) {

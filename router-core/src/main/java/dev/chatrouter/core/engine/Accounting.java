@@ -53,6 +53,8 @@ public final class Accounting {
     private final String user;
     private final RequestShape shape;
     private final long defaultOutputTokens;
+    /** How many choices the request asks for ({@code n}): each may produce the whole output limit. */
+    private final int choices;
     private final ToLongFunction<Encoding> countInput;
     /** Whether the router's rate limits admitted the request (an attempt's reservation carried them). */
     private boolean rated;
@@ -71,16 +73,18 @@ public final class Accounting {
 
     /**
      * @param defaultOutputTokens the output a worst case assumes when nothing bounds it
+     * @param choices             the choices the request asks for ({@code n}, 1 when it sets none)
      * @param countInput          the exact prompt tokens under an encoding, for an answer that reports no usage
      */
     public Accounting(Budgets budgets, RateLimits rateLimits, RequestContext context, String user, RequestShape shape,
-                      long defaultOutputTokens, ToLongFunction<Encoding> countInput) {
+                      long defaultOutputTokens, int choices, ToLongFunction<Encoding> countInput) {
         this.budgets = budgets;
         this.rateLimits = rateLimits;
         this.context = context;
         this.user = user;
         this.shape = shape;
         this.defaultOutputTokens = defaultOutputTokens;
+        this.choices = Math.max(1, choices);
         this.countInput = countInput;
     }
 
@@ -186,6 +190,9 @@ public final class Accounting {
             bound = model.maxOutputTokens() > 0 ? "the model's max_output_tokens"
                     : "accounting.default_output_tokens, for a model without max_output_tokens";
             hint = "set max_tokens to reserve less";
+        }
+        if (choices > 1) {
+            bound += " for each of " + choices + " choices";
         }
         return "input ~" + count(shape.estimatedInputTokens()) + " tokens, reserved as " + count(worstInput(target))
                 + ", + up to " + count(worstOutput(model)) + " output tokens, " + bound + ", at " + target.id()
@@ -309,17 +316,19 @@ public final class Accounting {
 
     /**
      * The most output an attempt at {@code model} may produce: the request's limit, else the model's, else the
-     * configured default. Never the context window less the input: that is what the model could hold, not what a
-     * request asks, and it would reserve a whole window for every request without a limit.
+     * configured default, for each choice. Never the context window less the input: that is what the model could
+     * hold, not what a request asks, and it would reserve a whole window for every request without a limit.
      */
     long worstOutput(ModelSpec model) {
+        long each;
         if (shape.requestedOutputTokens() > 0) {
-            return shape.requestedOutputTokens();
+            each = shape.requestedOutputTokens();
+        } else if (model.maxOutputTokens() > 0) {
+            each = model.maxOutputTokens();
+        } else {
+            each = defaultOutputTokens;
         }
-        if (model.maxOutputTokens() > 0) {
-            return model.maxOutputTokens();
-        }
-        return defaultOutputTokens;
+        return each * choices;
     }
 
     long worstPicos(Target target) {

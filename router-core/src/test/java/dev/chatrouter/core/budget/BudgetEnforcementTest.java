@@ -166,6 +166,56 @@ class BudgetEnforcementTest {
         router.chat(hello(), RequestContext.empty().withUser("bob")).toCompletableFuture().join();
     }
 
+    /** A user (or key, or tag) whose name is "global" has a budget of its own, not the router-wide one. */
+    @Test
+    void aUserNamedGlobalHasABudgetOfItsOwn() {
+        router = builder().budget(BudgetConfig.usd("global", Window.MONTH, 1.0))
+                .budget(BudgetConfig.usd("user:*", Window.MONTH, PER_REQUEST * 1.5)).build();
+        router.chat(hello(), RequestContext.empty().withUser("alice")).toCompletableFuture().join();
+
+        router.chat(hello(), RequestContext.empty().withUser("global")).toCompletableFuture().join();
+
+        assertThat(status("user:global").spentUsd()).isEqualTo(PER_REQUEST, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(status("global").spentUsd()).isEqualTo(2 * PER_REQUEST, org.assertj.core.data.Offset.offset(1e-12));
+        assertThat(status("global").limitUsd()).isEqualTo(1.0);
+    }
+
+    /**
+     * Two budgets on one scope and window (a per-key default beside one key's own) count on one counter, under the
+     * tighter limit; the spend reports that limit, whichever comes first in the configuration.
+     */
+    @Test
+    void twoBudgetsOnOneScopeReportTheLimitThatIsEnforced() {
+        router = builder().budget(BudgetConfig.usd("key:*", Window.DAY, PER_REQUEST * 1.5))
+                .budget(BudgetConfig.usd("key:team-a", Window.DAY, 20.0)).build();
+        RequestContext team = RequestContext.empty().withKey("team-a");
+        router.chat(hello(), team).toCompletableFuture().join();
+
+        assertThat(router.spend()).filteredOn(s -> s.scope().equals("key:team-a")).singleElement()
+                .satisfies(s -> {
+                    assertThat(s.limitUsd()).isEqualTo(PER_REQUEST * 1.5);
+                    assertThat(s.remainingUsd()).isEqualTo(PER_REQUEST * 0.5, org.assertj.core.data.Offset.offset(1e-12));
+                });
+        assertThatThrownBy(() -> router.chat(hello(), team).toCompletableFuture().join())
+                .satisfies(t -> assertThat(refusal(t).code()).isEqualTo(ErrorCode.SPEND_LIMIT_EXCEEDED));
+    }
+
+    /** A request for n choices may produce n times its max_tokens: its worst case holds all of them. */
+    @Test
+    void aRequestForSeveralChoicesReservesTheOutputOfEach() {
+        router = builder().budget(BudgetConfig.tokens("global", Window.DAY, 20)).build();
+        ChatRequest three = ChatRequest.builder().model("di").addMessage(Message.user("Hello")).maxTokens(5).n(3)
+                .build();
+
+        ChatRouterException e = refusal(org.assertj.core.api.Assertions.catchThrowable(() ->
+                router.chat(three).toCompletableFuture().join()));
+
+        assertThat(e.code()).isEqualTo(ErrorCode.SPEND_LIMIT_EXCEEDED);
+        assertThat(e.getMessage()).contains("+ up to 15 output tokens, its max_tokens for each of 3 choices");
+        assertThat(e.metadata()).containsEntry("reserved", 25L);
+        router.chat(hello()).toCompletableFuture().join(); // one choice fits: 10 + 5
+    }
+
     /**
      * A refusal says what the request reserves and why (the estimated input, the output bound and whose prices),
      * what is spent and what is left; the metadata carries the same figures.
