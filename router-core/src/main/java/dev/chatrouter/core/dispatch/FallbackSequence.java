@@ -40,6 +40,9 @@ public final class FallbackSequence {
     public record Step(Target target, Duration delay) {
     }
 
+    /** The wait a request every target rate limited tells its caller when no upstream named one. */
+    public static final Duration DEFAULT_RETRY_AFTER = Duration.ofSeconds(1);
+
     private final List<Target> candidates;
     private final FallbackConfig fallback;
     private final Clock clock;
@@ -269,8 +272,8 @@ public final class FallbackSequence {
             ChatRouterException.Builder b = ChatRouterException.builder(ErrorCode.RATE_LIMIT_EXCEEDED,
                             "every target is rate limited: " + cause.getMessage())
                     .failureKind(kind).upstream(cause.status(), cause.upstreamType().orElse(null),
-                            cause.upstreamCode().orElse(null)).attempts(all).cause(cause);
-            cause.retryAfter().ifPresent(b::retryAfter);
+                            cause.upstreamCode().orElse(null)).attempts(all).cause(cause)
+                    .retryAfter(cause.retryAfter().orElse(DEFAULT_RETRY_AFTER));
             return b.build();
         }
         return ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "every attempt failed; last: "

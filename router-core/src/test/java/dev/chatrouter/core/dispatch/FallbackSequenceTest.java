@@ -168,4 +168,24 @@ class FallbackSequenceTest {
         assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
         assertThat(e.retryAfter()).contains(Duration.ofSeconds(120));
     }
+
+    /**
+     * Proves a request that every target rate limited tells the caller when to come back even when no upstream
+     * said: SDKs that back off on Retry-After would otherwise retry at once.
+     */
+    @Test
+    void everyTargetRateLimitedWithoutADelayStillHasARetryAfter() {
+        // given one target that answers 429 without a retry delay, and no retries
+        FallbackSequence sequence = new FallbackSequence(List.of(a), new FallbackConfig(1, 0,
+                FallbackConfig.DEFAULTS.on()), clock, null, () -> 0.5);
+        sequence.first();
+        ProviderException limited = failure(FailureKind.RATE_LIMIT, null);
+        sequence.record(new dev.chatrouter.api.Attempt("a/m", FailureKind.RATE_LIMIT, 429, "scripted", Duration.ZERO,
+                null, Duration.ZERO, false));
+        assertThat(sequence.next(limited, a)).isNull();
+        // then the failure carries the default wait
+        ChatRouterException e = sequence.failure();
+        assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
+        assertThat(e.retryAfter()).contains(FallbackSequence.DEFAULT_RETRY_AFTER);
+    }
 }
