@@ -115,6 +115,22 @@ public interface ChatRouter extends AutoCloseable {
     }
 
     /**
+     * The model ids the caller of {@code context} may send: {@link #models()}, less those of routes outside its
+     * {@link RequestContext#allowedRoutes()}.
+     */
+    default List<ModelInfo> models(RequestContext context) {
+        return models();
+    }
+
+    /**
+     * {@link #model(String)} for the caller of {@code context}: empty for a model of a route outside its
+     * {@link RequestContext#allowedRoutes()}, as for one that does not exist.
+     */
+    default Optional<ModelInfo> model(String id, RequestContext context) {
+        return model(id);
+    }
+
+    /**
      * Spend against every budget in its current window: each configured budget without {@code *}, and each
      * value a {@code *} budget has counted (docs/routing.md#budgets).
      */

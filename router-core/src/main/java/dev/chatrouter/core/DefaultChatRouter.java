@@ -312,7 +312,32 @@ final class DefaultChatRouter implements ChatRouter {
 
     @Override
     public Optional<ModelInfo> model(String id) {
-        return routes.model(id);
+        return routes.model(EffortResolver.withoutSuffix(id)).map(m -> new ModelInfo(id, m.created(), m.ownedBy()));
+    }
+
+    @Override
+    public List<ModelInfo> models(RequestContext context) {
+        if (context.allowedRoutes().isEmpty()) {
+            return models();
+        }
+        List<ModelInfo> allowed = new ArrayList<>();
+        for (ModelInfo model : routes.models()) {
+            if (allows(context, model.id())) {
+                allowed.add(model);
+            }
+        }
+        return List.copyOf(allowed);
+    }
+
+    @Override
+    public Optional<ModelInfo> model(String id, RequestContext context) {
+        return model(id).filter(m -> context.allowedRoutes().isEmpty()
+                || allows(context, EffortResolver.withoutSuffix(id)));
+    }
+
+    /** Whether the caller may use the route {@code modelId} (a model some route claims) resolves to. */
+    private boolean allows(RequestContext context, String modelId) {
+        return routes.resolve(modelId).map(route -> context.allowedRoutes().contains(route.id())).orElse(false);
     }
 
     @Override

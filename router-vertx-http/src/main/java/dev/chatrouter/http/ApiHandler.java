@@ -272,13 +272,28 @@ final class ApiHandler implements Handler<HttpServerRequest> {
         return body;
     }
 
+    /** The models {@code key} may use: those of its routes, when it names any. */
     private List<ModelInfo> visibleModels(ServerSettings.VirtualKey key) {
-        return routers.current().models();
+        return routers.current().models(keyScope(key));
     }
 
-    /** A model a route names or whose glob matches {@code id}, described with the id asked for. */
-    private void model(HttpServerRequest request, String id, ServerSettings.VirtualKey key) {
-        var model = routers.current().model(id);
+    private static RequestContext keyScope(ServerSettings.VirtualKey key) {
+        return key == null ? RequestContext.empty() : RequestContext.empty().withAllowedRoutes(key.routes());
+    }
+
+    /**
+     * A model a route names or whose glob matches {@code id} (percent-decoded, its effort suffix allowed, as chat
+     * reads it), described with the id asked for; 404 for a model of a route {@code key} may not use.
+     */
+    private void model(HttpServerRequest request, String rawId, ServerSettings.VirtualKey key) {
+        String id;
+        try {
+            // '+' is a plus in a path, not a space
+            id = java.net.URLDecoder.decode(rawId.replace("+", "%2B"), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            id = rawId;
+        }
+        var model = routers.current().model(id, keyScope(key));
         if (model.isPresent()) {
             request.response().putHeader("content-type", "application/json")
                     .end(Buffer.buffer(WireCodec.writeModel(model.get())));

@@ -601,6 +601,41 @@ class HttpSurfaceTest {
             assertThat(Http.error(none).path("param").asText()).isEqualTo("model");
         }
 
+        /**
+         * A key restricted to some routes is offered only their models: GET /models lists them alone, and
+         * GET /models/{id} of another route's model is 404, as for a model that does not exist.
+         */
+        @Test
+        void aKeySeesOnlyTheModelsOfItsRoutes() {
+            HttpResponse<String> list = Http.get(server.baseUrl() + "/v1/models", "authorization", "Bearer " + ENV_KEY);
+            assertThat(list.statusCode()).isEqualTo(200);
+            List<String> ids = new ArrayList<>();
+            Http.json(list).path("data").forEach(m -> ids.add(m.path("id").asText()));
+            assertThat(ids).containsExactly("di");
+
+            assertThat(Http.get(server.baseUrl() + "/v1/models/di", "authorization", "Bearer " + ENV_KEY)
+                    .statusCode()).isEqualTo(200);
+            HttpResponse<String> other = Http.get(server.baseUrl() + "/v1/models/other-alias",
+                    "authorization", "Bearer " + ENV_KEY);
+            assertThat(other.statusCode()).isEqualTo(404);
+            assertThat(Http.error(other).path("code").asText()).isEqualTo("model_not_found");
+        }
+
+        /**
+         * GET /models/{id} takes the id as chat does: percent-encoded (an SDK encodes the '/' of
+         * {@code vendor/model}) and with an effort suffix, echoing the id asked for.
+         */
+        @Test
+        void aModelIdIsReadAsChatReadsIt() {
+            for (String[] asked : new String[][] {{"glob-vendor%2Fmodel", "glob-vendor/model"},
+                    {"di@high", "di@high"}, {"other-alias:fast", "other-alias:fast"}}) {
+                HttpResponse<String> one = Http.get(server.baseUrl() + "/v1/models/" + asked[0],
+                        "authorization", "Bearer " + HASHED_KEY);
+                assertThat(one.statusCode()).as(asked[0]).isEqualTo(200);
+                assertThat(Http.json(one).path("id").asText()).isEqualTo(asked[1]);
+            }
+        }
+
         /** Chat is served under /di/v1 too. */
         @Test
         void chatUnderTheSecondBasePath() {

@@ -32,15 +32,8 @@ public final class EffortResolver {
     }
 
     public static Resolved resolve(String model, Effort fromContext, ChatRequest request) {
-        String routed = model;
-        Effort suffix = null;
-        int at = Math.max(model.lastIndexOf('@'), model.lastIndexOf(':'));
-        if (at > 0 && at < model.length() - 1) {
-            suffix = parse(model.substring(at + 1));
-            if (suffix != null) {
-                routed = model.substring(0, at);
-            }
-        }
+        Effort suffix = suffix(model);
+        String routed = suffix == null ? model : model.substring(0, suffixAt(model));
         if (fromContext != null) {
             return new Resolved(fromContext, "context", routed);
         }
@@ -64,6 +57,21 @@ public final class EffortResolver {
             return new Resolved(suffix, "model_suffix", routed);
         }
         return new Resolved(Effort.AUTO, "default", routed);
+    }
+
+    /** The model id with its effort suffix ({@code di@high}, {@code di:fast}) removed, if it has one. */
+    public static String withoutSuffix(String model) {
+        return suffix(model) == null ? model : model.substring(0, suffixAt(model));
+    }
+
+    private static int suffixAt(String model) {
+        return Math.max(model.lastIndexOf('@'), model.lastIndexOf(':'));
+    }
+
+    /** The effort a model id's suffix names, or null. */
+    private static Effort suffix(String model) {
+        int at = suffixAt(model);
+        return at > 0 && at < model.length() - 1 ? parse(model.substring(at + 1)) : null;
     }
 
     static Effort ofThinkingBudget(long tokens) {
