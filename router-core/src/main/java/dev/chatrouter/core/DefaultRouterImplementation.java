@@ -76,7 +76,9 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         String source = settings.configFile() == null ? "builder" : settings.configFile().toString();
         RouterConfig config;
         RouterConfig code = settings.config();
-        boolean codeAddsNothing = code.providers().isEmpty() && code.routes().isEmpty() && code.defaultRoute() == null;
+        // the classification, cache and accounting sections the builder sets replace the file's below
+        boolean codeAddsNothing = code.providers().isEmpty() && code.routes().isEmpty() && code.defaultRoute() == null
+                && code.budgets().isEmpty() && code.rateLimits().isEmpty();
         if (settings.configFile() == null) {
             config = code;
             ConfigLoader.validate(config, source, plugins);
