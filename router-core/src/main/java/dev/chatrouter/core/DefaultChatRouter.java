@@ -574,11 +574,13 @@ final class DefaultChatRouter implements ChatRouter {
     }
 
     /**
-     * The {@code reasoning_effort} reasoning targets get: the caller's own value when it sent one, else the
-     * effort found elsewhere in OpenAI's terms, else none.
+     * The {@code reasoning_effort} reasoning targets get: the effort that won, in OpenAI's terms (none for
+     * {@code auto}); or the request's own {@code reasoning_effort} untouched when it is not an effort the router
+     * knows (a newer model's value) and nothing before it in the order named one.
      */
     private static String upstreamEffort(ChatRequest chat, EffortResolver.Resolved effort) {
-        if (chat != null && chat.reasoningEffort() != null) {
+        if (!"context".equals(effort.source()) && chat != null && chat.reasoningEffort() != null
+                && EffortResolver.parse(chat.reasoningEffort()) == null) {
             return chat.reasoningEffort();
         }
         return EffortResolver.upstreamValue(effort.effort());
