@@ -47,7 +47,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.ServiceLoader;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.DoubleSupplier;
 import java.util.function.Supplier;
@@ -91,11 +90,12 @@ public final class DefaultRouterImplementation implements RouterImplementation {
         ClassificationConfig classification = settings.classificationSet() ? code.classification()
                 : config.classification();
         RequestClassifier classifier = new RuleClassifier(classification);
-        for (RequestClassifier.Plugin plugin : ServiceLoader.load(RequestClassifier.Plugin.class, loader)) {
-            classifier = plugin.wrap(classifier);
+        for (RequestClassifier.Plugin plugin : PluginRegistry.load(RequestClassifier.Plugin.class, loader,
+                "a classifier plugin")) {
+            classifier = wrap(plugin, classifier);
         }
         for (RequestClassifier.Plugin plugin : settings.classifierPlugins()) {
-            classifier = plugin.wrap(classifier);
+            classifier = wrap(plugin, classifier);
         }
 
         Vertx vertx = (Vertx) settings.services().get(Vertx.class);
@@ -122,6 +122,13 @@ public final class DefaultRouterImplementation implements RouterImplementation {
                     provider = factory.create(spec, context);
                 } catch (IllegalArgumentException e) {
                     throw new ConfigurationException(source, "providers." + spec.id(), e.getMessage(), e);
+                } catch (RuntimeException e) {
+                    throw new ConfigurationException(source, "providers." + spec.id(), "provider plugin "
+                            + factory.getClass().getName() + " (type '" + spec.type() + "') failed: " + e, e);
+                }
+                if (provider == null) {
+                    throw new ConfigurationException(source, "providers." + spec.id(), "provider plugin "
+                            + factory.getClass().getName() + " (type '" + spec.type() + "') created no provider");
                 }
                 created.add(provider);
                 for (ModelSpec model : spec.models().values()) {
@@ -223,6 +230,22 @@ public final class DefaultRouterImplementation implements RouterImplementation {
     private static long nanos(Clock clock) {
         java.time.Instant now = clock.instant();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** {@code plugin}'s classifier around {@code inner}; a plugin that fails or gives none stops the start. */
+    private static RequestClassifier wrap(RequestClassifier.Plugin plugin, RequestClassifier inner) {
+        RequestClassifier wrapped;
+        try {
+            wrapped = plugin.wrap(inner);
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("plugins", null, "classifier plugin " + plugin.getClass().getName()
+                    + " failed: " + e, e);
+        }
+        if (wrapped == null) {
+            throw new ConfigurationException("plugins", null, "classifier plugin " + plugin.getClass().getName()
+                    + " gave no classifier");
+        }
+        return wrapped;
     }
 
     /** The file's configuration followed by what the builder added; an id defined in both is an error. */

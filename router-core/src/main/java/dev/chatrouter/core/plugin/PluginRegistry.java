@@ -65,7 +65,13 @@ public final class PluginRegistry implements PluginCatalog {
         return new PluginRegistry(byType, policies);
     }
 
-    private static <T> List<T> load(Class<T> service, ClassLoader loader, String what) {
+    /**
+     * The implementations of {@code service} that {@link ServiceLoader} finds with {@code loader}.
+     *
+     * @param what what one is, for the message ({@code "a classifier plugin"})
+     * @throws ConfigurationException naming the entry when one cannot be loaded or instantiated
+     */
+    public static <T> List<T> load(Class<T> service, ClassLoader loader, String what) {
         List<T> found = new ArrayList<>();
         Iterator<T> it = ServiceLoader.load(service, loader).iterator();
         while (true) {
@@ -170,7 +176,17 @@ public final class PluginRegistry implements PluginCatalog {
     @Override
     public Set<String> optionKeys(String type) {
         ProviderFactory factory = byType.get(type);
-        return factory == null ? Set.of() : factory.optionKeys();
+        if (factory == null) {
+            return Set.of();
+        }
+        Set<String> keys;
+        try {
+            keys = factory.optionKeys();
+        } catch (RuntimeException e) {
+            throw new ConfigurationException("plugins", null, "provider plugin " + factory.getClass().getName()
+                    + " (type '" + type + "') failed to report its option keys: " + e, e);
+        }
+        return keys == null ? Set.of() : keys;
     }
 
     @Override

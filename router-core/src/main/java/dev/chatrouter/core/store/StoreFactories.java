@@ -4,6 +4,7 @@ import dev.chatrouter.api.ConfigurationException;
 import dev.chatrouter.api.config.AccountingConfig;
 import dev.chatrouter.api.spi.AccountingStore;
 import dev.chatrouter.api.spi.AccountingStoreFactory;
+import dev.chatrouter.core.plugin.PluginRegistry;
 
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,8 +30,14 @@ public final class StoreFactories {
         Map<String, AccountingStoreFactory> all = new LinkedHashMap<>();
         all.put("memory", new Builtin("memory"));
         all.put("durable", new Builtin("durable"));
-        for (AccountingStoreFactory f : ServiceLoader.load(AccountingStoreFactory.class, loader)) {
-            all.putIfAbsent(f.type(), f);
+        for (AccountingStoreFactory f : PluginRegistry.load(AccountingStoreFactory.class, loader,
+                "an accounting store plugin")) {
+            AccountingStoreFactory previous = all.putIfAbsent(f.type(), f);
+            if (previous != null && previous.getClass() != f.getClass()) {
+                throw new ConfigurationException("plugins", null, "accounting store plugin " + f.getClass().getName()
+                        + " claims the store type '" + f.type() + "' of " + (previous instanceof Builtin
+                        ? "a built-in store" : previous.getClass().getName()));
+            }
         }
         return new StoreFactories(all);
     }
