@@ -508,7 +508,7 @@ final class DefaultChatRouter implements ChatRouter {
                         shape.estimatedInputTokens()));
         RequestType type = classification.type();
         typeOut[0] = type;
-        String cacheKey = responses != null && chat != null ? responses.key(context.key(), chat) : null;
+        String cacheKey = responses != null && chat != null ? responses.key(context.key(), effort.effort(), chat) : null;
         if (cacheKey != null) {
             ResponseCache.Entry entry = responses.get(cacheKey);
             if (entry != null) {

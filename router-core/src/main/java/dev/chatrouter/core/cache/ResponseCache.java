@@ -3,6 +3,7 @@ package dev.chatrouter.core.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
 import dev.chatrouter.api.config.ResponseCacheConfig;
@@ -40,8 +41,11 @@ public final class ResponseCache {
                 .maximumSize(config.maxEntries()).ticker(ticker).build();
     }
 
-    /** The cache key of a request for a caller, or {@code null} when the request may not be cached. */
-    public String key(String callerKey, ChatRequest request) {
+    /**
+     * The cache key of a request for a caller at an effort (which may come from outside the body, and picks the
+     * pool and the upstream's {@code reasoning_effort}), or {@code null} when the request may not be cached.
+     */
+    public String key(String callerKey, Effort effort, ChatRequest request) {
         if (deterministicOnly && !deterministic(request)) {
             return null;
         }
@@ -54,6 +58,8 @@ public final class ResponseCache {
             if (callerKey != null) {
                 sha.update(callerKey.getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
+            sha.update((byte) 0);
+            sha.update(effort.wireName().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             sha.update((byte) 0);
             if (request.nativeRequest() != null) {
                 // the body as sent may hold what the translation leaves out: requests differing there differ (but a

@@ -1,5 +1,6 @@
 package dev.chatrouter.core.cache;
 
+import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.chat.NativeRequest;
@@ -27,16 +28,16 @@ class NativeCacheKeyTest {
 
     @Test
     void bodiesThatDifferBeyondTheTranslationHaveDifferentKeys() {
-        String plain = cache.key("k", request("{\"model\":\"di\",\"messages\":[]}"));
-        String withContainer = cache.key("k", request("{\"model\":\"di\",\"messages\":[],\"container\":\"c-1\"}"));
+        String plain = cache.key("k", Effort.AUTO, request("{\"model\":\"di\",\"messages\":[]}"));
+        String withContainer = cache.key("k", Effort.AUTO, request("{\"model\":\"di\",\"messages\":[],\"container\":\"c-1\"}"));
 
         assertThat(plain).isNotNull().isNotEqualTo(withContainer);
-        assertThat(cache.key("k", request(null))).isNotEqualTo(plain);
+        assertThat(cache.key("k", Effort.AUTO, request(null))).isNotEqualTo(plain);
     }
 
     @Test
     void aStreamAndAWholeAnswerShareTheirKey() {
-        assertThat(cache.key("k", request("{\"model\":\"di\",\"stream\":true,\"messages\":[]}")))
-                .isEqualTo(cache.key("k", request("{\"model\":\"di\",\"messages\":[]}")));
+        assertThat(cache.key("k", Effort.AUTO, request("{\"model\":\"di\",\"stream\":true,\"messages\":[]}")))
+                .isEqualTo(cache.key("k", Effort.AUTO, request("{\"model\":\"di\",\"messages\":[]}")));
     }
 }

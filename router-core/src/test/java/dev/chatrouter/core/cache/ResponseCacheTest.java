@@ -3,6 +3,7 @@ package dev.chatrouter.core.cache;
 import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.ChatStream;
+import dev.chatrouter.api.Effort;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
@@ -92,6 +93,24 @@ class ResponseCacheTest {
         ChatResult other = chat(ask("hello", 0.0), RequestContext.empty().withKey("team-b"));
         assertThat(other.report().cacheHit()).isFalse();
         assertThat(scripted.calls("a")).hasSize(2);
+    }
+
+    /**
+     * The caller's effort (a header, or the context) can pick another pool and is sent upstream: a request with
+     * another effort misses, one with the same effort hits.
+     */
+    @Test
+    void anotherEffortOfTheCallerMisses() {
+        router(true);
+        chat(ask("Summarize: the cat sat on the mat.", 0.0), RequestContext.empty().withEffort(Effort.LOW));
+        ChatResult high = chat(ask("Summarize: the cat sat on the mat.", 0.0),
+                RequestContext.empty().withEffort(Effort.HIGH));
+        ChatResult again = chat(ask("Summarize: the cat sat on the mat.", 0.0),
+                RequestContext.empty().withEffort(Effort.HIGH));
+        assertThat(high.report().cacheHit()).isFalse();
+        assertThat(again.report().cacheHit()).isTrue();
+        assertThat(scripted.calls("a")).hasSize(2);
+        assertThat(scripted.calls("a").get(1).request().reasoningEffort()).isEqualTo("high");
     }
 
     /** A request with neither temperature 0 nor a seed is never cached. */
