@@ -82,6 +82,7 @@ public final class ConfigReloader {
                     "the configuration file is gone or is not a regular file");
         }
         ServerSettings settings = ServerSettings.read(ConfigFiles.section(file, "server", environment));
+        Main.checkKeyReferences(file, environment);
         List<String> secrets = new ArrayList<>();
         ConfigFiles.section(file, "providers", environment).entries("a map of providers").forEach((id, node) -> {
             ConfigNode key = node.field("api_key").secret();

@@ -126,6 +126,24 @@ class ReloadTest {
         assertThat(state.at("/config/last_reload_error").isNull()).isTrue();
     }
 
+    /** A key naming a route the file lacks, or a budget naming a key it lacks, is refused on reload as at startup. */
+    @Test
+    void aReloadChecksTheKeysReferencesAsTheStartDoes() {
+        serve(ReadyTest.yaml(SERVER));
+        for (String broken : List.of(SERVER.replace("user: { key: %s }".formatted(USER),
+                        "user: { key: %s, routes: [sollo] }".formatted(USER)),
+                SERVER.replace("scope: global", "scope: key:nobody"))) {
+            server.write(ReadyTest.yaml(broken));
+
+            HttpResponse<String> refused = reloadAsAdmin();
+
+            assertThat(refused.statusCode()).as(broken).isEqualTo(400);
+            assertThat(Http.json(refused).at("/error/code").asText()).isEqualTo("invalid_configuration");
+            assertThat(Http.json(refused).at("/error/message").asText()).containsAnyOf("'sollo'", "'nobody'");
+        }
+        assertThat(chat("solo", USER).statusCode()).as("the old configuration serves on").isEqualTo(200);
+    }
+
     /** Proves a reloaded shutdown_grace is the one a shutdown waits for. */
     @Test
     void aShutdownWaitsTheReloadedGrace() throws Exception {
