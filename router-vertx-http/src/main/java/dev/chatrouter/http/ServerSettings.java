@@ -185,6 +185,11 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
                 }
                 sha = HexFormat.of().parseHex(hex);
             }
+            for (VirtualKey earlier : keys.values()) {
+                if (MessageDigest.isEqual(earlier.sha256(), sha)) {
+                    throw entry.error("has the same key as '" + earlier.name() + "': each virtual key needs its own");
+                }
+            }
             Set<String> routes = new LinkedHashSet<>();
             ConfigNode routeList = entry.field("routes");
             if (!routeList.isAbsent()) {
