@@ -93,6 +93,10 @@ public final class AnthropicProviderFactory implements ProviderFactory {
             throw new IllegalArgumentException("base_url: expected an http:// or https:// URL but was '" + baseUrl + "'");
         }
         Object maxTokens = spec.options().getOrDefault(DEFAULT_MAX_TOKENS_OPTION, DEFAULT_MAX_TOKENS);
+        // a number, or its text when a configuration file substituted it from the environment
+        if (maxTokens instanceof String text && text.matches("[0-9]{1,10}")) {
+            maxTokens = Long.valueOf(text);
+        }
         if (!(maxTokens instanceof Integer || maxTokens instanceof Long)
                 || ((Number) maxTokens).longValue() <= 0 || ((Number) maxTokens).longValue() > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(DEFAULT_MAX_TOKENS_OPTION + ": expected a positive integer but was '"

@@ -448,12 +448,14 @@ class AnthropicChatTest {
         assertThat(body.get("max_tokens").asInt()).isEqualTo(4096);
     }
 
+    /** The option as a number, or as the text a {@code ${VAR}} in the configuration file gives. */
     @ParameterizedTest(name = "default_max_tokens {1} on {0} sends {2}")
-    @CsvSource({"sonnet, 1000, 1000", "plain, 8192, 4096"})
-    void theDefaultMaxTokensOptionIsSentWhenTheRequestSetsNoneCappedByTheModelsLimit(String model, long option,
+    @CsvSource({"sonnet, 1000, 1000", "plain, 8192, 4096", "sonnet, text 1000, 1000"})
+    void theDefaultMaxTokensOptionIsSentWhenTheRequestSetsNoneCappedByTheModelsLimit(String model, String option,
                                                                                    int expected) throws Exception {
         Upstream.answer(wm, fixture("responses/text.json"));
-        Provider provider = provider(Upstream.spec(wm.baseUrl()).option("default_max_tokens", option));
+        Object value = option.startsWith("text ") ? option.substring(5) : (Object) Long.valueOf(option);
+        Provider provider = provider(Upstream.spec(wm.baseUrl()).option("default_max_tokens", value));
 
         await(provider.chat(call("sonnet".equals(model) ? SONNET : PLAIN,
                 ChatRequest.builder().addMessage(Message.user("Hi")).build())));

@@ -54,7 +54,11 @@ public final class OpenAiProviderFactory implements ProviderFactory {
             throw new IllegalArgumentException(MAX_TOKENS_FIELD
                     + ": expected max_tokens or max_completion_tokens but was '" + field + "'");
         }
+        // a boolean, or its text when a configuration file substituted it from the environment
         Object streamUsage = spec.options().getOrDefault(STREAM_USAGE, Boolean.TRUE);
+        if (streamUsage instanceof String text && (text.equals("true") || text.equals("false"))) {
+            streamUsage = Boolean.valueOf(text);
+        }
         if (!(streamUsage instanceof Boolean)) {
             throw new IllegalArgumentException(STREAM_USAGE + ": expected true or false but was '" + streamUsage + "'");
         }

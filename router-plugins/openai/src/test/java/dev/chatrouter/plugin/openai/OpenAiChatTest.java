@@ -29,6 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -308,11 +309,14 @@ class OpenAiChatTest {
         assertThat(tree(request.getBodyAsString())).isEqualTo(expected);
     }
 
-    @Test
-    void streamUsageOffSendsNoStreamOptionsEvenWhenTheCallerHadSome() {
+    /** The option as a boolean, or as the text a {@code ${VAR}} in the configuration file gives. */
+    @ParameterizedTest(name = "stream_usage {0}")
+    @ValueSource(strings = {"boolean", "text"})
+    void streamUsageOffSendsNoStreamOptionsEvenWhenTheCallerHadSome(String form) {
         answerStream(fixture("sse/di-stream-haiku.sse"));
+        Object off = "text".equals(form) ? "false" : Boolean.FALSE;
 
-        List<ChatChunk> chunks = streamAll(provider(spec(baseUrl()).option("stream_usage", false)),
+        List<ChatChunk> chunks = streamAll(provider(spec(baseUrl()).option("stream_usage", off)),
                 requestFixture("requests/di-stream-haiku-include-usage.json"));
 
         assertThat(chunks).isEqualTo(chunkFixture("di-stream-haiku"));
