@@ -26,6 +26,7 @@ import dev.chatrouter.core.config.ConfigLoader;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.event.Listeners;
 import dev.chatrouter.core.plugin.PluginRegistry;
+import dev.chatrouter.core.plugin.ProviderFailures;
 import dev.chatrouter.core.tokens.Tokens;
 import dev.chatrouter.core.route.Cooldowns;
 import dev.chatrouter.core.route.LatencyTracker;
@@ -120,11 +121,8 @@ public final class DefaultRouterImplementation implements RouterImplementation {
                 Provider provider;
                 try {
                     provider = factory.create(spec, context);
-                } catch (IllegalArgumentException e) {
-                    throw new ConfigurationException(source, "providers." + spec.id(), e.getMessage(), e);
                 } catch (RuntimeException e) {
-                    throw new ConfigurationException(source, "providers." + spec.id(), "provider plugin "
-                            + factory.getClass().getName() + " (type '" + spec.type() + "') failed: " + e, e);
+                    throw ProviderFailures.createFailed(source, factory, spec, e);
                 }
                 if (provider == null) {
                     throw new ConfigurationException(source, "providers." + spec.id(), "provider plugin "

@@ -1,7 +1,6 @@
 package dev.chatrouter.http;
 
 import dev.chatrouter.kit.config.ConfigNode;
-import dev.chatrouter.kit.config.Durations;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -148,10 +147,11 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
             for (ConfigNode path : paths.elements("a list of paths")) {
                 String value = path.requiredString();
                 if (!value.startsWith("/") || value.length() > 1 && value.endsWith("/")) {
-                    throw path.error("expected a path starting with '/' and not ending with '/' but was '" + value + "'");
+                    throw path.error("expected a path starting with '/' and not ending with '/' but was "
+                            + path.shown(value));
                 }
                 if (!read.add(value.equals("/") ? "" : value)) {
-                    throw path.error("base path '" + value + "' is listed twice");
+                    throw path.error("base path " + path.shown(value) + " is listed twice");
                 }
             }
             if (read.isEmpty()) {
@@ -199,27 +199,12 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
             }
             keys.put(name, new VirtualKey(name, sha, routes));
         });
-        Duration grace = DEFAULTS.shutdownGrace();
-        ConfigNode graceNode = node.field("shutdown_grace");
-        if (!graceNode.isAbsent()) {
-            try {
-                grace = Durations.parse(graceNode.requiredString());
-            } catch (IllegalArgumentException e) {
-                throw graceNode.error(e.getMessage());
-            }
-        }
-        Duration responsesTtl = DEFAULTS.responsesTtl();
+        Duration grace = node.field("shutdown_grace").duration(DEFAULTS.shutdownGrace());
         ConfigNode ttlNode = node.field("responses_ttl");
-        if (!ttlNode.isAbsent()) {
-            try {
-                responsesTtl = Durations.parse(ttlNode.requiredString());
-            } catch (IllegalArgumentException e) {
-                throw ttlNode.error(e.getMessage());
-            }
-            if (responsesTtl.compareTo(MIN_RESPONSES_TTL) < 0 || responsesTtl.compareTo(MAX_RESPONSES_TTL) > 0) {
-                throw ttlNode.error("expected a duration from 1m to 365d such as 7d but was "
-                        + ttlNode.requiredString());
-            }
+        Duration responsesTtl = ttlNode.duration(DEFAULTS.responsesTtl());
+        if (responsesTtl.compareTo(MIN_RESPONSES_TTL) < 0 || responsesTtl.compareTo(MAX_RESPONSES_TTL) > 0) {
+            throw ttlNode.error("expected a duration from 1m to 365d such as 7d but was "
+                    + ttlNode.shown(ttlNode.requiredString()));
         }
         Set<String> adminKeys = new LinkedHashSet<>();
         ConfigNode admins = node.field("admin_keys");
@@ -236,31 +221,18 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
         ConfigNode reloadNode = node.field("reload");
         if (!reloadNode.isAbsent()) {
             reloadNode.object("a map", RELOAD_KEYS);
-            Duration interval = Reload.DEFAULTS.interval();
             ConfigNode intervalNode = reloadNode.field("interval");
-            if (!intervalNode.isAbsent()) {
-                try {
-                    interval = Durations.parse(intervalNode.requiredString());
-                } catch (IllegalArgumentException e) {
-                    throw intervalNode.error(e.getMessage());
-                }
-                if (interval.toMillis() < 100) {
-                    throw intervalNode.error("expected at least 100ms but was " + intervalNode.requiredString());
-                }
+            Duration interval = intervalNode.duration(Reload.DEFAULTS.interval());
+            if (interval.toMillis() < 100) {
+                throw intervalNode.error("expected at least 100ms but was "
+                        + intervalNode.shown(intervalNode.requiredString()));
             }
             reload = new Reload(reloadNode.field("watch").bool(false), interval);
         }
-        Duration warmup = null;
         ConfigNode warmupNode = node.field("warmup");
-        if (!warmupNode.isAbsent()) {
-            try {
-                warmup = Durations.parse(warmupNode.requiredString());
-            } catch (IllegalArgumentException e) {
-                throw warmupNode.error(e.getMessage());
-            }
-            if (warmup.compareTo(Duration.ofMinutes(1)) > 0) {
-                throw warmupNode.error("expected at most 1m but was " + warmupNode.requiredString());
-            }
+        Duration warmup = warmupNode.duration(null);
+        if (warmup != null && warmup.compareTo(Duration.ofMinutes(1)) > 0) {
+            throw warmupNode.error("expected at most 1m but was " + warmupNode.shown(warmupNode.requiredString()));
         }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),

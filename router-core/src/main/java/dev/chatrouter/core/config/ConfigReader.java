@@ -1,6 +1,5 @@
 package dev.chatrouter.core.config;
 
-import dev.chatrouter.kit.config.Durations;
 import dev.chatrouter.kit.config.ConfigNode;
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestType;
@@ -266,16 +265,11 @@ final class ConfigReader {
         if (node.isAbsent()) {
             return fallback;
         }
-        String text = node.requiredString();
-        try {
-            Duration value = Durations.parse(text);
-            if (value.isZero()) {
-                throw node.error("expected a positive duration but was " + node.shown(text));
-            }
-            return value;
-        } catch (IllegalArgumentException e) {
-            throw node.error(e.getMessage());
+        Duration value = node.duration(fallback);
+        if (value.isZero()) {
+            throw node.error("expected a positive duration but was " + node.shown(node.requiredString()));
         }
+        return value;
     }
 
     private static ClassificationConfig classification(ConfigNode node) {

@@ -611,6 +611,23 @@ class ConfigLoaderTest {
             assertThat(e.getMessage()).doesNotContain("sk-env-secret");
         }
 
+        /** A substituted value a parser refuses (a duration, a window, a scope) is reported without the value. */
+        @Test
+        void substitutedValuesParsersRefuseAreNotShown() {
+            Map<String, String> env = Map.of("WAIT", "sk-env-secret", "WINDOW", "sk-env-window",
+                    "SCOPE", "sk-env-scope", "SHORT", "7x");
+            String budget = MINIMAL + "budgets:\n  - { scope: global, window: day, limit_usd: 1 }\n";
+            for (String text : List.of(
+                    MINIMAL + "    fallback: { max_retry_wait: \"${WAIT}\" }\n",
+                    MINIMAL + "    fallback: { max_retry_wait: \"${SHORT}\" }\n",
+                    budget.replace("window: day", "window: \"${WINDOW}\""),
+                    budget.replace("scope: global", "scope: \"${SCOPE}\""))) {
+                ConfigurationException e = failure("secret.yaml", text, env);
+
+                assertThat(e.getMessage()).as(text).contains("(hidden)").doesNotContain("sk-env").doesNotContain("7x");
+            }
+        }
+
         /** A syntax error on the api_key line is located without quoting the line. */
         @Test
         void syntaxErrorDoesNotQuoteTheLine() {

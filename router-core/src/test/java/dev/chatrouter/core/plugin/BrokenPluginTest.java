@@ -39,6 +39,22 @@ class BrokenPluginTest {
         assertThat(e.getMessage()).contains(Throwing.class.getName(), "'throwing'", "NullPointerException");
     }
 
+    /** Proves a plugin's message that echoes the provider's secrets or option values shows none of them. */
+    @Test
+    void aProviderPluginsMessageShowsNoneOfTheProvidersValues() {
+        ChatRouter.Builder builder = ChatRouter.builder().providerFactory(new Echoing())
+                .provider(ProviderSpec.builder("p", "echoing").apiKey("sk-echoed-key").header("X-Token", "tok-echoed")
+                        .baseUrl("https://u:pw-echoed@example.test").option("region", "eu-echoed")
+                        .model(ModelSpec.of("m")).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "p/m")).build());
+        for (boolean illegalArgument : new boolean[] {true, false}) {
+            Echoing.illegalArgument = illegalArgument;
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class, builder::build);
+            assertThat(e.getMessage()).contains("refused", "(hidden)")
+                    .doesNotContain("sk-echoed-key", "tok-echoed", "pw-echoed", "eu-echoed");
+        }
+    }
+
     @Test
     void aProviderPluginWhoseCreateReturnsNullIsNamed() {
         ConfigurationException e = refused(ChatRouter.builder().providerFactory(new ReturnsNull()), "null");
@@ -119,6 +135,27 @@ class BrokenPluginTest {
         public Provider create(ProviderSpec spec, ProviderContext context) {
             Object missing = spec.options().get("missing");
             return (Provider) (Object) missing.toString();
+        }
+    }
+
+    static final class Echoing implements ProviderFactory {
+        static volatile boolean illegalArgument;
+
+        @Override
+        public String type() {
+            return "echoing";
+        }
+
+        @Override
+        public Set<String> optionKeys() {
+            return Set.of("region");
+        }
+
+        @Override
+        public Provider create(ProviderSpec spec, ProviderContext context) {
+            String message = "refused key " + spec.apiKey() + ", token " + spec.headers().get("X-Token")
+                    + ", url '" + spec.baseUrl() + "', region '" + spec.options().get("region") + "'";
+            throw illegalArgument ? new IllegalArgumentException(message) : new IllegalStateException(message);
         }
     }
 

@@ -3,6 +3,7 @@ package dev.chatrouter.kit.config;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.chatrouter.api.ConfigurationException;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -66,8 +67,38 @@ public final class ConfigNode {
         return new ConfigNode(source, hiddenPaths, node, path, true);
     }
 
+    /**
+     * An error at this node. Whatever {@code problem} says, the values of secret or substituted nodes at or under
+     * this one are replaced by {@code (hidden)}, so a message taken from a parser that quotes its input (a
+     * duration's, a scope's) shows no value from the environment.
+     */
     public ConfigurationException error(String problem) {
-        return new ConfigurationException(source, path.isEmpty() ? null : path, problem);
+        return new ConfigurationException(source, path.isEmpty() ? null : path, redacted(problem));
+    }
+
+    private String redacted(String problem) {
+        List<String> values = new ArrayList<>();
+        hiddenValues(node, path, secret, values);
+        // a short value only where it is quoted, so that a substituted "1" does not blank every digit of the message
+        return Redaction.hide(problem, values.stream().filter(v -> v.length() >= 4).toList(), values);
+    }
+
+    private void hiddenValues(JsonNode at, String atPath, boolean secretHere, List<String> into) {
+        if (at == null) {
+            return;
+        }
+        boolean hide = secretHere || hiddenPaths.contains(atPath);
+        if (at.isObject()) {
+            for (Map.Entry<String, JsonNode> e : at.properties()) {
+                hiddenValues(e.getValue(), child(atPath, e.getKey()), hide, into);
+            }
+        } else if (at.isArray()) {
+            for (int i = 0; i < at.size(); i++) {
+                hiddenValues(at.get(i), element(atPath, i), hide, into);
+            }
+        } else if (hide && at.isValueNode() && !at.asText().isEmpty()) {
+            into.add(at.asText());
+        }
     }
 
     /** The child under {@code key}; absent when this node is absent or has no such key. */
@@ -157,6 +188,21 @@ public final class ConfigNode {
             }
         }
         throw mismatch("true or false");
+    }
+
+    /**
+     * The duration here ({@code 500ms}, {@code 30s}, {@code 10m}, {@code 1h}, {@code 1d}; see {@link Durations}),
+     * or {@code fallback} when absent.
+     */
+    public Duration duration(Duration fallback) {
+        if (isAbsent()) {
+            return fallback;
+        }
+        try {
+            return Durations.parse(requiredString());
+        } catch (IllegalArgumentException e) {
+            throw error(e.getMessage());
+        }
     }
 
     /** The string here, which must be present. */

@@ -7,21 +7,29 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** {@code server.keys}: every virtual key's secret is its own, so a request's key names one virtual key. */
-class VirtualKeysSettingTest {
+/**
+ * The {@code server} section: each virtual key has a secret of its own, and a value from the environment is never
+ * shown in an error.
+ */
+class ServerSettingsTest {
 
     @TempDir
     Path dir;
 
     private ServerSettings read(String server) throws Exception {
+        return read(server, Map.of());
+    }
+
+    private ServerSettings read(String server, Map<String, String> env) throws Exception {
         Path file = dir.resolve("c" + System.nanoTime() + ".yaml");
         Files.writeString(file, "server:\n" + server);
-        return ServerSettings.read(ConfigFiles.section(file, "server", Map.of()));
+        return ServerSettings.read(ConfigFiles.section(file, "server", env));
     }
 
     /** Proves two keys with different secrets are both read, in order. */
@@ -54,5 +62,20 @@ class VirtualKeysSettingTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageContaining("server.keys.team-b")
                 .hasMessageContaining("team-a");
+    }
+
+    /** Proves a server setting read from the environment and refused is not shown in the error. */
+    @Test
+    void valuesFromTheEnvironmentAreNotShownWhenRefused() {
+        Map<String, String> env = Map.of("GRACE", "sk-env-grace", "TTL", "10s", "POLL", "50ms", "WARM", "2m",
+                "BASE", "/sk-env-path/");
+        for (String server : List.of("  shutdown_grace: ${GRACE}\n", "  responses_ttl: ${TTL}\n",
+                "  reload: {interval: \"${POLL}\"}\n", "  warmup: ${WARM}\n", "  base_paths: [\"${BASE}\"]\n")) {
+            assertThatThrownBy(() -> read(server, env)).as(server)
+                    .isInstanceOf(ConfigurationException.class)
+                    .hasMessageContaining("(hidden)")
+                    .hasMessageNotContaining("sk-env").hasMessageNotContaining("10s").hasMessageNotContaining("50ms")
+                    .hasMessageNotContaining("2m");
+        }
     }
 }
