@@ -287,6 +287,47 @@ class AttemptEngineTest {
     }
 
     /**
+     * Proves the first attempt failing while the hedge's reservation is on its way, and the hedge then refused,
+     * fails the request with the first attempt's failure: not with "no target available", which hid what went wrong.
+     */
+    @Test
+    void aFirstFailureWhileTheHedgeIsAdmittedAndThenRefusedIsTheRequestsFailure() throws Exception {
+        // given a store whose second reservation (the hedge's) waits for a gate and is then refused by the global
+        // budget (another router spent it meanwhile), and a first target that fails after the hedge timer fired
+        GatedStore store = new GatedStore(dev.chatrouter.core.store.AccountingStores.inMemory(
+                java.time.Clock.systemUTC()), true);
+        java.util.concurrent.CountDownLatch firstFailed = new java.util.concurrent.CountDownLatch(1);
+        router = builder(NO_RETRIES, Duration.ofMillis(50)).accountingStore(store)
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0))
+                .listener(new dev.chatrouter.api.event.RouterListener() {
+                    @Override
+                    public void onAttemptFinished(dev.chatrouter.api.event.AttemptFinished event) {
+                        if (event.target().equals("a/m")) {
+                            firstFailed.countDown();
+                        }
+                    }
+                }).build();
+        scripted.script("a", delayed(Duration.ofMillis(200),
+                dev.chatrouter.core.testing.ScriptedProviderFactory.fail(FailureKind.SERVER)));
+        scripted.script("b", reply("not reached"));
+        CompletableFuture<ChatResult> call = router.chat(hello()).toCompletableFuture();
+        // when the hedge asks for its reservation, the first attempt fails, and then the store refuses the hedge
+        assertThat(store.reserves.await(5, TimeUnit.SECONDS)).as("the hedge asked for its reservation").isTrue();
+        assertThat(firstFailed.await(5, TimeUnit.SECONDS)).as("the first attempt failed").isTrue();
+        store.gate.complete(null);
+        // then the request fails with the first attempt's upstream failure, the hedge reported as dropped
+        ExecutionException e = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
+                () -> call.get(5, TimeUnit.SECONDS));
+        assertThat(e).isNotNull();
+        ChatRouterException error = (ChatRouterException) e.getCause();
+        assertThat(error.code()).isEqualTo(ErrorCode.UPSTREAM_ERROR);
+        assertThat(error.failureKind()).contains(FailureKind.SERVER);
+        assertThat(error.attempts()).extracting(Attempt::target).containsExactly("a/m");
+        assertThat(scripted.calls("b")).isEmpty();
+        assertThat(router.spend()).allSatisfy(status -> assertThat(status.reservedUsd()).isZero());
+    }
+
+    /**
      * Proves a hedge the budget refused beside the first attempt is still the fallback once that attempt fails and
      * gives its hold back: the sequence does not pass over it.
      */
@@ -314,8 +355,16 @@ class AttemptEngineTest {
         final java.util.concurrent.CountDownLatch reserves = new java.util.concurrent.CountDownLatch(1);
         final java.util.concurrent.CountDownLatch released = new java.util.concurrent.CountDownLatch(1);
 
+        private final boolean refuseSecond;
+
         GatedStore(dev.chatrouter.api.spi.AccountingStore inner) {
+            this(inner, false);
+        }
+
+        /** With {@code refuseSecond}, the second reservation is refused by its first counter once the gate opens. */
+        GatedStore(dev.chatrouter.api.spi.AccountingStore inner, boolean refuseSecond) {
             super(inner);
+            this.refuseSecond = refuseSecond;
         }
 
         @Override
@@ -325,6 +374,11 @@ class AttemptEngineTest {
                 return inner.reserve(charges, lease);
             }
             reserves.countDown();
+            if (refuseSecond) {
+                Charge first = charges.get(0);
+                return gate.thenApply(v -> new Reservation.Refused(first.key(), first.amount(), first.limit(), 0,
+                        first.limit()));
+            }
             return gate.thenCompose(v -> inner.reserve(charges, lease));
         }
 

@@ -144,6 +144,14 @@ public final class FallbackSequence {
     }
 
     /**
+     * An attempt failed while another runs or is being admitted: nothing starts, but should that other one never
+     * answer (its admission refused or skipped), the request fails with this failure, not for want of a target.
+     */
+    public void failedBeside(ProviderException failure) {
+        last = failure;
+    }
+
+    /**
      * A hedge beside the attempt under way: the next candidate, started at once, or {@code null} when there is none
      * or {@code max_attempts} is reached.
      */

@@ -328,6 +328,7 @@ final class Run<C extends Sink.Call> {
         release(leg);
         if (!running.isEmpty() || admitting > 0) {
             if (prepared.route().fallback().on().contains(failure.kind())) {
+                sequence.failedBeside(failure);
                 return; // the attempt beside it, or the hedge being admitted, may still answer
             }
             stopRunning("cancelled: " + leg.target().id() + " failed with " + failure.kind().wireName(), false);
