@@ -335,7 +335,10 @@ public interface ChatRouter extends AutoCloseable {
             return this;
         }
 
-        /** Adds a provider plugin beside those {@link ServiceLoader} finds. */
+        /**
+         * Adds a provider plugin beside those {@link ServiceLoader} finds; it replaces the instance ServiceLoader
+         * made of the same class. Another class claiming the same type fails {@link #build()}.
+         */
         public Builder providerFactory(ProviderFactory factory) {
             factories.add(Objects.requireNonNull(factory, "factory"));
             return this;
@@ -345,7 +348,8 @@ public interface ChatRouter extends AutoCloseable {
          * Adds a routing policy beside the built-in ones ({@code priority}, {@code cost}, {@code latency},
          * {@code weighted}) and those {@link ServiceLoader} finds: pools may then name it in {@code policy:}.
          * Use {@link RoutingPolicy.Factory#of(RoutingPolicy)} for a policy that needs nothing from the router.
-         * A name claimed twice fails {@link #build()} with a {@link ConfigurationException}.
+         * An instance replaces the one ServiceLoader made of the same class; another class claiming a name that is
+         * taken fails {@link #build()} with a {@link ConfigurationException}.
          */
         public Builder routingPolicy(RoutingPolicy.Factory factory) {
             policyFactories.add(Objects.requireNonNull(factory, "factory"));

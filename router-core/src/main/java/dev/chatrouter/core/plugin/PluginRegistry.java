@@ -48,19 +48,19 @@ public final class PluginRegistry implements PluginCatalog {
                                           List<RoutingPolicy.Factory> extraPolicies) {
         Map<String, ProviderFactory> byType = new LinkedHashMap<>();
         for (ProviderFactory factory : load(ProviderFactory.class, loader, "a provider plugin")) {
-            register(byType, factory);
+            register(byType, factory, false);
         }
         for (ProviderFactory factory : extra) {
-            register(byType, factory);
+            register(byType, factory, true);
         }
         Map<String, RoutingPolicy.Factory> policies = new LinkedHashMap<>();
         List<RoutingPolicy.Factory> builtIns = RoutingPolicies.builtIns();
         builtIns.forEach(factory -> policies.put(factory.name(), factory));
         for (RoutingPolicy.Factory factory : load(RoutingPolicy.Factory.class, loader, "a routing policy plugin")) {
-            registerPolicy(policies, factory, builtIns);
+            registerPolicy(policies, factory, builtIns, false);
         }
         for (RoutingPolicy.Factory factory : extraPolicies) {
-            registerPolicy(policies, factory, builtIns);
+            registerPolicy(policies, factory, builtIns, true);
         }
         return new PluginRegistry(byType, policies);
     }
@@ -87,23 +87,39 @@ public final class PluginRegistry implements PluginCatalog {
         }
     }
 
-    private static void register(Map<String, ProviderFactory> byType, ProviderFactory factory) {
+    /**
+     * One plugin class found on the class path and given in code is one plugin: the instance given in code wins, for
+     * it may be configured.
+     */
+    private static void register(Map<String, ProviderFactory> byType, ProviderFactory factory, boolean given) {
         String type = reported(factory, "provider plugin", "type", ProviderFactory::type);
         ProviderFactory previous = byType.putIfAbsent(type, factory);
-        if (previous != null && previous.getClass() != factory.getClass()) {
+        if (previous == null) {
+            return;
+        }
+        if (previous.getClass() != factory.getClass()) {
             throw new ConfigurationException("plugins", null, "provider plugins " + previous.getClass().getName()
                     + " and " + factory.getClass().getName() + " both claim type '" + type + "'");
+        }
+        if (given) {
+            byType.put(type, factory);
         }
     }
 
     private static void registerPolicy(Map<String, RoutingPolicy.Factory> byName, RoutingPolicy.Factory factory,
-                                       List<RoutingPolicy.Factory> builtIns) {
+                                       List<RoutingPolicy.Factory> builtIns, boolean given) {
         String name = reported(factory, "routing policy plugin", "name", RoutingPolicy.Factory::name);
         RoutingPolicy.Factory previous = byName.putIfAbsent(name, factory);
-        // one plugin class found twice (on the class path and given in code) is one plugin; instances of
-        // RoutingPolicy.Factory.of, or of any anonymous class, may each hold a different policy
-        if (previous == null || previous.getClass() == factory.getClass()
-                && !factory.getClass().isAnonymousClass()) {
+        if (previous == null) {
+            return;
+        }
+        // one plugin class found twice (on the class path and given in code) is one plugin, the instance given in
+        // code winning; instances of RoutingPolicy.Factory.of, or of any anonymous class, may each hold a
+        // different policy
+        if (previous.getClass() == factory.getClass() && !factory.getClass().isAnonymousClass()) {
+            if (given) {
+                byName.put(name, factory);
+            }
             return;
         }
         throw new ConfigurationException("plugins", null, builtIns.contains(previous)

@@ -48,6 +48,22 @@ class PluginRegistryTest {
         assertThat(e.getMessage()).contains("'openai'").contains(Stub.class.getName()).contains(Other.class.getName());
     }
 
+    /**
+     * Proves a factory given in code wins over the instance ServiceLoader makes of the same class: the one given may
+     * be configured (a client, a credential source), and dropping it silently would surprise.
+     */
+    @Test
+    void aFactoryGivenInCodeReplacesTheOneOfItsClassFoundOnTheClassPath(@TempDir Path dir) throws Exception {
+        Path services = Files.createDirectories(dir.resolve("META-INF/services"));
+        Files.writeString(services.resolve(ProviderFactory.class.getName()), Listed.class.getName() + "\n");
+        Listed given = new Listed("configured in code");
+        try (URLClassLoader loader = new URLClassLoader(new URL[]{dir.toUri().toURL()}, getClass().getClassLoader())) {
+            PluginRegistry registry = PluginRegistry.discover(loader, List.of(given), List.of());
+
+            assertThat(registry.factory("listed")).containsSame(given);
+        }
+    }
+
     /** A plugin listed in META-INF/services that cannot be loaded stops startup, named. */
     @Test
     void brokenPluginIsReportedByName(@TempDir Path dir) throws Exception {
@@ -153,6 +169,20 @@ class PluginRegistryTest {
         @Override
         public RoutingPolicy create(RoutingPolicy.Context context) {
             return named("cost");
+        }
+    }
+
+    /** A plugin ServiceLoader can make (public, no-argument constructor) that code may also give configured. */
+    public static final class Listed extends Stub {
+        final String label;
+
+        public Listed() {
+            this("made by ServiceLoader");
+        }
+
+        Listed(String label) {
+            super("listed", Set.of());
+            this.label = label;
         }
     }
 
