@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Flow;
 import java.util.concurrent.ExecutionException;
@@ -165,6 +166,24 @@ class AttemptEngineTest {
         BudgetStatus global = global();
         assertThat(global.spentUsd()).isGreaterThan(ANSWER_USD + 1e-9);
         assertThat(global.reservedUsd()).isZero();
+    }
+
+    /**
+     * Proves a hedge loser's time without an answer counts in its latency: a target that always loses its hedges
+     * is measured slow, not left unmeasured (and first in the {@code latency} policy's order for ever).
+     */
+    @Test
+    void aHedgeLosersWaitCountsInItsLatency() throws Exception {
+        // given a slow first target and a fast hedge started after 50 ms
+        router = builder(NO_RETRIES, Duration.ofMillis(50)).build();
+        scripted.script("a", delayed(Duration.ofSeconds(3), reply("slow")));
+        scripted.script("b", reply("fast"));
+        // when the hedge answers first
+        assertThat(chat(RequestContext.empty()).report().target()).isEqualTo("b/m");
+        // then the loser is measured at least as slow as the time it ran, and slower than the winner
+        Map<String, Double> latency = new java.util.HashMap<>();
+        router.health().forEach(h -> latency.put(h.target(), h.latencyMillis()));
+        assertThat(latency.get("a/m")).isGreaterThanOrEqualTo(49.0).isGreaterThan(latency.get("b/m"));
     }
 
     /** Proves a stream hedge loser cancelled before its first content is still charged, never zero. */

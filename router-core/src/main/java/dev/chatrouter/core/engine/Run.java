@@ -391,6 +391,8 @@ final class Run<C extends Sink.Call> {
             } else {
                 leg.lease.released();
                 if (lostToAnother) {
+                    // it showed nothing in the time it ran: the least its latency is, and more than the winner's
+                    context.latency().observe(leg.target().id(), elapsed(leg).toMillis());
                     Usage answered = leg.call == null ? null : leg.call.answeredUsage();
                     leg.reported(answered);
                     settle(leg, leg.charge(prepared.accounting()));
