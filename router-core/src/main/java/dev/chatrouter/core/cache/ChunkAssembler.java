@@ -13,13 +13,16 @@ import dev.chatrouter.api.chat.ToolCall;
 import dev.chatrouter.api.chat.Usage;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Assembles a stream's chunks into the response a plain call would have given (for the response cache), and
- * turns a response back into the chunks of a stream (to replay a cached answer).
+ * turns a response back into the chunks of a stream (to replay a cached answer). Besides text, refusals and tool
+ * calls, it keeps the system fingerprint, each choice's log probabilities (their lists joined in order), the
+ * delta's other fields (text ones such as {@code reasoning_content} joined, others as last sent) and the choice's.
  */
 public final class ChunkAssembler {
 
@@ -30,12 +33,16 @@ public final class ChunkAssembler {
         final StringBuilder refusal = new StringBuilder();
         String finishReason;
         final TreeMap<Integer, String[]> tools = new TreeMap<>(); // index -> id, name, arguments
+        final Map<String, Object> extra = new LinkedHashMap<>();
+        final Map<String, Object> choiceExtra = new LinkedHashMap<>();
+        Object logprobs;
     }
 
     private final TreeMap<Integer, ChoiceState> choices = new TreeMap<>();
     private String id;
     private String model;
     private long created;
+    private String systemFingerprint;
     private Usage usage;
 
     public void add(ChatChunk chunk) {
@@ -46,6 +53,9 @@ public final class ChunkAssembler {
         }
         if (chunk.usage() != null) {
             usage = chunk.usage();
+        }
+        if (chunk.systemFingerprint() != null) {
+            systemFingerprint = chunk.systemFingerprint();
         }
         for (ChunkChoice c : chunk.choices()) {
             ChoiceState state = choices.computeIfAbsent(c.index(), i -> new ChoiceState());
@@ -61,6 +71,12 @@ public final class ChunkAssembler {
                 if (delta.refusal() != null) {
                     state.refusal.append(delta.refusal());
                 }
+                // text sent in pieces (reasoning_content) is joined; lists and maps as joined() says
+                delta.extra().forEach((key, piece) -> {
+                    Object before = state.extra.get(key);
+                    state.extra.put(key, before instanceof String a && piece instanceof String b ? a + b
+                            : joined(before, piece));
+                });
                 if (delta.toolCalls() != null) {
                     for (ToolCall call : delta.toolCalls()) {
                         int index = call.index() == null ? state.tools.size() : call.index();
@@ -82,7 +98,29 @@ public final class ChunkAssembler {
             if (c.finishReason() != null) {
                 state.finishReason = c.finishReason();
             }
+            if (c.logprobs() != null) {
+                state.logprobs = joined(state.logprobs, c.logprobs());
+            }
+            state.choiceExtra.putAll(c.extra());
         }
+    }
+
+    /**
+     * A value sent in pieces: lists joined in order (log probabilities' {@code content}), maps key by key, anything
+     * else as last sent.
+     */
+    private static Object joined(Object before, Object piece) {
+        if (before instanceof List<?> first && piece instanceof List<?> second) {
+            List<Object> both = new ArrayList<>(first);
+            both.addAll(second);
+            return both;
+        }
+        if (before instanceof Map<?, ?> a && piece instanceof Map<?, ?> b) {
+            Map<Object, Object> out = new LinkedHashMap<>(a);
+            b.forEach((key, value) -> out.put(key, joined(out.get(key), value)));
+            return out;
+        }
+        return piece == null ? before : piece;
     }
 
     /** The assembled response. */
@@ -97,15 +135,17 @@ public final class ChunkAssembler {
                 }
             }
             Message message = new Message(s.role, s.hasContent || calls == null ? Content.of(s.content.toString())
-                    : null, null, calls, null, s.refusal.length() == 0 ? null : s.refusal.toString(), Map.of());
-            list.add(new Choice(index, message, s.finishReason, null, Map.of()));
+                    : null, null, calls, null, s.refusal.length() == 0 ? null : s.refusal.toString(), s.extra);
+            list.add(new Choice(index, message, s.finishReason, s.logprobs, s.choiceExtra));
         });
-        return new ChatResponse(id, "chat.completion", created, model, list, usage, null, null, Map.of());
+        return new ChatResponse(id, "chat.completion", created, model, list, usage, systemFingerprint, null,
+                Map.of());
     }
 
     /**
-     * The chunks that stream a response: per choice, the role and content, each tool call, and the finish
-     * reason; then a usage chunk when {@code includeUsage}.
+     * The chunks that stream a response: per choice, the role and content (with the message's other fields and the
+     * log probabilities), each tool call, and the finish reason (with the choice's other fields); then a usage
+     * chunk when {@code includeUsage}.
      */
     public static List<ChatChunk> chunks(ChatResponse response, boolean includeUsage) {
         List<ChatChunk> out = new ArrayList<>();
@@ -113,8 +153,8 @@ public final class ChunkAssembler {
             Message m = choice.message();
             String text = m.content() == null ? null : m.content().text();
             out.add(chunk(response, new ChunkChoice(choice.index(),
-                    new Delta(Role.ASSISTANT, text == null ? "" : text, null, m.refusal(), Map.of()), null, null,
-                    Map.of())));
+                    new Delta(Role.ASSISTANT, text == null ? "" : text, null, m.refusal(), m.extra()), null,
+                    choice.logprobs(), Map.of())));
             if (m.toolCalls() != null) {
                 for (int i = 0; i < m.toolCalls().size(); i++) {
                     ToolCall call = m.toolCalls().get(i);
@@ -124,17 +164,17 @@ public final class ChunkAssembler {
                 }
             }
             out.add(chunk(response, new ChunkChoice(choice.index(), new Delta(null, null, null, null, Map.of()),
-                    choice.finishReason(), null, Map.of())));
+                    choice.finishReason(), null, choice.extra())));
         }
         if (includeUsage && response.usage() != null) {
             out.add(new ChatChunk(response.id(), "chat.completion.chunk", response.created(), response.model(),
-                    List.of(), response.usage(), null, Map.of()));
+                    List.of(), response.usage(), response.systemFingerprint(), Map.of()));
         }
         return out;
     }
 
     private static ChatChunk chunk(ChatResponse response, ChunkChoice choice) {
         return new ChatChunk(response.id(), "chat.completion.chunk", response.created(), response.model(),
-                List.of(choice), null, null, Map.of());
+                List.of(choice), null, response.systemFingerprint(), Map.of());
     }
 }
