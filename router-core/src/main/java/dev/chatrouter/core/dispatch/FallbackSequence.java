@@ -59,6 +59,8 @@ public final class FallbackSequence {
     private int started;
     private boolean deadlineLeftNoRoom;
     private ProviderException last;
+    /** The shortest wait a rate-limited target asked for, or {@code null}. */
+    private Duration soonestRetry;
 
     public FallbackSequence(List<Target> candidates, FallbackConfig fallback, Clock clock, Instant deadline,
                             DoubleSupplier random) {
@@ -119,7 +121,7 @@ public final class FallbackSequence {
      * it failed first), the sequence moves on to the next candidate.
      */
     public Step next(ProviderException failure, Target failed) {
-        last = failure;
+        note(failure);
         FailureKind kind = failure.kind();
         if (!fallback.on().contains(kind) || started >= fallback.maxAttempts() || deadlinePassed()) {
             return null;
@@ -148,7 +150,18 @@ public final class FallbackSequence {
      * answer (its admission refused or skipped), the request fails with this failure, not for want of a target.
      */
     public void failedBeside(ProviderException failure) {
+        note(failure);
+    }
+
+    private void note(ProviderException failure) {
         last = failure;
+        if (failure.kind() == FailureKind.RATE_LIMIT) {
+            failure.retryAfter().ifPresent(wait -> {
+                if (soonestRetry == null || wait.compareTo(soonestRetry) < 0) {
+                    soonestRetry = wait;
+                }
+            });
+        }
     }
 
     /**
@@ -281,7 +294,7 @@ public final class FallbackSequence {
                             "every target is rate limited: " + cause.getMessage())
                     .failureKind(kind).upstream(cause.status(), cause.upstreamType().orElse(null),
                             cause.upstreamCode().orElse(null)).attempts(all).cause(cause)
-                    .retryAfter(cause.retryAfter().orElse(DEFAULT_RETRY_AFTER));
+                    .retryAfter(soonestRetry != null ? soonestRetry : DEFAULT_RETRY_AFTER);
             return b.build();
         }
         return ChatRouterException.builder(ErrorCode.UPSTREAM_ERROR, "every attempt failed; last: "

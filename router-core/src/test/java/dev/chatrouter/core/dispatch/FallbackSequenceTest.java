@@ -170,6 +170,28 @@ class FallbackSequenceTest {
     }
 
     /**
+     * Proves a request that every target rate limited tells the caller the soonest any of them said it may come
+     * back: the first target's short wait, not the last one's long one.
+     */
+    @Test
+    void everyTargetRateLimitedRetriesAfterTheSoonestWait() {
+        // given two targets, no retries, the first asking for 2 s and the second for 30 s
+        FallbackSequence sequence = new FallbackSequence(List.of(a, b), new FallbackConfig(2, 0,
+                FallbackConfig.DEFAULTS.on()), clock, null, () -> 0.5);
+        sequence.first();
+        for (Target target : List.of(a, b)) {
+            sequence.record(new dev.chatrouter.api.Attempt(target.id(), FailureKind.RATE_LIMIT, 429, "scripted",
+                    Duration.ZERO, null, Duration.ZERO, false));
+        }
+        assertThat(sequence.next(failure(FailureKind.RATE_LIMIT, Duration.ofSeconds(2)), a).target()).isEqualTo(b);
+        assertThat(sequence.next(failure(FailureKind.RATE_LIMIT, Duration.ofSeconds(30)), b)).isNull();
+        // then the request is rate limited, to be retried after the soonest wait
+        ChatRouterException e = sequence.failure();
+        assertThat(e.code()).isEqualTo(ErrorCode.RATE_LIMIT_EXCEEDED);
+        assertThat(e.retryAfter()).contains(Duration.ofSeconds(2));
+    }
+
+    /**
      * Proves a request that every target rate limited tells the caller when to come back even when no upstream
      * said: SDKs that back off on Retry-After would otherwise retry at once.
      */
