@@ -98,7 +98,7 @@ public final class RuleClassifier implements RequestClassifier {
                 case "document" -> (facts = facts(facts, request)).document ? RequestType.DOCUMENT : null;
                 case "vision" -> (facts = facts(facts, request)).image ? RequestType.VISION : null;
                 case "long" -> input.estimatedInputTokens() > longInputTokens ? RequestType.LONG : null;
-                case "tools" -> tools(request) ? RequestType.CODE : null;
+                case "tools" -> RequestShape.usesTools(request) ? RequestType.CODE : null;
                 case "code" -> (facts = facts(facts, request)).code() ? RequestType.CODE : null;
                 case "json" -> json(request) || (facts = facts(facts, request)).json() ? RequestType.JSON : null;
                 case "reason" -> (facts = facts(facts, request)).reasoning() ? RequestType.REASON : null;
@@ -119,11 +119,6 @@ public final class RuleClassifier implements RequestClassifier {
             case AUTO, FAST, MINIMAL, LOW -> true;
             default -> false;
         };
-    }
-
-    private static boolean tools(ChatRequest request) {
-        return (request.tools() != null && !request.tools().isEmpty())
-                || (request.toolChoice() != null && request.toolChoice().forcesCall());
     }
 
     private static boolean json(ChatRequest request) {

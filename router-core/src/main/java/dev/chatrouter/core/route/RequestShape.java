@@ -13,6 +13,8 @@ import dev.chatrouter.core.tokens.MediaTokens;
 import dev.chatrouter.core.tokens.TokenEstimate;
 
 import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -70,6 +72,17 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             text.add(t);
         }
         return new RequestShape(needs, text.tokens(Encoding.CL100K_BASE), 0, 0, text.tokens(Encoding.O200K_BASE));
+    }
+
+    /**
+     * Whether the request offers tools or forces a call: non-empty {@code tools}, {@code tool_choice} of
+     * {@code required} or a named function, or the legacy {@code functions} and a {@code function_call} naming one.
+     */
+    public static boolean usesTools(ChatRequest request) {
+        return request.tools() != null && !request.tools().isEmpty()
+                || request.toolChoice() != null && request.toolChoice().forcesCall()
+                || request.extra().get("functions") instanceof List<?> functions && !functions.isEmpty()
+                || request.extra().get("function_call") instanceof Map<?, ?> named && named.get("name") != null;
     }
 
     public static RequestShape of(ChatRequest request) {
@@ -155,6 +168,11 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                     }
                 }
             }
+        }
+        if (request.extra().get("functions") instanceof List<?> functions && !functions.isEmpty()) {
+            // the legacy function-call protocol: functions are tools to a target
+            needs.add(Capability.TOOLS);
+            text.add(functions.toString());
         }
         if (request.tools() != null && !request.tools().isEmpty()) {
             needs.add(Capability.TOOLS);

@@ -321,6 +321,13 @@ class ClassificationTableTest {
                         .toolChoice(ToolChoice.required()).build()).decides(RequestType.CODE, "tools"),
                 row("tools: tool_choice naming a function with no tools", ask("Look it up.")
                         .toolChoice(ToolChoice.function("get_weather")).build()).decides(RequestType.CODE, "tools"),
+                row("tools: the legacy functions", ask("What's the weather in Paris?").extra(Map.of("functions",
+                        List.of(Map.of("name", "get_weather", "parameters", Map.of("type", "object"))))).build())
+                        .endToEnd().decides(RequestType.CODE, "tools"),
+                row("tools: the legacy function_call naming a function", ask("Look it up.").extra(Map.of(
+                        "function_call", Map.of("name", "get_weather"))).build()).decides(RequestType.CODE, "tools"),
+                row("not tools: the legacy function_call auto", ask("Hello there.").extra(Map.of(
+                        "function_call", "auto")).build()).decides(RequestType.PRO, "base"),
                 row("not tools: empty tools and tool_choice auto", ask("Hello there.").tools(List.of())
                         .toolChoice(ToolChoice.auto()).build()).decides(RequestType.PRO, "base"),
                 row("not tools: tool_choice none", ask("Hello there.").toolChoice(ToolChoice.none()).build())

@@ -391,6 +391,8 @@ class PlannerTest {
                 Arguments.of("Anthropic image block", anthropicImage, Capability.VISION),
                 Arguments.of("file part", file, Capability.DOCUMENT),
                 Arguments.of("tools", tools, Capability.TOOLS),
+                Arguments.of("legacy functions", ask("Weather?").toBuilder().extra(Map.of("functions",
+                        List.of(Map.of("name", "get_weather")))).build(), Capability.TOOLS),
                 Arguments.of("json_schema", schema, Capability.JSON_SCHEMA),
                 Arguments.of("stream", stream, Capability.STREAMING));
     }

@@ -31,7 +31,8 @@ import java.util.Set;
  *       {@code image} or {@code document} blocks are sent as they are. Audio fails as bad_request.</li>
  *   <li>Tools become {@code {name, description, input_schema}}; {@code tool_choice} auto, none, required
  *       ({@code any}) or a named function ({@code {type: tool, name}}); {@code parallel_tool_calls: false} sets
- *       {@code disable_parallel_tool_use}.</li>
+ *       {@code disable_parallel_tool_use}. The legacy function-call protocol ({@code functions},
+ *       {@code function_call}, role {@code function}) fails as bad_request naming the field.</li>
  *   <li>{@code response_format: json_schema} is done with a forced tool, as Anthropic's own guide to JSON output
  *       does: a tool named after the schema whose {@code input_schema} is the schema, forced by
  *       {@code tool_choice} (or {@code any} when the request has tools of its own); the answer's

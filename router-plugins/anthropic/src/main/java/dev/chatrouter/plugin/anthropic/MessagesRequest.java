@@ -81,6 +81,12 @@ final class MessagesRequest {
     }
 
     private Translated build(int defaultMaxTokens, boolean stream) {
+        for (String legacy : List.of("functions", "function_call")) {
+            if (request.extra().get(legacy) != null) {
+                throw bad(": " + legacy + " (the legacy function-call protocol) is not supported; send tools and"
+                        + " tool_choice");
+            }
+        }
         List<Map<String, Object>> system = new ArrayList<>();
         List<Map<String, Object>> turns = new ArrayList<>();
         List<Message> messages = request.messages();

@@ -30,6 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -301,6 +302,25 @@ class AnthropicChatTest {
 
         assertThat(e.kind()).isEqualTo(FailureKind.BAD_REQUEST);
         assertThat(e.getMessage()).startsWith(message);
+        assertThat(wm.findAll(postRequestedFor(urlEqualTo(MESSAGES)))).isEmpty();
+    }
+
+    /**
+     * Proves the legacy function-call fields, which the Messages API has no place for, fail as a bad request naming
+     * the field instead of being dropped (the model would answer as if it had no functions).
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"functions", "function_call"})
+    void legacyFunctionFieldsFailAsABadRequestNamingTheField(String field) throws Exception {
+        Object value = "functions".equals(field)
+                ? List.of(Map.of("name", "get_weather", "parameters", Map.of("type", "object")))
+                : Map.of("name", "get_weather");
+
+        ProviderException e = failure(provider().chat(call(SONNET, ChatRequest.builder()
+                .addMessage(Message.user("Weather in Paris?")).extra(Map.of(field, value)).build())));
+
+        assertThat(e.kind()).isEqualTo(FailureKind.BAD_REQUEST);
+        assertThat(e.getMessage()).startsWith("request: " + field).contains("tools");
         assertThat(wm.findAll(postRequestedFor(urlEqualTo(MESSAGES)))).isEmpty();
     }
 
