@@ -279,19 +279,7 @@ class AttemptEngineTest {
         // that fails after the hedge timer fired
         GatedStore store = new GatedStore(dev.chatrouter.core.store.AccountingStores.inMemory(
                 java.time.Clock.systemUTC()));
-        java.util.concurrent.CountDownLatch firstFailed = new java.util.concurrent.CountDownLatch(1);
-        router = builder(NO_RETRIES, Duration.ofMillis(50)).accountingStore(store)
-                .budget(BudgetConfig.usd("global", Window.DAY, 1.0))
-                .listener(new dev.chatrouter.api.event.RouterListener() {
-                    @Override
-                    public void onAttemptFinished(dev.chatrouter.api.event.AttemptFinished event) {
-                        if (event.target().equals("a/m")) {
-                            firstFailed.countDown();
-                        }
-                    }
-                }).build();
-        scripted.script("a", delayed(Duration.ofMillis(200),
-                dev.chatrouter.core.testing.ScriptedProviderFactory.fail(FailureKind.SERVER)));
+        java.util.concurrent.CountDownLatch firstFailed = failingFirstBesideAGatedHedge(store);
         scripted.script("b", reply("the hedge's answer"));
         CompletableFuture<ChatResult> call = router.chat(hello()).toCompletableFuture();
         // when the hedge asks for its reservation, the first attempt fails, and then the store answers
@@ -315,19 +303,7 @@ class AttemptEngineTest {
         // budget (another router spent it meanwhile), and a first target that fails after the hedge timer fired
         GatedStore store = new GatedStore(dev.chatrouter.core.store.AccountingStores.inMemory(
                 java.time.Clock.systemUTC()), true);
-        java.util.concurrent.CountDownLatch firstFailed = new java.util.concurrent.CountDownLatch(1);
-        router = builder(NO_RETRIES, Duration.ofMillis(50)).accountingStore(store)
-                .budget(BudgetConfig.usd("global", Window.DAY, 1.0))
-                .listener(new dev.chatrouter.api.event.RouterListener() {
-                    @Override
-                    public void onAttemptFinished(dev.chatrouter.api.event.AttemptFinished event) {
-                        if (event.target().equals("a/m")) {
-                            firstFailed.countDown();
-                        }
-                    }
-                }).build();
-        scripted.script("a", delayed(Duration.ofMillis(200),
-                dev.chatrouter.core.testing.ScriptedProviderFactory.fail(FailureKind.SERVER)));
+        java.util.concurrent.CountDownLatch firstFailed = failingFirstBesideAGatedHedge(store);
         scripted.script("b", reply("not reached"));
         CompletableFuture<ChatResult> call = router.chat(hello()).toCompletableFuture();
         // when the hedge asks for its reservation, the first attempt fails, and then the store refuses the hedge
@@ -364,6 +340,27 @@ class AttemptEngineTest {
         // then the refused hedge's target answers as the fallback
         assertThat(result.response().text()).isEqualTo("second");
         assertThat(result.report().attempts()).extracting(Attempt::target).containsExactly("a/m", "b/m");
+    }
+
+    /**
+     * A router on {@code store} under a global budget, hedging after 50 ms, whose first target fails after 200 ms;
+     * the latch is counted down when that failure is recorded.
+     */
+    private java.util.concurrent.CountDownLatch failingFirstBesideAGatedHedge(GatedStore store) {
+        java.util.concurrent.CountDownLatch firstFailed = new java.util.concurrent.CountDownLatch(1);
+        router = builder(NO_RETRIES, Duration.ofMillis(50)).accountingStore(store)
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0))
+                .listener(new dev.chatrouter.api.event.RouterListener() {
+                    @Override
+                    public void onAttemptFinished(dev.chatrouter.api.event.AttemptFinished event) {
+                        if (event.target().equals("a/m")) {
+                            firstFailed.countDown();
+                        }
+                    }
+                }).build();
+        scripted.script("a", delayed(Duration.ofMillis(200),
+                dev.chatrouter.core.testing.ScriptedProviderFactory.fail(FailureKind.SERVER)));
+        return firstFailed;
     }
 
     /** The in-memory store, but its second reservation waits for {@link #gate}. */
