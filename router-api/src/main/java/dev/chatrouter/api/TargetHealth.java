@@ -13,11 +13,13 @@ import java.util.Objects;
  *                            {@code connection}) since its last success
  * @param coolingUntil        when its cooldown ends (after which the next request probes it), or {@code null} when
  *                            it is {@link State#HEALTHY}
- * @param latencyMillis       its observed latency (the decaying average the {@code latency} policy orders by), or
- *                            {@code NaN} when it has not been measured
+ * @param latencyMillis       its observed total time for whole (not streamed) answers: the decaying average the
+ *                            {@code latency} policy orders them by, or {@code NaN} when none has been measured
+ * @param firstTokenMillis    its observed time to first token for streams: the decaying average the {@code latency}
+ *                            policy orders them by, or {@code NaN} when none has been measured
  */
 public record TargetHealth(String target, State state, int consecutiveFailures, Instant coolingUntil,
-                           double latencyMillis) {
+                           double latencyMillis, double firstTokenMillis) {
 
     public TargetHealth {
         Objects.requireNonNull(target, "target");

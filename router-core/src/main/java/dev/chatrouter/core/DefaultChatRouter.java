@@ -354,7 +354,8 @@ final class DefaultChatRouter implements ChatRouter {
     public List<TargetHealth> health() {
         List<TargetHealth> health = new ArrayList<>(cooldowns.targets().size());
         for (String target : cooldowns.targets()) {
-            health.add(cooldowns.health(target, latency.averageMillis(target)));
+            health.add(cooldowns.health(target, latency.averageMillis(target, false),
+                    latency.averageMillis(target, true)));
         }
         return List.copyOf(health);
     }

@@ -11,6 +11,7 @@ import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.RoutingReport;
+import dev.chatrouter.api.TargetHealth;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.Message;
@@ -184,6 +185,34 @@ class AttemptEngineTest {
         Map<String, Double> latency = new java.util.HashMap<>();
         router.health().forEach(h -> latency.put(h.target(), h.latencyMillis()));
         assertThat(latency.get("a/m")).isGreaterThanOrEqualTo(49.0).isGreaterThan(latency.get("b/m"));
+    }
+
+    /**
+     * Proves a stream is measured by its time to first token and a whole answer by its total time, each in its own
+     * average: the {@code latency} policy orders streams by the one and whole answers by the other.
+     */
+    @Test
+    void aStreamIsMeasuredApartFromWholeAnswers() throws Exception {
+        // given a target never measured
+        router = builder(NO_RETRIES, Duration.ZERO).build();
+        scripted.script("a", reply("streamed"));
+        // when it streams an answer
+        ChatStream stream = router.stream(hello());
+        TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+        stream.subscribe(subscriber);
+        subscriber.awaitDone(Duration.ofSeconds(5));
+        stream.report().toCompletableFuture().get(5, TimeUnit.SECONDS);
+        // then its time to first token is measured, and its whole-answer time is not
+        assertThat(targetHealth("a/m").firstTokenMillis()).isNotNaN();
+        assertThat(targetHealth("a/m").latencyMillis()).isNaN();
+        // and a whole answer then measures the other
+        scripted.script("a", reply("whole"));
+        chat(RequestContext.empty());
+        assertThat(targetHealth("a/m").latencyMillis()).isNotNaN();
+    }
+
+    private TargetHealth targetHealth(String target) {
+        return router.health().stream().filter(h -> h.target().equals(target)).findFirst().orElseThrow();
     }
 
     /** Proves a stream hedge loser cancelled before its first content is still charged, never zero. */

@@ -133,7 +133,7 @@ class ResilienceTest {
             assertThat(chat("di").report().target()).isEqualTo("b/m");
         }
         assertThat(health("a/m")).isEqualTo(new TargetHealth("a/m", TargetHealth.State.COOLING_DOWN, 3,
-                T0.plusSeconds(30), Double.NaN));
+                T0.plusSeconds(30), Double.NaN, Double.NaN));
 
         RoutingReport skipped = chat("di").report();
         assertThat(skipped.dropped()).containsExactly(new DroppedTarget("a/m", "cooling_down"));

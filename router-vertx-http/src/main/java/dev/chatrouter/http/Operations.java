@@ -134,7 +134,7 @@ final class Operations {
                 routesOfTarget.computeIfAbsent(target, k -> new ArrayList<>()).add(route.id());
                 TargetHealth h = health.get(target);
                 Map<String, Object> m = target(h == null
-                        ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0, null, Double.NaN) : h, now);
+                        ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0, null, Double.NaN, Double.NaN) : h, now);
                 any |= (Boolean) m.get("available");
                 list.add(m);
             }
@@ -160,8 +160,14 @@ final class Operations {
         m.put("available", available);
         m.put("consecutive_failures", h.consecutiveFailures());
         m.put("cooling_until", h.coolingUntil() == null ? null : h.coolingUntil().toString());
-        m.put("latency_ms", Double.isNaN(h.latencyMillis()) ? null : Math.round(h.latencyMillis() * 10) / 10.0);
+        m.put("latency_ms", millis(h.latencyMillis()));
+        m.put("first_token_ms", millis(h.firstTokenMillis()));
         return m;
+    }
+
+    /** An average to a tenth of a millisecond, or {@code null} when unmeasured. */
+    private static Double millis(double average) {
+        return Double.isNaN(average) ? null : Math.round(average * 10) / 10.0;
     }
 
     // ---- admin endpoints ----

@@ -86,6 +86,7 @@ class DashboardTest {
         assertThat(state.at("/targets/0/routes")).extracting(JsonNode::asText).containsExactly("solo", "di");
         assertThat(state.at("/targets/1/state").asText()).isEqualTo("healthy");
         assertThat(state.at("/targets/1/latency_ms").isNumber()).isTrue();
+        assertThat(state.at("/targets/1/first_token_ms").isNull()).as("no stream was served").isTrue();
         assertThat(state.at("/spend/0/scope").asText()).isEqualTo("global");
         assertThat(state.at("/spend/0/limit_usd").asDouble()).isEqualTo(100.0);
         assertThat(state.at("/spend/0/spent_usd").asDouble()).isPositive();

@@ -267,7 +267,7 @@ final class Run<C extends Sink.Call> {
         winner = leg;
         leg.firstToken = elapsed(leg);
         leg.hedgeTimer.cancel();
-        context.latency().observe(leg.target().id(), leg.firstToken.toMillis());
+        context.latency().observe(leg.target().id(), sink.streaming(), leg.firstToken.toMillis());
         context.served().served(prepared.stickyKey(), leg.target().id());
         running.remove(leg);
         stopRunning("cancelled: " + leg.target().id() + " answered first", true);
@@ -392,7 +392,7 @@ final class Run<C extends Sink.Call> {
                 leg.lease.released();
                 if (lostToAnother) {
                     // it showed nothing in the time it ran: the least its latency is, and more than the winner's
-                    context.latency().observe(leg.target().id(), elapsed(leg).toMillis());
+                    context.latency().observe(leg.target().id(), sink.streaming(), elapsed(leg).toMillis());
                     Usage answered = leg.call == null ? null : leg.call.answeredUsage();
                     leg.reported(answered);
                     settle(leg, leg.charge(prepared.accounting()));

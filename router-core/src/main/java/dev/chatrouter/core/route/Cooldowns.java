@@ -128,11 +128,12 @@ public final class Cooldowns {
         return state == null ? Lease.NONE : state.start(clock.instant());
     }
 
-    /** The target's health; {@code latencyMillis} is passed through. */
-    public TargetHealth health(String target, double latencyMillis) {
+    /** The target's health; {@code latencyMillis} and {@code firstTokenMillis} are passed through. */
+    public TargetHealth health(String target, double latencyMillis, double firstTokenMillis) {
         State state = states.get(target);
-        return state == null ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0, null, latencyMillis)
-                : state.health(target, latencyMillis);
+        return state == null
+                ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0, null, latencyMillis, firstTokenMillis)
+                : state.health(target, latencyMillis, firstTokenMillis);
     }
 
     /**
@@ -277,10 +278,10 @@ public final class Cooldowns {
             coolingUntil = null;
         }
 
-        synchronized TargetHealth health(String target, double latencyMillis) {
+        synchronized TargetHealth health(String target, double latencyMillis, double firstTokenMillis) {
             TargetHealth.State state = coolingUntil == null ? TargetHealth.State.HEALTHY
                     : probing ? TargetHealth.State.PROBING : TargetHealth.State.COOLING_DOWN;
-            return new TargetHealth(target, state, consecutive, coolingUntil, latencyMillis);
+            return new TargetHealth(target, state, consecutive, coolingUntil, latencyMillis, firstTokenMillis);
         }
     }
 

@@ -179,9 +179,10 @@ public final class Planner {
             return eligible;
         }
         List<RoutingPolicy.Candidate> candidates = new ArrayList<>(eligible.size());
+        boolean stream = shape.needs().contains(Capability.STREAMING);
         for (int i = 0; i < eligible.size(); i++) {
             Target target = eligible.get(i);
-            double average = latency.averageMillis(target.id());
+            double average = latency.averageMillis(target.id(), stream);
             candidates.add(new RoutingPolicy.Candidate(target.id(), target.providerId(), target.model(),
                     weights[i], Double.isNaN(average) ? OptionalDouble.empty() : OptionalDouble.of(average)));
         }

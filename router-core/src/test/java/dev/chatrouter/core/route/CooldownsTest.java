@@ -31,7 +31,7 @@ class CooldownsTest {
     }
 
     private TargetHealth health() {
-        return cooldowns.health(A, Double.NaN);
+        return cooldowns.health(A, Double.NaN, Double.NaN);
     }
 
     /** Opens and returns the time the cooldown ends. */
@@ -53,7 +53,7 @@ class CooldownsTest {
         assertThat(cooldowns.eligible(A)).isFalse();
         assertThat(cooldowns.start(A)).isNull();
         assertThat(health()).isEqualTo(new TargetHealth(A, TargetHealth.State.COOLING_DOWN, 3,
-                T0.plusSeconds(30), Double.NaN));
+                T0.plusSeconds(30), Double.NaN, Double.NaN));
         assertThat(cooldowns.eligible("b/m")).as("other targets are untouched").isTrue();
     }
 
@@ -96,7 +96,7 @@ class CooldownsTest {
 
         probe.succeeded();
 
-        assertThat(health()).isEqualTo(new TargetHealth(A, TargetHealth.State.HEALTHY, 0, null, Double.NaN));
+        assertThat(health()).isEqualTo(new TargetHealth(A, TargetHealth.State.HEALTHY, 0, null, Double.NaN, Double.NaN));
         Cooldowns.Lease next = cooldowns.start(A);
         assertThat(next.probe()).isFalse();
     }
@@ -170,7 +170,7 @@ class CooldownsTest {
             cooldowns.start("x/y").failed(FailureKind.SERVER);
         }
         assertThat(cooldowns.eligible("x/y")).isTrue();
-        assertThat(cooldowns.health("x/y", 12.0).state()).isEqualTo(TargetHealth.State.HEALTHY);
+        assertThat(cooldowns.health("x/y", 12.0, 3.0).state()).isEqualTo(TargetHealth.State.HEALTHY);
     }
 
     @Test
@@ -187,9 +187,9 @@ class CooldownsTest {
     void customSettingsApply() {
         Cooldowns quick = new Cooldowns(clock, List.of(A), 1, Duration.ofSeconds(5), Duration.ofSeconds(8));
         quick.start(A).failed(FailureKind.TIMEOUT);
-        assertThat(quick.health(A, 1.0).coolingUntil()).isEqualTo(T0.plusSeconds(5));
+        assertThat(quick.health(A, 1.0, 1.0).coolingUntil()).isEqualTo(T0.plusSeconds(5));
         clock.advance(Duration.ofSeconds(5));
         quick.start(A).failed(FailureKind.TIMEOUT);
-        assertThat(quick.health(A, 1.0).coolingUntil()).isEqualTo(T0.plusSeconds(5 + 8));
+        assertThat(quick.health(A, 1.0, 1.0).coolingUntil()).isEqualTo(T0.plusSeconds(5 + 8));
     }
 }

@@ -216,17 +216,45 @@ class PlannerTest {
     @Test
     void latencyTrackerKeepsADecayingAverage() {
         LatencyTracker tracker = new LatencyTracker();
-        assertThat(tracker.averageMillis("a/m")).isNaN();
+        assertThat(tracker.averageMillis("a/m", false)).isNaN();
 
-        tracker.observe("a/m", 100);
-        assertThat(tracker.averageMillis("a/m")).isEqualTo(100);
-        tracker.observe("a/m", 200);
-        assertThat(tracker.averageMillis("a/m")).isEqualTo(120, within(1e-9));
+        tracker.observe("a/m", false, 100);
+        assertThat(tracker.averageMillis("a/m", false)).isEqualTo(100);
+        tracker.observe("a/m", false, 200);
+        assertThat(tracker.averageMillis("a/m", false)).isEqualTo(120, within(1e-9));
         for (int i = 0; i < 50; i++) {
-            tracker.observe("a/m", 200);
+            tracker.observe("a/m", false, 200);
         }
-        assertThat(tracker.averageMillis("a/m")).isEqualTo(200, within(0.01));
-        assertThat(tracker.averageMillis("b/m")).isNaN();
+        assertThat(tracker.averageMillis("a/m", false)).isEqualTo(200, within(0.01));
+        assertThat(tracker.averageMillis("b/m", false)).isNaN();
+    }
+
+    @Test
+    void latencyTrackerKeepsTimeToFirstTokenApartFromWholeAnswers() {
+        LatencyTracker tracker = new LatencyTracker();
+        tracker.observe("a/m", true, 40);
+        assertThat(tracker.averageMillis("a/m", true)).isEqualTo(40);
+        assertThat(tracker.averageMillis("a/m", false)).isNaN();
+
+        tracker.observe("a/m", false, 3_000);
+        assertThat(tracker.averageMillis("a/m", true)).isEqualTo(40);
+        assertThat(tracker.averageMillis("a/m", false)).isEqualTo(3_000);
+    }
+
+    @Test
+    void latencyPolicyOrdersStreamsByTimeToFirstTokenAndWholeAnswersByTotalTime() {
+        // a starts streaming at once but writes long answers; b takes longer to start and answers briefly
+        LatencyTracker tracker = new LatencyTracker();
+        tracker.observe("a/m", true, 50);
+        tracker.observe("a/m", false, 2_000);
+        tracker.observe("b/m", true, 300);
+        tracker.observe("b/m", false, 500);
+        Planner planner = planner(tracker, () -> 0.5, target("a/m", Price.FREE), target("b/m", Price.FREE));
+        RouteConfig route = route(PoolConfig.of("latency", "a/m", "b/m"));
+
+        ChatRequest stream = ChatRequest.builder().model("di").addMessage(Message.user("Hello")).stream(true).build();
+        assertThat(ids(planner.plan(route, "*", RequestShape.of(stream)))).containsExactly("a/m", "b/m");
+        assertThat(ids(planner.plan(route, "*", RequestShape.of(ask("Hello"))))).containsExactly("b/m", "a/m");
     }
 
     @Test

@@ -41,7 +41,7 @@
         var left = Math.max(0, Math.round((Date.parse(t.cooling_until) - now) / 1000));
         until = clock(t.cooling_until) + (left > 0 ? ' (' + left + ' s)' : ' (probe due)');
       }
-      var tr = row([t.target, badge, ms(t.latency_ms), String(t.consecutive_failures), until, t.routes.join(', ')]);
+      var tr = row([t.target, badge, ms(t.latency_ms), ms(t.first_token_ms), String(t.consecutive_failures), until, t.routes.join(', ')]);
       tr.setAttribute('data-target', t.target);
       tr.setAttribute('data-state', t.state);
       return tr;

@@ -448,7 +448,7 @@ class FaultMatrixTest {
             assertThat(run(Mode.CHAT).attempts()).containsExactly("a/m:server:500", "b/m:ok:200");
         }
         assertThat(health("a/m")).isEqualTo(new TargetHealth("a/m", TargetHealth.State.COOLING_DOWN, 3,
-                T0.plusSeconds(30), Double.NaN));
+                T0.plusSeconds(30), Double.NaN, Double.NaN));
         Result skipping = run(Mode.CHAT);
         assertThat(skipping.report().dropped()).containsExactly(new DroppedTarget("a/m", "cooling_down"));
         assertThat(skipping.attempts()).containsExactly("b/m:ok:200");
