@@ -176,7 +176,10 @@ public interface ChatRouter extends AutoCloseable {
 
     /**
      * Stops taking requests, closes providers and, when the router created it, its event loop. Requests under
-     * way fail with {@link ErrorCode#ROUTER_CLOSED}.
+     * way fail with {@link ErrorCode#ROUTER_CLOSED}: their attempts are charged or released in the accounting store
+     * before the router closes it. A request busy on another thread at that moment (its answer arriving, a listener
+     * called) ends as soon as that thread lets it; this waits for such requests, at most 5 seconds, and logs a
+     * warning when some are still running then.
      */
     @Override
     void close();

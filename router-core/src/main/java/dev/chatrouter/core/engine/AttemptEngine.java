@@ -7,9 +7,16 @@ import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.Usage;
 import dev.chatrouter.core.route.Target;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 
@@ -21,6 +28,8 @@ import java.util.function.Function;
  */
 public final class AttemptEngine {
 
+    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
+
     private final EngineContext context;
     private final LiveRuns live = new LiveRuns();
 
@@ -28,12 +37,27 @@ public final class AttemptEngine {
         this.context = context;
     }
 
+    /** How long {@link #close} waits for runs busy on other threads to end. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
+
     /**
      * Ends every run under way with {@code router_closed}, cancelling its attempts: a router that is closed leaves
-     * no request waiting (the HTTP server closes a router only once its own requests have finished).
+     * no request waiting (the HTTP server closes a router only once its own requests have finished). A run busy on
+     * another thread at that moment (its answer arriving, a listener called) ends as soon as that thread lets it;
+     * this waits for those, at most {@link #CLOSE_WAIT}, so that what they settle and release reaches the store
+     * before the router closes it.
      */
     public void close() {
-        live.close();
+        try {
+            live.close().get(CLOSE_WAIT.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("closing the router: {} request(s) still running after {} s; what they spend may not be recorded",
+                    live.size(), CLOSE_WAIT.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause()); // never: nothing fails the drain
+        }
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.chatrouter.core.engine;
 
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -11,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class LiveRuns {
 
     private final Set<Run<?>> runs = ConcurrentHashMap.newKeySet();
+    /** Completes once closed with no run left: every settlement and release of theirs has been handed on. */
+    private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean closed;
 
     /** Adds {@code run}; false when the router is closed (then the run must end at once). */
@@ -21,13 +24,28 @@ final class LiveRuns {
 
     void leave(Run<?> run) {
         runs.remove(run);
+        if (closed && runs.isEmpty()) {
+            drained.complete(null);
+        }
     }
 
-    /** Ends every run under way with {@code router_closed}; a run entering from now on is refused. */
-    void close() {
+    /**
+     * Ends every run under way with {@code router_closed}; a run entering from now on is refused. A run busy on
+     * another thread ends when that thread lets it: the answer completes when none is left.
+     */
+    CompletableFuture<Void> close() {
         closed = true;
         for (Run<?> run : List.copyOf(runs)) {
             run.routerClosed();
         }
+        if (runs.isEmpty()) {
+            drained.complete(null);
+        }
+        return drained;
+    }
+
+    /** How many runs have not ended. */
+    int size() {
+        return runs.size();
     }
 }

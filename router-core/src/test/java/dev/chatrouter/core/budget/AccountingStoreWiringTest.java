@@ -328,6 +328,59 @@ class AccountingStoreWiringTest {
         assertThat(status("global").reservedUsd()).isZero();
     }
 
+    /**
+     * Proves closing the router while a request's run is busy on another thread (here in a listener that has not
+     * returned) waits for the run to end, so its release reaches the durable store before the store closes.
+     */
+    @Test
+    void closeWaitsForARunUnderWaySoNothingStaysReservedInTheStore(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("spend.db");
+        java.util.concurrent.CountDownLatch inside = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        router = builder().accounting(AccountingConfig.durable(file))
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0))
+                .listener(new dev.chatrouter.api.event.RouterListener() {
+                    @Override
+                    public void onAttemptStarted(dev.chatrouter.api.event.AttemptStarted event) {
+                        inside.countDown();
+                        try {
+                            release.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                }).build();
+        ChatRouter closing = router;
+        CompletableFuture<dev.chatrouter.api.ChatResult> answer = CompletableFuture.supplyAsync(
+                () -> closing.chat(hello()).toCompletableFuture().join());
+        try {
+            assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+            Thread closer = new Thread(closing::close, "closer");
+            closer.start();
+            // close has done what it does at once (ended every run it could) and waits, or has returned
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (closer.getState() != Thread.State.TIMED_WAITING && closer.getState() != Thread.State.WAITING
+                    && closer.isAlive() && System.nanoTime() < deadline) {
+                Thread.onSpinWait();
+            }
+            release.countDown();
+            closer.join(10_000);
+            assertThat(closer.isAlive()).isFalse();
+            // the request ends: the close ended it before its upstream was called
+            assertThat(answer).failsWithin(10, TimeUnit.SECONDS).withThrowableThat()
+                    .havingRootCause().isInstanceOfSatisfying(dev.chatrouter.api.ChatRouterException.class,
+                            e -> assertThat(e.code()).isEqualTo(dev.chatrouter.api.ErrorCode.ROUTER_CLOSED));
+        } finally {
+            release.countDown();
+        }
+
+        // and its reservation was released in the store, not left held until its lease runs out
+        router = builder().accounting(AccountingConfig.durable(file))
+                .budget(BudgetConfig.usd("global", Window.DAY, 1.0)).build();
+        assertThat(status("global").reservedUsd()).isZero();
+        assertThat(status("global").spentUsd()).isZero();
+    }
+
     /** Proves ChatRouter.builder() without an accounting setting counts in memory and writes no file. */
     @Test
     void theBuilderDefaultsToMemoryAndWritesNoFile() throws Exception {
