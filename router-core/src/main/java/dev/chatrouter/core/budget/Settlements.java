@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -35,6 +37,8 @@ final class Settlements {
     private final Scheduler scheduler;
     // guarded by this
     private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** The settlements sent and not answered yet (a remote store), each until its answer has been handled. */
+    private final Set<CompletableFuture<Void>> underWay = ConcurrentHashMap.newKeySet();
     private boolean retrying;
     private boolean closed;
     private Duration backoff = FIRST_BACKOFF;
@@ -57,21 +61,34 @@ final class Settlements {
             // taken at once (in memory, durable): nothing to watch
             return sent;
         }
+        // under way until its answer is handled (a failure queued): close() waits for it
+        CompletableFuture<Void> handled = new CompletableFuture<>();
+        underWay.add(handled);
         sent.whenComplete((v, e) -> {
-            if (e == null) {
-                return;
-            }
-            Throwable cause = e;
-            while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
-                cause = cause.getCause();
-            }
-            if (cause instanceof AccountingStore.Unavailable) {
-                queue(new Pending(id, actual), cause);
-            } else {
-                LOG.error("accounting: a settlement could not be recorded: {}", actual, cause);
+            try {
+                handle(id, actual, e);
+            } finally {
+                underWay.remove(handled);
+                handled.complete(null);
             }
         });
         return sent;
+    }
+
+    /** A settlement's answer: a failure of an unavailable store queues it for retries; any other is logged. */
+    private void handle(String id, List<Charge> actual, Throwable e) {
+        if (e == null) {
+            return;
+        }
+        Throwable cause = e;
+        while (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof AccountingStore.Unavailable) {
+            queue(new Pending(id, actual), cause);
+        } else {
+            LOG.error("accounting: a settlement could not be recorded: {}", actual, cause);
+        }
     }
 
     int pending() {
@@ -199,10 +216,22 @@ final class Settlements {
     }
 
     /**
-     * Hands every waiting settlement to the successor when there is one; else sends each once more, waiting at most
-     * {@code wait}, and logs what is still not recorded.
+     * Waits for the settlements under way to be answered (one that fails joins the waiting ones), then hands every
+     * waiting settlement to the successor when there is one; else sends each once more. Waits at most {@code wait} in
+     * all, and logs what is still not recorded.
      */
     void close(Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (CompletableFuture<Void> answer : List.copyOf(underWay)) {
+            try {
+                answer.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            } catch (Exception e) {
+                break; // out of time: what is still under way is logged by its own answer, if it fails
+            }
+        }
         List<Pending> left;
         Settlements next;
         synchronized (this) {
@@ -224,7 +253,6 @@ final class Settlements {
         for (Pending p : left) {
             sent.add(send(p.id(), p.actual()));
         }
-        long deadline = System.nanoTime() + wait.toNanos();
         int lost = 0;
         for (int i = 0; i < sent.size(); i++) {
             try {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -53,6 +54,38 @@ class SettlementsTest {
         assertThat(settlements.pending()).isZero();
         assertThat(timers).isEmpty();
         assertThat(store.states(List.of(spend.key())).toCompletableFuture().get(1, TimeUnit.SECONDS)
+                .get(spend.key()).spent()).isEqualTo(42);
+    }
+
+    /**
+     * Proves closing waits for a settlement still under way (a remote store's answer not back yet): when that answer
+     * is a failure, the settlement is sent once more before the close returns, not dropped as arriving too late.
+     */
+    @Test
+    void closeWaitsForASettlementUnderWayAndResendsItWhenItFails() throws Exception {
+        AccountingStore memory = AccountingStores.inMemory(clock);
+        AccountingStoreWiringTest.CountingStore store = new AccountingStoreWiringTest.CountingStore(memory);
+        Settlements settlements = new Settlements(store, scheduler);
+        AccountingStore.Charge spend = AccountingStore.Charge.of("global|day|x|pico_usd", 42,
+                Instant.parse("2026-04-01T01:00:00Z"));
+        CompletableFuture<Void> answer = new CompletableFuture<>();
+        store.settleGate = answer;
+        settlements.settle("r-1", List.of(spend));
+
+        Thread closer = new Thread(() -> settlements.close(Duration.ofSeconds(10)), "closer");
+        closer.start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (closer.getState() != Thread.State.TIMED_WAITING && closer.isAlive() && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        assertThat(closer.isAlive()).as("close waits for the answer").isTrue();
+        // the store answers that it could not take it, and takes the next try
+        store.settleGate = null;
+        answer.completeExceptionally(new AccountingStore.Unavailable("test store at 127.0.0.1:1", "timed out", null));
+        closer.join(10_000);
+
+        assertThat(closer.isAlive()).isFalse();
+        assertThat(memory.states(List.of(spend.key())).toCompletableFuture().get(1, TimeUnit.SECONDS)
                 .get(spend.key()).spent()).isEqualTo(42);
     }
 
