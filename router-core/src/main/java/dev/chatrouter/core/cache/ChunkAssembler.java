@@ -22,7 +22,10 @@ import java.util.TreeMap;
  * Assembles a stream's chunks into the response a plain call would have given (for the response cache), and
  * turns a response back into the chunks of a stream (to replay a cached answer). Besides text, refusals and tool
  * calls, it keeps the system fingerprint, each choice's log probabilities (their lists joined in order), the
- * delta's other fields (text ones such as {@code reasoning_content} joined, others as last sent) and the choice's.
+ * delta's other fields (text ones such as {@code reasoning_content} joined, others as last sent) and the choice's,
+ * and the chunk's own other fields as last sent ({@code service_tier}, OpenRouter's {@code provider}), which the
+ * replay puts on every chunk again. OpenAI's {@code obfuscation} is not kept: it is random padding, different on
+ * each chunk, that only hides the chunk's length.
  */
 public final class ChunkAssembler {
 
@@ -38,11 +41,16 @@ public final class ChunkAssembler {
         Object logprobs;
     }
 
+    private static final String SERVICE_TIER = "service_tier";
+    private static final String OBFUSCATION = "obfuscation";
+
     private final TreeMap<Integer, ChoiceState> choices = new TreeMap<>();
     private String id;
     private String model;
     private long created;
     private String systemFingerprint;
+    private String serviceTier;
+    private final Map<String, Object> extra = new LinkedHashMap<>();
     private Usage usage;
 
     public void add(ChatChunk chunk) {
@@ -57,6 +65,13 @@ public final class ChunkAssembler {
         if (chunk.systemFingerprint() != null) {
             systemFingerprint = chunk.systemFingerprint();
         }
+        chunk.extra().forEach((key, value) -> {
+            if (SERVICE_TIER.equals(key) && (value == null || value instanceof String)) {
+                serviceTier = (String) value;
+            } else if (!OBFUSCATION.equals(key)) {
+                extra.put(key, value);
+            }
+        });
         for (ChunkChoice c : chunk.choices()) {
             ChoiceState state = choices.computeIfAbsent(c.index(), i -> new ChoiceState());
             Delta delta = c.delta();
@@ -138,8 +153,8 @@ public final class ChunkAssembler {
                     : null, null, calls, null, s.refusal.length() == 0 ? null : s.refusal.toString(), s.extra);
             list.add(new Choice(index, message, s.finishReason, s.logprobs, s.choiceExtra));
         });
-        return new ChatResponse(id, "chat.completion", created, model, list, usage, systemFingerprint, null,
-                Map.of());
+        return new ChatResponse(id, "chat.completion", created, model, list, usage, systemFingerprint, serviceTier,
+                extra);
     }
 
     /**
@@ -148,33 +163,44 @@ public final class ChunkAssembler {
      * chunk when {@code includeUsage}.
      */
     public static List<ChatChunk> chunks(ChatResponse response, boolean includeUsage) {
+        Map<String, Object> extra = chunkExtra(response);
         List<ChatChunk> out = new ArrayList<>();
         for (Choice choice : response.choices()) {
             Message m = choice.message();
             String text = m.content() == null ? null : m.content().text();
-            out.add(chunk(response, new ChunkChoice(choice.index(),
+            out.add(chunk(response, extra, new ChunkChoice(choice.index(),
                     new Delta(Role.ASSISTANT, text == null ? "" : text, null, m.refusal(), m.extra()), null,
                     choice.logprobs(), Map.of())));
             if (m.toolCalls() != null) {
                 for (int i = 0; i < m.toolCalls().size(); i++) {
                     ToolCall call = m.toolCalls().get(i);
-                    out.add(chunk(response, new ChunkChoice(choice.index(), new Delta(null, null,
+                    out.add(chunk(response, extra, new ChunkChoice(choice.index(), new Delta(null, null,
                             List.of(new ToolCall(i, call.id(), "function", call.function(), Map.of())), null,
                             Map.of()), null, null, Map.of())));
                 }
             }
-            out.add(chunk(response, new ChunkChoice(choice.index(), new Delta(null, null, null, null, Map.of()),
+            out.add(chunk(response, extra, new ChunkChoice(choice.index(), new Delta(null, null, null, null, Map.of()),
                     choice.finishReason(), null, choice.extra())));
         }
         if (includeUsage && response.usage() != null) {
             out.add(new ChatChunk(response.id(), "chat.completion.chunk", response.created(), response.model(),
-                    List.of(), response.usage(), response.systemFingerprint(), Map.of()));
+                    List.of(), response.usage(), response.systemFingerprint(), extra));
         }
         return out;
     }
 
-    private static ChatChunk chunk(ChatResponse response, ChunkChoice choice) {
+    private static ChatChunk chunk(ChatResponse response, Map<String, Object> extra, ChunkChoice choice) {
         return new ChatChunk(response.id(), "chat.completion.chunk", response.created(), response.model(),
-                List.of(choice), null, response.systemFingerprint(), Map.of());
+                List.of(choice), null, response.systemFingerprint(), extra);
+    }
+
+    /** The response's own other fields, and its service tier, as a chunk carries them. */
+    private static Map<String, Object> chunkExtra(ChatResponse response) {
+        if (response.serviceTier() == null) {
+            return response.extra();
+        }
+        Map<String, Object> extra = new LinkedHashMap<>(response.extra());
+        extra.put(SERVICE_TIER, response.serviceTier());
+        return extra;
     }
 }

@@ -77,4 +77,35 @@ class ChunkAssemblerTest {
         assertThat(replay).allSatisfy(c -> assertThat(c.systemFingerprint()).isEqualTo("fp_44709d6fcb"));
         assertThat(again.response()).isEqualTo(response);
     }
+
+    /**
+     * Proves the fields a stream sends beside the choices are kept: OpenRouter's {@code provider} on every chunk and
+     * OpenAI's {@code service_tier} are in the assembled response and on every replayed chunk, and OpenAI's
+     * {@code obfuscation} (random padding, different on each chunk) is not.
+     */
+    @Test
+    void theStreamsOwnFieldsAreKeptButNotItsPadding() {
+        List<ChatChunk> stream = List.of(
+                withExtra(chunk(new Delta(Role.ASSISTANT, "Hi", null, null, Map.of()), null, null), "x7Qp"),
+                withExtra(chunk(new Delta(null, null, null, null, Map.of()), "stop", null), "a"));
+        ChunkAssembler assembler = new ChunkAssembler();
+        stream.forEach(assembler::add);
+
+        ChatResponse response = assembler.response();
+        assertThat(response.extra()).containsExactly(Map.entry("provider", "DeepInfra"));
+        assertThat(response.serviceTier()).isEqualTo("default");
+
+        List<ChatChunk> replay = ChunkAssembler.chunks(response, false);
+        assertThat(replay).allSatisfy(c -> assertThat(c.extra())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("provider", "DeepInfra", "service_tier", "default")));
+        ChunkAssembler again = new ChunkAssembler();
+        replay.forEach(again::add);
+        assertThat(again.response()).isEqualTo(response);
+    }
+
+    private static ChatChunk withExtra(ChatChunk chunk, String padding) {
+        return new ChatChunk(chunk.id(), chunk.object(), chunk.created(), chunk.model(), chunk.choices(), null,
+                chunk.systemFingerprint(), Map.of("provider", "DeepInfra", "service_tier", "default",
+                "obfuscation", padding), null);
+    }
 }
