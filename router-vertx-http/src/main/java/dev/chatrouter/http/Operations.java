@@ -133,8 +133,8 @@ final class Operations {
             for (String target : targets) {
                 routesOfTarget.computeIfAbsent(target, k -> new ArrayList<>()).add(route.id());
                 TargetHealth h = health.get(target);
-                Map<String, Object> m = target(h == null
-                        ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0, null, Double.NaN, Double.NaN) : h, now);
+                Map<String, Object> m = target(h == null ? new TargetHealth(target, TargetHealth.State.HEALTHY, 0,
+                        null, Double.NaN, Double.NaN) : h, now);
                 any |= (Boolean) m.get("available");
                 list.add(m);
             }

@@ -29,6 +29,8 @@ import java.util.function.Function;
 public final class AttemptEngine {
 
     private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
+    /** How long {@link #close} waits for runs busy on other threads to end. */
+    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     private final EngineContext context;
     private final LiveRuns live = new LiveRuns();
@@ -36,9 +38,6 @@ public final class AttemptEngine {
     public AttemptEngine(EngineContext context) {
         this.context = context;
     }
-
-    /** How long {@link #close} waits for runs busy on other threads to end. */
-    static final Duration CLOSE_WAIT = Duration.ofSeconds(5);
 
     /**
      * Ends every run under way with {@code router_closed}, cancelling its attempts: a router that is closed leaves

@@ -96,7 +96,8 @@ class CooldownsTest {
 
         probe.succeeded();
 
-        assertThat(health()).isEqualTo(new TargetHealth(A, TargetHealth.State.HEALTHY, 0, null, Double.NaN, Double.NaN));
+        assertThat(health()).isEqualTo(new TargetHealth(A, TargetHealth.State.HEALTHY, 0, null, Double.NaN,
+                Double.NaN));
         Cooldowns.Lease next = cooldowns.start(A);
         assertThat(next.probe()).isFalse();
     }
