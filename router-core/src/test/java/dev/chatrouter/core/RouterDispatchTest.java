@@ -252,6 +252,50 @@ class RouterDispatchTest {
                         e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUTER_CLOSED));
     }
 
+    /**
+     * Closing the router from the answer's own callback (on the thread that completed it, inside the request's run)
+     * does not wait for that request: it has ended by then.
+     */
+    @Test
+    void closingFromTheAnswersCallbackDoesNotWaitForItsOwnRequest() throws Exception {
+        router(FallbackConfig.DEFAULTS);
+        CompletableFuture<Void> closed = router.chat(hello("di")).toCompletableFuture().thenRun(router::close);
+        // well under the 5 s that close() gives a request still running
+        closed.get(2, java.util.concurrent.TimeUnit.SECONDS);
+        assertThatThrownBy(() -> router.chat(hello("di")).toCompletableFuture().join())
+                .cause().isInstanceOfSatisfying(ChatRouterException.class,
+                        e -> assertThat(e.code()).isEqualTo(ErrorCode.ROUTER_CLOSED));
+    }
+
+    /** The same from a stream's end: the subscriber closes the router in its onComplete. */
+    @Test
+    void closingFromAStreamsEndDoesNotWaitForItsOwnRequest() throws Exception {
+        router(FallbackConfig.DEFAULTS);
+        CompletableFuture<Void> closed = new CompletableFuture<>();
+        router.stream(hello("di")).subscribe(new java.util.concurrent.Flow.Subscriber<ChatChunk>() {
+            @Override
+            public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+                subscription.request(Long.MAX_VALUE);
+            }
+
+            @Override
+            public void onNext(ChatChunk item) {
+            }
+
+            @Override
+            public void onError(Throwable throwable) {
+                closed.completeExceptionally(throwable);
+            }
+
+            @Override
+            public void onComplete() {
+                router.close();
+                closed.complete(null);
+            }
+        });
+        closed.get(2, java.util.concurrent.TimeUnit.SECONDS);
+    }
+
     @Test
     void cacheControlReachesOnlyTargetsWithPromptCache() {
         router(FallbackConfig.DEFAULTS);
