@@ -212,26 +212,10 @@ class RouterListenerTest {
         router = builder().listener(recorder).build();
         CompletableFuture<Void> told = new CompletableFuture<>();
         router.stream(ChatRequest.builder().model("di").addMessage(Message.user("Hello")).build())
-                .subscribe(new java.util.concurrent.Flow.Subscriber<>() {
-                    @Override
-                    public void onSubscribe(java.util.concurrent.Flow.Subscription s) {
-                        s.request(Long.MAX_VALUE);
-                    }
-
-                    @Override
-                    public void onNext(ChatChunk item) {
-                    }
-
-                    @Override
-                    public void onError(Throwable throwable) {
-                    }
-
-                    @Override
-                    public void onComplete() {
-                        told.complete(null);
-                        throw new IllegalStateException("a subscriber's bug");
-                    }
-                });
+                .subscribe(TestSubscriber.<ChatChunk>unbounded().atComplete(() -> {
+                    told.complete(null);
+                    throw new IllegalStateException("a subscriber's bug");
+                }));
         told.get(5, TimeUnit.SECONDS);
         router.close(); // waits for nothing, but lets the run's last task end before the events are read
         assertThat(recorder.of(RequestFinished.class)).singleElement()

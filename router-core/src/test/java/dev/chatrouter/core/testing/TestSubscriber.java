@@ -19,6 +19,7 @@ public final class TestSubscriber<T> implements Flow.Subscriber<T> {
     private volatile Flow.Subscription subscription;
     private volatile Throwable error;
     private volatile boolean completed;
+    private volatile Runnable atComplete = () -> { };
 
     public TestSubscriber(long initialRequest) {
         this.initialRequest = initialRequest;
@@ -27,6 +28,15 @@ public final class TestSubscriber<T> implements Flow.Subscriber<T> {
     /** Requests everything at once. */
     public static <T> TestSubscriber<T> unbounded() {
         return new TestSubscriber<>(Long.MAX_VALUE);
+    }
+
+    /**
+     * Runs {@code action} inside {@link #onComplete}, on the thread that signals it, before {@link #awaitDone}
+     * returns; what it throws is thrown to the publisher, as a subscriber's bug would be.
+     */
+    public TestSubscriber<T> atComplete(Runnable action) {
+        this.atComplete = action;
+        return this;
     }
 
     @Override
@@ -54,7 +64,11 @@ public final class TestSubscriber<T> implements Flow.Subscriber<T> {
     public void onComplete() {
         completed = true;
         terminalSignals.incrementAndGet();
-        done.countDown();
+        try {
+            atComplete.run();
+        } finally {
+            done.countDown();
+        }
     }
 
     public void request(long n) {
