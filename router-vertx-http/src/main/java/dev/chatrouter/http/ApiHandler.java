@@ -11,6 +11,7 @@ import dev.chatrouter.api.ModelInfo;
 import dev.chatrouter.api.RequestContext;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.embed.EmbeddingRequest;
+import dev.chatrouter.kit.upstream.Bodies;
 import dev.chatrouter.kit.wire.Decimals;
 import dev.chatrouter.kit.wire.Json;
 import dev.chatrouter.kit.wire.WireCodec;
@@ -52,7 +53,6 @@ import java.util.regex.Pattern;
 final class ApiHandler implements Handler<HttpServerRequest> {
 
     private static final Buffer HEALTH = Buffer.buffer("{\"status\":\"ok\"}");
-    private static final int INITIAL_BODY_BUFFER = 64 * 1024;
     private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
     private static final Pattern REQUEST_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** The longest X-DI-User, or tag in X-DI-Tags. */
@@ -446,8 +446,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
             // only now that the declared size is known to fit: an oversized body is refused before it is sent
             request.response().writeContinue();
         }
-        // Sized for what is declared, but a declaration alone (no bytes sent yet) reserves at most 64 KiB.
-        Buffer body = Buffer.buffer((int) Math.min(INITIAL_BODY_BUFFER, declared < 0 ? 1024 : declared));
+        Bodies.Whole body = new Bodies.Whole(declared);
         AtomicBoolean refused = new AtomicBoolean();
         request.handler(chunk -> {
             if (refused.get()) {
@@ -458,13 +457,13 @@ final class ApiHandler implements Handler<HttpServerRequest> {
                 tooLarge(request, surface);
                 return;
             }
-            body.appendBuffer(chunk);
+            body.append(chunk);
         });
         request.exceptionHandler(e -> refused.set(true));
         request.endHandler(v -> {
             if (!refused.get()) {
                 try {
-                    then.accept(body.getBytes());
+                    then.accept(body.bytes());
                 } catch (ChatRouterException e) {
                     send(request.response(), surface.error(e.withRequest(requestId(request), null), redactor));
                     abandonExchanges(request);

@@ -8,6 +8,7 @@ import dev.chatrouter.api.Headroom;
 import dev.chatrouter.api.RoutingReport;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.http.surface.SseEncoder;
+import dev.chatrouter.kit.upstream.Bodies;
 import dev.chatrouter.kit.wire.Decimals;
 import dev.chatrouter.kit.wire.WireCodec;
 import io.vertx.core.Context;
@@ -96,7 +97,7 @@ final class Exchange {
             if (!response.ended() && !response.closed()) {
                 response.putHeader(CONTENT_TYPE, JSON);
                 headers(report, withCost);
-                response.end(Buffer.buffer(body));
+                response.end(Bodies.wrap(body));
             }
         } finally {
             finish();

@@ -142,7 +142,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
                     request.reset();
                     return;
                 }
-                request.send(Buffer.buffer(body)).onComplete(sent -> {
+                request.send(Bodies.wrap(body)).onComplete(sent -> {
                     if (sent.failed()) {
                         fail(HttpFailures.ofTransport(sent.cause()), true);
                     } else {
@@ -179,8 +179,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
                     return;
                 }
                 try {
-                    byte[] bytes = chunk.getBytes();
-                    parser.feed(bytes, 0, bytes.length);
+                    Bodies.read(chunk, parser::feed);
                 } catch (ProviderException e) {
                     fail(e, true);
                     return;

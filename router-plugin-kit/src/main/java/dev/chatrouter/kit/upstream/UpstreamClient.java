@@ -6,7 +6,6 @@ import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientRequest;
@@ -118,7 +117,7 @@ public final class UpstreamClient implements AutoCloseable {
                 if (result.isDone()) {
                     return;
                 }
-                request.send(Buffer.buffer(body)).onComplete(sent -> {
+                request.send(Bodies.wrap(body)).onComplete(sent -> {
                     if (sent.failed()) {
                         result.completeExceptionally(HttpFailures.ofTransport(sent.cause()));
                         return;
@@ -139,7 +138,7 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     private void readWhole(HttpClientResponse response, CompletableFuture<UpstreamResponse> result) {
-        Buffer body = Buffer.buffer();
+        Bodies.Whole body = new Bodies.Whole(declaredLength(response));
         response.exceptionHandler(e -> result.completeExceptionally(HttpFailures.ofTransport(e)));
         response.handler(chunk -> {
             if (body.length() + chunk.length() > MAX_BODY_BYTES) {
@@ -147,17 +146,30 @@ public final class UpstreamClient implements AutoCloseable {
                         "upstream answer larger than " + MAX_BODY_BYTES + " bytes", null));
                 return;
             }
-            body.appendBuffer(chunk);
+            body.append(chunk);
         });
         response.endHandler(v -> {
             int status = response.statusCode();
-            byte[] bytes = body.getBytes();
+            byte[] bytes = body.bytes();
             if (status >= 200 && status < 300) {
                 result.complete(new UpstreamResponse(status, new LowerCaseHeaders(response.headers()), bytes));
             } else {
                 result.completeExceptionally(classifier.classify(status, response::getHeader, bytes));
             }
         });
+    }
+
+    /** The answer's {@code Content-Length}, or -1 when it is not declared or not a number. */
+    private static long declaredLength(HttpClientResponse response) {
+        String declared = response.getHeader("content-length");
+        if (declared == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(declared.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /**

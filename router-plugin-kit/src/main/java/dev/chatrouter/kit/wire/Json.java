@@ -7,7 +7,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -152,7 +151,7 @@ public final class Json {
 
     /** Writes plain Java values as compact JSON. */
     public static byte[] write(Object value) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        ExactBytes out = new ExactBytes();
         try (JsonGenerator g = FACTORY.createGenerator(out)) {
             writeValue(g, value);
         } catch (IOException e) {

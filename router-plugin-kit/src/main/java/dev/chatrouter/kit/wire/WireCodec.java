@@ -2,7 +2,6 @@ package dev.chatrouter.kit.wire;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ModelInfo;
 import dev.chatrouter.api.chat.ChatChunk;
@@ -85,7 +84,7 @@ public final class WireCodec {
 
     private static <T> byte[] write(T value, Write<T> writer) {
         Objects.requireNonNull(value, "value");
-        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        ExactBytes out = new ExactBytes();
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             writer.write(g, value);
         } catch (IOException e) {
@@ -201,7 +200,7 @@ public final class WireCodec {
      */
     public static byte[] writeError(String message, String type, String param, String code,
                                     Map<String, Object> metadata) {
-        ByteArrayBuilder out = new ByteArrayBuilder(256);
+        ExactBytes out = new ExactBytes();
         try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
             g.writeStartObject();
             g.writeObjectFieldStart("error");
