@@ -270,7 +270,9 @@ final class Run<C extends Sink.Call> {
         context.latency().observe(leg.target().id(), sink.streaming(), leg.firstToken.toMillis());
         context.served().served(prepared.stickyKey(), leg.target().id());
         running.remove(leg);
-        stopRunning("cancelled: " + leg.target().id() + " answered first", true);
+        if (!running.isEmpty()) { // a hedge or a race: the others lost
+            stopRunning("cancelled: " + leg.target().id() + " answered first", true);
+        }
         running.add(leg);
         // a whole answer reads no report at its commit (it is delivered with the final one): none is built for it
         sink.committed(leg, sink.streaming() ? prepared.report(leg.target(), sequence, 0,
