@@ -17,6 +17,9 @@
 #        SKIP_NGINX=1 leaves nginx out (it is also left out when it is not installed and cannot be)
 #        BARE=1 adds a 'vertx-bare' row: BareProxy.java, a bare Vert.x proxy on ChatRouter's own HTTP stack (the
 #               server jar's Vert.x and Netty, no routing): what ChatRouter costs beyond it is its own work
+#        ALLOC=1 adds alloc_kb to ChatRouter's rows: the bytes its JVM allocated per request while measured, from
+#                its GC log and its heap's use before and after (jcmd GC.heap_info); steadier still than CPU time.
+#                With CHATROUTER_CMD, add -Xlog:gc:file=$BENCH_DIR/chatrouter-gc.log to its java options yourself
 #        CHATROUTER_CMD the command that starts ChatRouter on 127.0.0.1:8080 with chatrouter-bench.yaml
 #                       (default: java -jar router-vertx-http/target/chatrouter-server.jar --config ...)
 #        BENCH_DIR (/tmp/chatrouter-bench) where logs, nginx's files and Portkey's install go
@@ -27,7 +30,8 @@ dur=${1:-10s}; conns=${CONNS:-32}; threads=${THREADS:-2}; warm=${WARMUP:-30s}
 [ "$threads" -gt "$conns" ] && threads=$conns    # wrk refuses fewer connections than threads
 work=${BENCH_DIR:-/tmp/chatrouter-bench}; mkdir -p "$work"
 jar="$root/router-vertx-http/target/chatrouter-server.jar"
-cmd=${CHATROUTER_CMD:-java -jar $jar --config $here/chatrouter-bench.yaml}
+gclog="$work/chatrouter-gc.log"; rm -f "$gclog"
+cmd=${CHATROUTER_CMD:-java ${ALLOC:+-Xlog:gc:file=$gclog} -jar $jar --config $here/chatrouter-bench.yaml}
 if { [ -z "${CHATROUTER_CMD:-}" ] || [ -n "${BARE:-}" ]; } && [ ! -f "$jar" ]; then
   # the bare row runs on the server jar's Vert.x, whatever command starts ChatRouter
   echo "no $jar: build it first (cd $root && mvn -B -ntp -DskipTests package)"; exit 2
@@ -104,13 +108,27 @@ server_pids() { # name: the processes that serve that row
     *) echo "$chatrouter_pid" ;;
   esac
 }
+heap_used_kb() { # pid: the heap's use now, in KiB
+  jcmd "$1" GC.heap_info 2>/dev/null | grep -o 'used [0-9]*K' | head -1 | tr -dc 0-9
+}
+freed_kb() { # from-line: what the GCs logged from that line on freed, in KiB ("Pause Young ... 525M->69M(768M)")
+  tail -n +"$1" "$gclog" 2>/dev/null | grep -o '[0-9]*M->[0-9]*M' | awk -F'->' '{ s += $1 - $2 } END { print s * 1024 + 0 }'
+}
 measure() { # name url duration [env...]
   local name=$1 url=$2 d=$3; shift 3
   local sp; sp=$(server_pids "$name")
+  local alloc=""; [ -n "${ALLOC:-}" ] && [ "${name#chatrouter}" != "$name" ] && alloc=1
+  local h0 g0; [ -n "$alloc" ] && h0=$(heap_used_kb "$sp") && g0=$(( $(wc -l <"$gclog" 2>/dev/null || echo 0) + 1 ))
   local t0; t0=$(ticks $sp)
   env "$@" wrk -t"$threads" -c"$conns" -d"$d" -s "$here/chat-post.lua" "$url" >"$work/wrk-$name.log" 2>&1
   local t1; t1=$(ticks $sp)
+  local h1; [ -n "$alloc" ] && h1=$(heap_used_kb "$sp")
   local line; line=$(grep '^RESULT' "$work/wrk-$name.log")
+  if [ -n "$line" ] && [ -n "$alloc" ] && [ -n "$h0" ] && [ -n "$h1" ]; then
+    # allocated = what the heap grew by + what the GCs in between freed
+    line="$line $(awk -v a=$((h1 - h0 + $(freed_kb "$g0"))) -v n="$(val "$line" requests)" \
+      'BEGIN { if (n > 0) printf "alloc_kb=%.1f", a / n }')"
+  fi
   if [ -n "$line" ]; then
     # cpu_us = user_us + sys_us: the server's own code, and the kernel's work on its system calls
     line="$line $(awk -v u=$(( ${t1% *} - ${t0% *} )) -v s=$(( ${t1#* } - ${t0#* } )) -v hz="$tck" \
