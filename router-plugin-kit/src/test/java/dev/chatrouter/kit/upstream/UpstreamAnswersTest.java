@@ -17,14 +17,19 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.equalToJson;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** An answer's headers, read after the connection has carried other answers, are still that answer's. */
-class UpstreamHeadersTest {
+/**
+ * Answers read whole: an answer's headers, read after the connection has carried other answers, are still that
+ * answer's, and a body that comes in many chunks is read whole.
+ */
+class UpstreamAnswersTest {
 
     @RegisterExtension
     static final WireMockExtension wm = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort())
@@ -82,5 +87,20 @@ class UpstreamHeadersTest {
         assertThat(second.headers()).containsEntry("x-request-id", "second").doesNotContainKey("openai-processing-ms");
         assertThat(new String(first.body(), StandardCharsets.UTF_8)).isEqualTo("{\"n\":1}");
         assertThatThrownBy(() -> first.headers().put("x", "y")).isInstanceOf(UnsupportedOperationException.class);
+    }
+
+    @Test
+    void anAnswerThatComesInManyChunksIsReadWholeAndTheRequestIsSentAsItWas() throws Exception {
+        String answer = "{\"id\":\"chatcmpl-1\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+                + "\"content\":\"" + "A long answer, sent a piece at a time. ".repeat(40) + "\"}}]}";
+        wm.stubFor(post(urlEqualTo("/dribbled")).willReturn(aResponse().withStatus(200)
+                .withHeader("content-type", "application/json").withBody(answer).withChunkedDribbleDelay(7, 140)));
+        String request = "{\"model\":\"m\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}";
+
+        UpstreamResponse response = client.post(wm.baseUrl() + "/dribbled", Map.of("content-type",
+                "application/json"), request.getBytes(StandardCharsets.UTF_8), null).get(10, TimeUnit.SECONDS);
+
+        assertThat(new String(response.body(), StandardCharsets.UTF_8)).isEqualTo(answer);
+        wm.verify(postRequestedFor(urlEqualTo("/dribbled")).withRequestBody(equalToJson(request)));
     }
 }
