@@ -45,7 +45,7 @@ public final class Bodies {
     /**
      * A body read whole, chunk by chunk. A body of one chunk (the usual answer of an LLM API, and the usual request)
      * is kept as that chunk and handed on as its array, when the chunk holds exactly that array; only a body of
-     * several chunks is joined.
+     * several chunks is joined, into a buffer of its declared length when it has one.
      */
     public static final class Whole {
         /** The most a declared length reserves before its bytes come. */
@@ -84,21 +84,22 @@ public final class Bodies {
             return length;
         }
 
-        /** The body: the only chunk's own array when it holds exactly the body, else a copy of the chunks. */
+        /**
+         * The body: the array of the buffer that holds it (the only chunk, or the chunks joined into the declared
+         * length) when it holds exactly the body, else a copy.
+         */
         public byte[] bytes() {
-            if (joined != null) {
-                return joined.getBytes();
-            }
-            if (first == null) {
+            Buffer body = joined != null ? joined : first;
+            if (body == null) {
                 return new byte[0];
             }
             // a buffer of its own (not a slice of another, whose array may be reused) and exactly the body
-            ByteBuf buf = first instanceof BufferInternal internal ? internal.unwrap() : null;
+            ByteBuf buf = body instanceof BufferInternal internal ? internal.unwrap() : null;
             if (buf != null && buf.unwrap() == null && buf.hasArray() && buf.arrayOffset() == 0
-                    && first.length() == buf.array().length) {
+                    && body.length() == buf.array().length) {
                 return buf.array();
             }
-            return first.getBytes();
+            return body.getBytes();
         }
     }
 }

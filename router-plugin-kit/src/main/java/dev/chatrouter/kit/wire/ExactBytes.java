@@ -33,7 +33,7 @@ final class ExactBytes extends OutputStream {
 
     private ByteArrayBuilder builder() {
         if (more == null) {
-            more = new ByteArrayBuilder(first == null ? 512 : 2 * first.length);
+            more = new ByteArrayBuilder(first == null ? 512 : Math.max(512, 2 * first.length));
             if (first != null) {
                 more.write(first);
                 first = null;

@@ -51,6 +51,15 @@ class ExactBytesTest {
     }
 
     @Test
+    void anEmptyFirstWriteIsFollowedByTheRest() {
+        ExactBytes out = new ExactBytes();
+        out.write(new byte[] {'x'}, 1, 0);
+        out.write(new byte[] {'[', ']'}, 0, 2);
+
+        assertThat(out.toByteArray()).isEqualTo("[]".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
     void nothingWrittenIsEmpty() {
         assertThat(new ExactBytes().toByteArray()).isEmpty();
     }
