@@ -72,8 +72,11 @@ final class SseStream<T> implements Flow.Publisher<T> {
         private boolean sawItem;         // a first token (see SseDecoder#isFirstToken) arrived
         private HttpClientRequest request;
         private HttpClientResponse response;
-        private long firstTokenTimer = -1;
-        private long totalTimer = -1;
+        /**
+         * The one timer a call keeps: first at the first-token deadline, then, once a first token came before it, at
+         * the total deadline. A first token does not cancel it, so a stream schedules one timer, not two.
+         */
+        private long timer = -1;
         private SseParser parser;
 
         Call(Flow.Subscriber<? super T> subscriber, Context context) {
@@ -114,14 +117,19 @@ final class SseStream<T> implements Flow.Publisher<T> {
                 fail(UpstreamClient.deadlinePassed(), true);
                 return;
             }
-            totalTimer = client.vertx().setTimer(budget, id -> fail(new ProviderException(FailureKind.TIMEOUT,
-                    "stream not complete within " + budget + " ms", null), true));
             long firstToken = Math.min(client.firstTokenMillis(), budget);
-            firstTokenTimer = client.vertx().setTimer(firstToken, id -> {
-                firstTokenTimer = -1;
-                if (!sawItem) {
+            timer = client.vertx().setTimer(firstToken, id -> {
+                timer = -1;
+                if (!sawItem && firstToken < budget) {
                     fail(new ProviderException(FailureKind.TIMEOUT, "no first token within " + firstToken + " ms",
                             null), true);
+                } else if (firstToken < budget) {
+                    timer = client.vertx().setTimer(budget - firstToken, total -> {
+                        timer = -1;
+                        failTotal(budget);
+                    });
+                } else {
+                    failTotal(budget);
                 }
             });
             parser = new SseParser(event -> {
@@ -203,10 +211,6 @@ final class SseStream<T> implements Flow.Publisher<T> {
         private void enqueue(T item) {
             if (!sawItem && decoder.isFirstToken(item)) {
                 sawItem = true;
-                if (firstTokenTimer >= 0) {
-                    client.vertx().cancelTimer(firstTokenTimer);
-                    firstTokenTimer = -1;
-                }
             }
             queue.add(item);
         }
@@ -300,14 +304,15 @@ final class SseStream<T> implements Flow.Publisher<T> {
         }
 
         private void cancelTimers() {
-            if (firstTokenTimer >= 0) {
-                client.vertx().cancelTimer(firstTokenTimer);
-                firstTokenTimer = -1;
+            if (timer >= 0) {
+                client.vertx().cancelTimer(timer);
+                timer = -1;
             }
-            if (totalTimer >= 0 && (terminated || bodyEnded)) {
-                client.vertx().cancelTimer(totalTimer);
-                totalTimer = -1;
-            }
+        }
+
+        private void failTotal(long budget) {
+            fail(new ProviderException(FailureKind.TIMEOUT, "stream not complete within " + budget + " ms", null),
+                    true);
         }
 
         /** Resets the upstream request unless its body was read to the end. */

@@ -215,10 +215,43 @@ class OpenAiStreamingTest {
                 subscriber.awaitDone(WAIT);
 
                 assertThat(subscriber.items()).hasSize(1);
-                assertThat(subscriber.error()).isInstanceOfSatisfying(ProviderException.class,
-                        e -> assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT));
+                assertThat(subscriber.error()).isInstanceOfSatisfying(ProviderException.class, e -> {
+                    assertThat(e.kind()).isEqualTo(FailureKind.TIMEOUT);
+                    assertThat(e.getMessage()).isEqualTo("stream not complete within 600 ms");
+                });
                 assertThat(exchange.closedByClientWithin(CLOSE_WITHIN)).isTrue();
             }
+        } finally {
+            tight.close();
+        }
+    }
+
+    /** Proves first_token_ms ends its watch at the first token: a stream may run on past it, up to the total. */
+    @Test
+    void aStreamWhoseFirstTokenCameInTimeRunsOnPastTheFirstTokenTimeout() throws Exception {
+        // given a first_token_ms of 200 ms and a total of 30 s
+        Provider tight = Upstreams.provider(spec(upstream.baseUrl()).timeouts(
+                new Timeouts(Duration.ofSeconds(1), Duration.ofMillis(200), Duration.ofSeconds(30))).build(), context);
+        try {
+            List<String> events = fixtureEvents("di-stream-haiku");
+            TestSubscriber<ChatChunk> subscriber = TestSubscriber.unbounded();
+            tight.stream(call(hello().build())).subscribe(subscriber);
+            try (RawUpstream.Exchange exchange = upstream.accept()) {
+                // when the first token comes at once, and the rest only after twice first_token_ms
+                exchange.startEventStream().event(events.get(0)).event(events.get(1));
+                subscriber.awaitItems(2, WAIT);
+                Thread.sleep(400);
+                for (String event : events.subList(2, events.size())) {
+                    exchange.event(event);
+                }
+                exchange.event("[DONE]");
+                subscriber.awaitDone(WAIT);
+                exchange.end();
+            }
+            // then the whole stream arrives, and no timeout ended it
+            assertThat(subscriber.error()).isNull();
+            assertThat(subscriber.completed()).isTrue();
+            assertThat(subscriber.items()).hasSize(events.size());
         } finally {
             tight.close();
         }
