@@ -11,6 +11,7 @@
 #        The script finds its files and the jar from its own folder, so it runs from any directory.
 # Env:   CONNS (32) connections; THREADS (2, never more than CONNS) wrk threads
 #        STREAM=1 Server-Sent Events instead of JSON answers; MOCK_DELAY_MS (0) the upstream's added latency
+#        MOCK_CHUNKS (5) content chunks in each of the mock's streams, besides its role, finish and usage events
 #        WARMUP (30s) each server is loaded this long before it is measured: the JVM's JIT needs it
 #        COLD=1 also measures ChatRouter's first DURATION after its start, before any warm-up, as 'chatrouter-cold'
 #        SKIP_PORTKEY=1 leaves Portkey out (else it is installed with npm into BENCH_DIR on the first run)
@@ -148,7 +149,7 @@ load() { # name url [env...]: warm up, then measure
   measure "$name" "$url" "$dur" "$@"
 }
 r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_vertx_bare=''; r_portkey=''; r_chatrouter=''
-echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0}, upstream delay ${MOCK_DELAY_MS:-0} ms"
+echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0} (chunks ${MOCK_CHUNKS:-5}), upstream delay ${MOCK_DELAY_MS:-0} ms"
 [ -n "${COLD:-}" ] && measure chatrouter-cold http://127.0.0.1:8080/v1/chat/completions "$dur"
 load direct http://127.0.0.1:9999/v1/chat/completions
 [ -z "${SKIP_NGINX:-}" ] && load nginx http://127.0.0.1:9998/v1/chat/completions
