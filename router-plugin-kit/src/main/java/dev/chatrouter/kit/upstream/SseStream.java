@@ -120,16 +120,16 @@ final class SseStream<T> implements Flow.Publisher<T> {
             long firstToken = Math.min(client.firstTokenMillis(), budget);
             timer = client.vertx().setTimer(firstToken, id -> {
                 timer = -1;
-                if (!sawItem && firstToken < budget) {
+                if (firstToken >= budget) {
+                    failTotal(budget);
+                } else if (!sawItem) {
                     fail(new ProviderException(FailureKind.TIMEOUT, "no first token within " + firstToken + " ms",
                             null), true);
-                } else if (firstToken < budget) {
+                } else {
                     timer = client.vertx().setTimer(budget - firstToken, total -> {
                         timer = -1;
                         failTotal(budget);
                     });
-                } else {
-                    failTotal(budget);
                 }
             });
             parser = new SseParser(event -> {
@@ -200,7 +200,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
             });
             resp.endHandler(v -> {
                 bodyEnded = true;
-                cancelTimers();
+                cancelTimer();
                 if (!done && !terminated) {
                     fail(decoder.truncated(), false);
                 }
@@ -300,10 +300,10 @@ final class SseStream<T> implements Flow.Publisher<T> {
 
         private void terminate() {
             terminated = true;
-            cancelTimers();
+            cancelTimer();
         }
 
-        private void cancelTimers() {
+        private void cancelTimer() {
             if (timer >= 0) {
                 client.vertx().cancelTimer(timer);
                 timer = -1;
@@ -317,7 +317,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
 
         /** Resets the upstream request unless its body was read to the end. */
         private void abort() {
-            cancelTimers();
+            cancelTimer();
             if (request != null && !bodyEnded) {
                 request.reset();
             }
