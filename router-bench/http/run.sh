@@ -13,6 +13,8 @@
 #        STREAM=1 Server-Sent Events instead of JSON answers; MOCK_DELAY_MS (0) the upstream's added latency
 #        MOCK_CHUNKS (5) content chunks in each of the mock's streams, besides its role, finish and usage events
 #        WARMUP (30s) each server is loaded this long before it is measured: the JVM's JIT needs it
+#        ROUNDS (1) after the warm-ups, measure the mock, nginx, the bare hop and ChatRouter this many times in
+#               turn (in reverse order every other round) and print each round's ratios, then their medians
 #        COLD=1 also measures ChatRouter's first DURATION after its start, before any warm-up, as 'chatrouter-cold'
 #        SKIP_PORTKEY=1 leaves Portkey out (else it is installed with npm into BENCH_DIR on the first run)
 #        SKIP_NGINX=1 leaves nginx out (it is also left out when it is not installed and cannot be)
@@ -149,47 +151,92 @@ load() { # name url [env...]: warm up, then measure
   measure "$name" "$url" "$dur" "$@"
 }
 r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_vertx_bare=''; r_portkey=''; r_chatrouter=''
-echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0} (chunks ${MOCK_CHUNKS:-5}), upstream delay ${MOCK_DELAY_MS:-0} ms"
+rounds=${ROUNDS:-1}
+ratio() { # label a b: a / b, when both were measured
+  [ -n "$2" ] && [ -n "$3" ] && awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { if (b > 0) printf "%s: %.2f\n", l, a / b }'
+}
+t_ratios=''; c_ratios=''; p_ratios=''; b_ratios=''
+summary() { # the ratios of the rows measured last (one round)
+  for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_vertx_bare" "$r_portkey" "$r_chatrouter"; do
+    [ -z "$row" ] && continue
+    if [ "$(val "$row" errors)" != 0 ] || [ "$(val "$row" non2xx)" != 0 ]; then
+      echo "warning: a row has socket errors or non-2xx answers; its figures are not comparable: $row"
+    fi
+  done
+  local cr; cr=$(val "$r_chatrouter" rps)
+  local line
+  if [ -z "${SKIP_NGINX:-}" ]; then
+    line=$(ratio "chatrouter/nginx throughput" "$cr" "$(val "$r_nginx" rps)") && echo "$line" && t_ratios="$t_ratios ${line##* }"
+    line=$(ratio "chatrouter/nginx cpu per request" "$(val "$r_chatrouter" cpu_us)" "$(val "$r_nginx" cpu_us)") \
+      && echo "$line" && c_ratios="$c_ratios ${line##* }"
+    ratio "chatrouter/nginx user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_nginx" user_us)"
+    ratio "chatrouter/nginx system cpu per request" "$(val "$r_chatrouter" sys_us)" "$(val "$r_nginx" sys_us)"
+  fi
+  if [ -n "${BARE:-}" ]; then
+    line=$(ratio "chatrouter/vertx-bare throughput" "$cr" "$(val "$r_vertx_bare" rps)") && echo "$line" && b_ratios="$b_ratios ${line##* }"
+    ratio "chatrouter/vertx-bare user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_vertx_bare" user_us)"
+  fi
+  [ -n "$r_portkey" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
+  if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
+    local direct crp ngp bp
+    direct=$(val "$r_direct" p50_us); crp=$(val "$r_chatrouter" p50_us)
+    echo "chatrouter added p50 over direct: $((crp - direct)) us ($crp vs $direct us)"
+    if [ -n "$r_nginx" ]; then
+      ngp=$(val "$r_nginx" p50_us)
+      echo "nginx added p50 over direct: $((ngp - direct)) us ($ngp vs $direct us)"
+      line=$(awk -v c="$((crp - direct))" -v n="$((ngp - direct))" \
+        'BEGIN { if (n > 0) printf "chatrouter/nginx added p50: %.2f\n", c / n; else print "chatrouter/nginx added p50: n/a (nginx added nothing measurable)" }')
+      echo "$line"; [ "${line##* }" != "measurable)" ] && p_ratios="$p_ratios ${line##* }"
+    fi
+    if [ -n "$r_vertx_bare" ]; then
+      bp=$(val "$r_vertx_bare" p50_us)
+      echo "vertx-bare added p50 over direct: $((bp - direct)) us ($bp vs $direct us)"
+    fi
+  fi
+  if [ -n "$r_chatrouter_cold" ] && [ -n "$r_chatrouter" ]; then
+    ratio "chatrouter-cold/chatrouter throughput" "$(val "$r_chatrouter_cold" rps)" "$cr"
+    echo "chatrouter-cold p99: $(val "$r_chatrouter_cold" p99_us) us (warm: $(val "$r_chatrouter" p99_us) us)"
+  fi
+}
+median() { # label values...: the median, and the values in the order measured
+  local label=$1; shift
+  [ $# -eq 0 ] && return
+  printf '%s: %s (rounds: %s)\n' "$label" "$(printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')" "$*"
+}
+
+echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0} (chunks ${MOCK_CHUNKS:-5}), upstream delay ${MOCK_DELAY_MS:-0} ms$([ "$rounds" -gt 1 ] && echo ", $rounds rounds")"
 [ -n "${COLD:-}" ] && measure chatrouter-cold http://127.0.0.1:8080/v1/chat/completions "$dur"
 load direct http://127.0.0.1:9999/v1/chat/completions
 [ -z "${SKIP_NGINX:-}" ] && load nginx http://127.0.0.1:9998/v1/chat/completions
 [ -n "${BARE:-}" ] && load vertx-bare http://127.0.0.1:9997/v1/chat/completions
 [ -z "${SKIP_PORTKEY:-}" ] && load portkey http://127.0.0.1:8787/v1/chat/completions PORTKEY=1
 load chatrouter http://127.0.0.1:8080/v1/chat/completions
-
-ratio() { # label a b: a / b, when both were measured
-  [ -n "$2" ] && [ -n "$3" ] && awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { if (b > 0) printf "%s: %.2f\n", l, a / b }'
-}
-echo "# summary"
-for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_vertx_bare" "$r_portkey" "$r_chatrouter"; do
-  [ -z "$row" ] && continue
-  if [ "$(val "$row" errors)" != 0 ] || [ "$(val "$row" non2xx)" != 0 ]; then
-    echo "warning: a row has socket errors or non-2xx answers; its figures are not comparable: $row"
-  fi
+echo "# summary$([ "$rounds" -gt 1 ] && echo " of round 1")"
+summary
+# later rounds: every server is warm; the rows alternate in order (ABBA) so that a drift of the machine's speed
+# during the run weighs on both sides of each ratio alike. Portkey and the cold row are measured in round 1 only.
+r_portkey=''; r_chatrouter_cold=''
+for r in $(seq 2 "$rounds"); do
+  echo "# round $r"
+  rows="direct nginx vertx-bare chatrouter"
+  [ $((r % 2)) = 0 ] && rows="chatrouter vertx-bare nginx direct"
+  for row in $rows; do
+    case $row in
+      direct) measure direct http://127.0.0.1:9999/v1/chat/completions "$dur" ;;
+      nginx) [ -z "${SKIP_NGINX:-}" ] && measure nginx http://127.0.0.1:9998/v1/chat/completions "$dur" ;;
+      vertx-bare) [ -n "${BARE:-}" ] && measure vertx-bare http://127.0.0.1:9997/v1/chat/completions "$dur" ;;
+      chatrouter) measure chatrouter http://127.0.0.1:8080/v1/chat/completions "$dur" ;;
+    esac
+  done
+  echo "# summary of round $r"
+  summary
 done
-cr=$(val "$r_chatrouter" rps)
-[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx throughput" "$cr" "$(val "$r_nginx" rps)"
-[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx cpu per request" "$(val "$r_chatrouter" cpu_us)" "$(val "$r_nginx" cpu_us)"
-[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_nginx" user_us)"
-[ -z "${SKIP_NGINX:-}" ] && ratio "chatrouter/nginx system cpu per request" "$(val "$r_chatrouter" sys_us)" "$(val "$r_nginx" sys_us)"
-[ -n "${BARE:-}" ] && ratio "chatrouter/vertx-bare throughput" "$cr" "$(val "$r_vertx_bare" rps)"
-[ -n "${BARE:-}" ] && ratio "chatrouter/vertx-bare user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_vertx_bare" user_us)"
-[ -z "${SKIP_PORTKEY:-}" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
-if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
-  direct=$(val "$r_direct" p50_us); crp=$(val "$r_chatrouter" p50_us)
-  echo "chatrouter added p50 over direct: $((crp - direct)) us ($crp vs $direct us)"
-  if [ -n "$r_nginx" ]; then
-    ngp=$(val "$r_nginx" p50_us)
-    echo "nginx added p50 over direct: $((ngp - direct)) us ($ngp vs $direct us)"
-    awk -v c="$((crp - direct))" -v n="$((ngp - direct))" \
-      'BEGIN { if (n > 0) printf "chatrouter/nginx added p50: %.2f\n", c / n; else print "chatrouter/nginx added p50: n/a (nginx added nothing measurable)" }'
-  fi
-  if [ -n "$r_vertx_bare" ]; then
-    bp=$(val "$r_vertx_bare" p50_us)
-    echo "vertx-bare added p50 over direct: $((bp - direct)) us ($bp vs $direct us)"
-  fi
-fi
-if [ -n "$r_chatrouter_cold" ] && [ -n "$r_chatrouter" ]; then
-  ratio "chatrouter-cold/chatrouter throughput" "$(val "$r_chatrouter_cold" rps)" "$cr"
-  echo "chatrouter-cold p99: $(val "$r_chatrouter_cold" p99_us) us (warm: $(val "$r_chatrouter" p99_us) us)"
+if [ "$rounds" -gt 1 ]; then
+  echo "# median of $rounds rounds"
+  # shellcheck disable=SC2086 # the lists are words
+  median "chatrouter/nginx throughput" $t_ratios
+  median "chatrouter/nginx cpu per request" $c_ratios
+  median "chatrouter/vertx-bare throughput" $b_ratios
+  median "chatrouter/nginx added p50" $p_ratios
 fi
