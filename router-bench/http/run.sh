@@ -31,6 +31,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 dur=${1:-10s}; conns=${CONNS:-32}; threads=${THREADS:-2}; warm=${WARMUP:-30s}
 [ "$threads" -gt "$conns" ] && threads=$conns    # wrk refuses fewer connections than threads
+case ${ROUNDS:-1} in ''|*[!0-9]*|0) echo "ROUNDS must be a whole number of at least 1, not '${ROUNDS}'"; exit 2 ;; esac
 work=${BENCH_DIR:-/tmp/chatrouter-bench}; mkdir -p "$work"
 jar="$root/router-vertx-http/target/chatrouter-server.jar"
 gclog="$work/chatrouter-gc.log"; rm -f "$gclog"
