@@ -4,6 +4,7 @@ import dev.chatrouter.api.ChatResult;
 import dev.chatrouter.api.ChatRouter;
 import dev.chatrouter.api.RequestType;
 import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Message;
 import dev.chatrouter.api.config.BudgetConfig;
 import dev.chatrouter.api.config.PoolConfig;
 import dev.chatrouter.api.config.RouteConfig;
@@ -26,7 +27,9 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -46,6 +49,9 @@ public class DecisionPathBenchmark {
     private ChatRouter listened;
     private ChatRouter metered;
     private ChatRequest typical;
+    /** The typical request with as many system prompts, more than the router keeps readings of: taken in turn. */
+    private ChatRequest[] newSystemPrompts;
+    private int nextSystemPrompt;
     private ChatRequest tenMb;
 
     @Setup
@@ -60,6 +66,14 @@ public class DecisionPathBenchmark {
         metered = router(ChatRouter.builder().listener(RouterMetrics.create(
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
         typical = Requests.typical2Kb();
+        // only the system prompt differs (the rest is the same objects): the texts a request reads stay in the CPU's
+        // caches, as those of a request just parsed are
+        newSystemPrompts = new ChatRequest[256];
+        for (int i = 0; i < newSystemPrompts.length; i++) {
+            List<Message> messages = new ArrayList<>(typical.messages());
+            messages.set(0, Requests.typical2Kb("Desk " + i + ". ").messages().get(0));
+            newSystemPrompts[i] = typical.toBuilder().messages(messages).build();
+        }
         tenMb = Requests.prompt(10 * 1024 * 1024);
         if (!"base".equals(typical2Kb().report().rule())) {
             throw new IllegalStateException("the typical request should run every rule down to base");
@@ -106,6 +120,17 @@ public class DecisionPathBenchmark {
     @Benchmark
     public ChatResult typical2Kb() {
         return router.chat(typical).toCompletableFuture().join();
+    }
+
+    /**
+     * The typical request with a system prompt the router has no reading of (one of {@code newSystemPrompts} in
+     * turn, more than it keeps): the cost of the first request of an application, or of a prompt that changes with
+     * every request.
+     */
+    @Benchmark
+    public ChatResult typical2KbNewSystemPrompt() {
+        return router.chat(newSystemPrompts[nextSystemPrompt++ & (newSystemPrompts.length - 1)])
+                .toCompletableFuture().join();
     }
 
     /** The path of docs/benchmarks.md#targets for the same request with classification taken out (a plugin answers {@code base}). */

@@ -17,8 +17,14 @@ final class Requests {
      * before {@code base} matches, so the classifier runs every rule (the longest path for its size).
      */
     static ChatRequest typical2Kb() {
+        return typical2Kb("");
+    }
+
+    /** {@link #typical2Kb()} with its system prompt opened by {@code systemPrefix}: another application's prompt. */
+    static ChatRequest typical2Kb(String systemPrefix) {
         ChatRequest request = ChatRequest.builder().model("di")
-                .addMessage(Message.system("You are the support assistant of Acme Parcels. Be accurate and kind. "
+                .addMessage(Message.system(systemPrefix
+                        + "You are the support assistant of Acme Parcels. Be accurate and kind. "
                         + "Quote the policy when it applies and never promise what it does not allow. "
                         + PROSE.repeat(5)))
                 .addMessage(Message.user("Hello, my parcel 4411 was due last Tuesday and it has not arrived. "

@@ -8,6 +8,7 @@ import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.core.classify.RuleClassifier;
+import dev.chatrouter.core.classify.SystemPromptReadings;
 import dev.chatrouter.core.tokens.Encoding;
 import dev.chatrouter.core.tokens.MediaTokens;
 import dev.chatrouter.core.tokens.TokenEstimate;
@@ -98,6 +99,14 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
      * ({@link #instructionSignals()} is -1).
      */
     public static RequestShape of(ChatRequest request, int signalsWanted) {
+        return of(request, signalsWanted, null);
+    }
+
+    /**
+     * {@link #of(ChatRequest, int)}, with the system and developer texts read through {@code systemPrompts}
+     * (null: read every time), so that a system prompt seen before is not read again.
+     */
+    public static RequestShape of(ChatRequest request, int signalsWanted, SystemPromptReadings systemPrompts) {
         EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
         TokenEstimate text = new TokenEstimate();
         long tokens = REPLY_PRIMING;
@@ -127,7 +136,9 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                     || message.role() == Role.DEVELOPER);
             Content content = message.content();
             if (content instanceof Content.Text t) {
-                if (instruction) {
+                if (instruction && systemPrompts != null && message.role() != Role.USER) {
+                    signals = readSystem(t.text(), signalsWanted, signals, text, systemPrompts);
+                } else if (instruction) {
                     signals = read(t.text(), signalsWanted, message == lastUser, signals, text);
                 } else {
                     text.add(t.text());
@@ -219,5 +230,15 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         }
         // a text's other signals are not this rule set's to read (the simple words of a system prompt)
         return signals | (RuleClassifier.scanCounting(s, here, tally) & here);
+    }
+
+    /** {@link #read} for a system or developer text, which the simple rule does not read: from its reading. */
+    private static int readSystem(String s, int wanted, int signals, TokenEstimate tally,
+                                  SystemPromptReadings systemPrompts) {
+        if (s.length() > TokenEstimate.SAMPLE_CHARS) {
+            tally.add(s);
+            return -1;
+        }
+        return signals | systemPrompts.scanCounting(s, wanted & ~RuleClassifier.SIMPLE & ~signals, tally);
     }
 }

@@ -282,6 +282,20 @@ public final class TokenEstimate {
         }
     }
 
+    /**
+     * Adds every text counted into {@code other} as if each were added here again ({@code other} is only read: a
+     * tally that is no longer added to may be added from by any number of threads).
+     */
+    public TokenEstimate addAll(TokenEstimate other) {
+        double[] tally = this.tally;
+        double[] counted = other.tally;
+        for (int k = SLOTS; k < 2 * SLOTS; k++) {
+            tally[k] += counted[k];
+        }
+        longLetterSum += other.longLetterSum;
+        return this;
+    }
+
     /** The estimated tokens of every text added, under {@code encoding} (rounded up). */
     public long tokens(Encoding encoding) {
         double[] perChar = PER_CHAR[encoding.ordinal()];

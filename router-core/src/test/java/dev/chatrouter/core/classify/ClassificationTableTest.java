@@ -598,6 +598,8 @@ class ClassificationTableTest {
 
     // ---- the tests -----------------------------------------------------------------------------------------------------
 
+    private static final SystemPromptReadings SYSTEM_PROMPTS = new SystemPromptReadings();
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
     void classifies(Case c) {
@@ -625,12 +627,17 @@ class ClassificationTableTest {
         RuleClassifier classifier = new RuleClassifier(c.config());
         RequestShape alone = RequestShape.of(c.request());
         RequestShape read = RequestShape.of(c.request(), classifier.instructionSignalsWanted());
+        // and through readings of system prompts kept across every row (and their configurations), twice
+        RequestShape kept = RequestShape.of(c.request(), classifier.instructionSignalsWanted(), SYSTEM_PROMPTS);
+        RequestShape keptAgain = RequestShape.of(c.request(), classifier.instructionSignalsWanted(), SYSTEM_PROMPTS);
         RequestClassifier.Input input = new RequestClassifier.Input(c.baseType(), effort.effort(),
                 read.estimatedInputTokens());
 
         RequestClassifier.Classification result = classifier.classify(c.request(), input, read.instructionSignals());
 
         assertThat(result).isEqualTo(classifier.classify(c.request(), input));
+        assertThat(kept).isEqualTo(read);
+        assertThat(keptAgain).isEqualTo(read);
         assertThat(read.estimatedInputTokens()).isEqualTo(alone.estimatedInputTokens());
         assertThat(read.compactInputTokens()).isEqualTo(alone.compactInputTokens());
         assertThat(read.cacheableInputTokens()).isEqualTo(alone.cacheableInputTokens());
@@ -680,6 +687,45 @@ class ClassificationTableTest {
             assertThat(result.response().model()).as("the intent is echoed as sent")
                     .isEqualTo(c.request().model());
             assertThat(scripted.calls("p")).hasSize(1);
+        }
+    }
+
+    /**
+     * The router keeps what it read in a system prompt: the same prompt sent again (parsed anew, so another object)
+     * is classified as the first time, and another prompt, kept in the same place, is not taken for it.
+     */
+    @Test
+    void aSystemPromptSentAgainIsClassifiedAsTheFirstTime() throws Exception {
+        String rules = "You review pull requests for the payments team. " + "Be precise and brief. ".repeat(20);
+        String withCode = rules + "\nThe service under review:\n```java\nint retries = 3;\n```\n";
+        // another prompt in the same slot of the readings, so that each replaces the other
+        String withoutCode = null;
+        for (int desk = 0; withoutCode == null; desk++) {
+            String candidate = rules + "\nThe service under review is the ledger, at desk " + desk + ".\n";
+            if (SystemPromptReadings.slot(candidate) == SystemPromptReadings.slot(withCode)) {
+                withoutCode = candidate;
+            }
+        }
+        ScriptedProviderFactory scripted = new ScriptedProviderFactory();
+        ModelSpec everything = new ModelSpec("m", null, Price.of(1.0, 2.0), 0, 0, EnumSet.allOf(Capability.class));
+        try (ChatRouter router = ChatRouter.builder()
+                .providerFactory(scripted)
+                .provider(ProviderSpec.builder("p", "scripted").model(everything).build())
+                .route(RouteConfig.builder("di").pool("*", PoolConfig.of("priority", "p/m")).build())
+                .build()) {
+            for (int round = 0; round < 3; round++) {
+                for (String prompt : List.of(withCode, withoutCode)) {
+                    ChatRequest request = ChatRequest.builder().model("di")
+                            .addMessage(Message.system(new String(prompt.toCharArray())))
+                            .addMessage(Message.user("Is this change safe to ship, round " + round + "?"))
+                            .build();
+
+                    RoutingReport report = router.chat(request).toCompletableFuture().get(10, TimeUnit.SECONDS)
+                            .report();
+
+                    assertThat(report.rule()).as("round %s", round).isEqualTo(prompt == withCode ? "code" : "base");
+                }
+            }
         }
     }
 

@@ -75,6 +75,75 @@ class TextSignalsCountingTest {
         assertThat(found & ALL).isEqualTo(ALL);
     }
 
+    /**
+     * A system prompt's reading is kept once and answers for any of the signals a system text gives: what a second
+     * request with an equal prompt gets from it (for any signals wanted, added to a tally already holding other texts)
+     * must be what reading the text again gives.
+     */
+    @Test
+    void aKeptReadingAnswersAsReadingTheTextAgain() {
+        int[] wantedSets = new int[8];
+        for (int w = 0; w < 8; w++) {
+            wantedSets[w] = (w & 1) * TextSignals.CODE | (w & 2) / 2 * TextSignals.JSON
+                    | (w & 4) / 4 * TextSignals.REASON;
+        }
+        SystemPromptReadings readings = new SystemPromptReadings();
+        Random random = new Random(20261207);
+        int found = 0;
+        int kept = 0;
+        for (int n = 0; n < 1_500; n++) {
+            StringBuilder text = new StringBuilder();
+            int length = SystemPromptReadings.MIN_CHARS - 40 + random.nextInt(900);
+            while (text.length() < length) {
+                text.append(PIECES.get(random.nextInt(PIECES.size())));
+                if (random.nextInt(3) > 0) {
+                    text.append(' ');
+                }
+            }
+            String prompt = text.toString();
+            String before = PIECES.get(random.nextInt(PIECES.size()));
+            for (int wanted : wantedSets) {
+                // an equal text parsed from another request: another object
+                String equal = new String(prompt.toCharArray());
+                TokenEstimate fromReading = new TokenEstimate().add(before);
+                TokenEstimate reread = new TokenEstimate().add(before);
+
+                int signals = readings.scanCounting(equal, wanted, fromReading);
+
+                assertThat(signals).as("signals %s of %s", wanted, prompt)
+                        .isEqualTo(TextSignals.scanCounting(prompt, wanted, reread) & wanted);
+                for (Encoding encoding : Encoding.values()) {
+                    assertThat(fromReading.tokens(encoding)).as("%s tokens of %s", encoding, prompt)
+                            .isEqualTo(reread.tokens(encoding));
+                }
+                found |= signals;
+            }
+            kept += readings.holds(prompt) ? 1 : 0;
+        }
+        assertThat(found).isEqualTo(SystemPromptReadings.SIGNALS);
+        // every text of at least MIN_CHARS is kept after its first reading
+        assertThat(kept).isGreaterThan(1_300);
+    }
+
+    @Test
+    void aSystemPromptReadingKeepsOnlyTextsWorthKeeping() {
+        SystemPromptReadings readings = new SystemPromptReadings();
+        String small = "x".repeat(SystemPromptReadings.MIN_CHARS - 1);
+        String sampled = "word ".repeat(TokenEstimate.SAMPLE_CHARS / 5 + 1);
+        String kept = "word ".repeat(SystemPromptReadings.MIN_CHARS / 5 + 1);
+
+        for (String text : List.of(small, sampled, kept)) {
+            if (text.length() <= TokenEstimate.SAMPLE_CHARS) {
+                readings.scanCounting(text, TextSignals.CODE, new TokenEstimate());
+            }
+        }
+
+        assertThat(readings.holds(small)).isFalse();
+        assertThat(readings.holds(kept)).isTrue();
+        assertThatThrownBy(() -> readings.scanCounting(kept, TextSignals.SIMPLE, new TokenEstimate()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no signal 8");
+    }
+
     @Test
     void aTallyAccumulatesTextsReadEitherWay() {
         String first = "Summarize the thread below.\n";
