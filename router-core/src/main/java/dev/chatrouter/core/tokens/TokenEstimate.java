@@ -146,14 +146,25 @@ public final class TokenEstimate {
             if (c < 128) {
                 int cls = ASCII[c];
                 if (cls == LETTER) {
-                    while (i < to && (char) ((s.charAt(i) | 0x20) - 'a') < 26) {
-                        i++;
-                    }
-                    int length = i - start;
-                    letters += length;
-                    letterRuns++;
-                    if (length > LONG_WORD) {
-                        longLetters += length - LONG_WORD;
+                    while (true) {
+                        while (i < to && (char) ((s.charAt(i) | 0x20) - 'a') < 26) {
+                            i++;
+                        }
+                        int length = i - start;
+                        letters += length;
+                        letterRuns++;
+                        if (length > LONG_WORD) {
+                            longLetters += length - LONG_WORD;
+                        }
+                        // one space and the next word, the commonest runs of prose: without going round again
+                        if (i + 1 < to && s.charAt(i) == ' ' && (char) ((s.charAt(i + 1) | 0x20) - 'a') < 26) {
+                            spaces++;
+                            spaceRuns++;
+                            start = i + 1;
+                            i += 2;
+                            continue;
+                        }
+                        break;
                     }
                 } else if (cls == SPACE) {
                     char d;
