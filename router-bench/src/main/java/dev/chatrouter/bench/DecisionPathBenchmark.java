@@ -15,6 +15,7 @@ import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.kit.wire.WireCodec;
 import dev.chatrouter.micrometer.RouterMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -51,6 +52,8 @@ public class DecisionPathBenchmark {
     private ChatRequest typical;
     /** The typical request with as many system prompts, more than the router keeps readings of: taken in turn. */
     private ChatRequest[] newSystemPrompts;
+    /** The typical request as the HTTP server receives it: its JSON body, parsed anew by every operation. */
+    private byte[] typicalBody;
     private int nextSystemPrompt;
     private ChatRequest tenMb;
 
@@ -68,6 +71,7 @@ public class DecisionPathBenchmark {
         typical = Requests.typical2Kb();
         // only the system prompt differs (the rest is the same objects): the texts a request reads stay in the CPU's
         // caches, as those of a request just parsed are
+        typicalBody = WireCodec.writeChatRequest(typical);
         newSystemPrompts = new ChatRequest[256];
         for (int i = 0; i < newSystemPrompts.length; i++) {
             List<Message> messages = new ArrayList<>(typical.messages());
@@ -131,6 +135,16 @@ public class DecisionPathBenchmark {
     public ChatResult typical2KbNewSystemPrompt() {
         return router.chat(newSystemPrompts[nextSystemPrompt++ & (newSystemPrompts.length - 1)])
                 .toCompletableFuture().join();
+    }
+
+    /**
+     * The typical request parsed from its JSON body, then routed: what the HTTP server does with it. Every text is a
+     * new object, so their hashes are computed again and the system prompt's reading is found by comparing its
+     * characters. Subtract {@code WireCodecBenchmark.readTypicalRequest} for the path alone.
+     */
+    @Benchmark
+    public ChatResult typical2KbParsed() {
+        return router.chat(WireCodec.readChatRequest(typicalBody)).toCompletableFuture().join();
     }
 
     /** The path of docs/benchmarks.md#targets for the same request with classification taken out (a plugin answers {@code base}). */
