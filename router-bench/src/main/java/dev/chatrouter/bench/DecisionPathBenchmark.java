@@ -69,9 +69,9 @@ public class DecisionPathBenchmark {
         metered = router(ChatRouter.builder().listener(RouterMetrics.create(
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))));
         typical = Requests.typical2Kb();
+        typicalBody = WireCodec.writeChatRequest(typical);
         // only the system prompt differs (the rest is the same objects): the texts a request reads stay in the CPU's
         // caches, as those of a request just parsed are
-        typicalBody = WireCodec.writeChatRequest(typical);
         newSystemPrompts = new ChatRequest[256];
         for (int i = 0; i < newSystemPrompts.length; i++) {
             List<Message> messages = new ArrayList<>(typical.messages());

@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>A direct-mapped table of {@value #SLOTS} readings indexed by the text's {@link String#hashCode()} (which a
  * {@code String} caches, and which the sticky-prefix key computes for the same texts anyway). A reading answers only
  * for a text equal to the one read; a different text in its slot replaces it. Texts shorter than
- * {@value #MIN_CHARS} characters (cheaper to read than to look up) or longer than
+ * {@value #MIN_CHARS} characters (little to save, and they would take the places of prompts worth keeping) or longer than
  * {@link TokenEstimate#SAMPLE_CHARS} (read in sampled windows) are read every time. At most {@value #SLOTS} texts
  * of at most {@link TokenEstimate#SAMPLE_CHARS} characters are held. Safe for any number of threads: a reading is
  * immutable once published, and two threads reading the same new prompt at once both read it.
