@@ -236,8 +236,7 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
     private static int readSystem(String s, int wanted, int signals, TokenEstimate tally,
                                   SystemPromptReadings systemPrompts) {
         if (s.length() > TokenEstimate.SAMPLE_CHARS) {
-            tally.add(s);
-            return -1;
+            return read(s, wanted, false, signals, tally); // too long to be read whole or kept
         }
         return signals | systemPrompts.scanCounting(s, wanted & ~RuleClassifier.SIMPLE & ~signals, tally);
     }
