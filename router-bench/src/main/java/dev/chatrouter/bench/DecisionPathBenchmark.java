@@ -15,6 +15,7 @@ import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.RequestClassifier;
+import dev.chatrouter.http.surface.AnthropicMessages;
 import dev.chatrouter.kit.wire.WireCodec;
 import dev.chatrouter.micrometer.RouterMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -55,6 +56,9 @@ public class DecisionPathBenchmark {
     /** The typical request as the HTTP server receives it: its JSON body, parsed anew by every operation. */
     private byte[] typicalBody;
     private int nextSystemPrompt;
+    /** A captured Claude Code turn, as the Messages surface reads it; and its JSON body. */
+    private ChatRequest claudeCode;
+    private byte[] claudeCodeBody;
     private ChatRequest tenMb;
 
     @Setup
@@ -79,6 +83,8 @@ public class DecisionPathBenchmark {
             newSystemPrompts[i] = typical.toBuilder().messages(messages).build();
         }
         tenMb = Requests.prompt(10 * 1024 * 1024);
+        claudeCodeBody = Requests.claudeCodeTurn();
+        claudeCode = AnthropicMessages.readRequest(claudeCodeBody, false);
         if (!"base".equals(typical2Kb().report().rule())) {
             throw new IllegalStateException("the typical request should run every rule down to base");
         }
@@ -148,6 +154,21 @@ public class DecisionPathBenchmark {
     }
 
     /** The path of docs/benchmarks.md#targets for the same request with classification taken out (a plugin answers {@code base}). */
+    /** A Claude Code turn (90 KB, twelve tools), the same objects every time, as {@link #typical2Kb()}. */
+    @Benchmark
+    public ChatResult claudeCodeTurn() {
+        return router.chat(claudeCode).toCompletableFuture().join();
+    }
+
+    /**
+     * The Claude Code turn read from its body by the Messages surface, then routed: what the HTTP server does with
+     * it. Subtract {@code WireCodecBenchmark.readClaudeCodeTurn} for the path alone.
+     */
+    @Benchmark
+    public ChatResult claudeCodeTurnParsed() {
+        return router.chat(AnthropicMessages.readRequest(claudeCodeBody, false)).toCompletableFuture().join();
+    }
+
     @Benchmark
     public ChatResult typical2KbWithoutTextRules() {
         return fixedClassification.chat(typical).toCompletableFuture().join();

@@ -46,6 +46,22 @@ final class Requests {
         return request;
     }
 
+    /**
+     * The body of a captured Claude Code turn (Claude Code 2.1.332's second Messages request in this project's agent
+     * tests, without {@code "stream": true}): a system prompt of 29 KB, twelve tools with 35 KB of descriptions and
+     * 13 KB of schemas, and a conversation of a prompt, a {@code tool_use} and its {@code tool_result}.
+     */
+    static byte[] claudeCodeTurn() {
+        try (var in = Requests.class.getResourceAsStream("/claude-code-turn.json")) {
+            if (in == null) {
+                throw new IllegalStateException("claude-code-turn.json is not on the class path");
+            }
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     /** One user message of {@code chars} characters of prose ending in a question. */
     static ChatRequest prompt(int chars) {
         String question = "\nWhich parcel numbers are mentioned above?";

@@ -3,6 +3,7 @@ package dev.chatrouter.bench;
 import dev.chatrouter.api.chat.ChatChunk;
 import dev.chatrouter.api.chat.ChatRequest;
 import dev.chatrouter.api.chat.ChatResponse;
+import dev.chatrouter.http.surface.AnthropicMessages;
 import dev.chatrouter.kit.wire.WireCodec;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -45,6 +46,7 @@ public class WireCodecBenchmark {
     private byte[] smallRequestBytes;
     private ChatRequest smallRequest;
     private byte[] typicalRequestBytes;
+    private byte[] claudeCodeTurnBytes;
     private ChatRequest typicalRequest;
     private byte[] chunkBytes;
     private ChatChunk chunk;
@@ -60,6 +62,7 @@ public class WireCodecBenchmark {
         smallRequest = WireCodec.readChatRequest(smallRequestBytes);
         typicalRequest = Requests.typical2Kb();
         typicalRequestBytes = WireCodec.writeChatRequest(typicalRequest);
+        claudeCodeTurnBytes = Requests.claudeCodeTurn();
         longRequest = Requests.prompt(64 * 1024);
         longRequestBytes = WireCodec.writeChatRequest(longRequest);
         answerBytes = MOCK_ANSWER.getBytes(StandardCharsets.UTF_8);
@@ -84,6 +87,12 @@ public class WireCodecBenchmark {
     @Benchmark
     public ChatRequest readTypicalRequest() {
         return WireCodec.readChatRequest(typicalRequestBytes);
+    }
+
+    /** A Claude Code turn's Messages request, read by the Messages surface (90 KB, twelve tools). */
+    @Benchmark
+    public ChatRequest readClaudeCodeTurn() {
+        return AnthropicMessages.readRequest(claudeCodeTurnBytes, false);
     }
 
     /** The upstream's request, written (the typical 2 KB request). */
