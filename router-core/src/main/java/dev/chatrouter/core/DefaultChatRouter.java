@@ -39,7 +39,7 @@ import dev.chatrouter.core.cache.ReplayStream;
 import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.EffortResolver;
 import dev.chatrouter.core.classify.RuleClassifier;
-import dev.chatrouter.core.classify.SystemPromptReadings;
+import dev.chatrouter.core.classify.SystemAndToolReadings;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.engine.Accounting;
 import dev.chatrouter.core.engine.AttemptEngine;
@@ -90,8 +90,8 @@ final class DefaultChatRouter implements ChatRouter {
     private final RequestClassifier classifier;
     /** What {@link RequestShape#of(ChatRequest, int)} looks for on the built-in classifier's behalf. */
     private final int signalsWanted;
-    /** The system prompts read lately, so that the one an application sends with every request is read once. */
-    private final SystemPromptReadings systemPrompts = new SystemPromptReadings();
+    /** The system prompts and tools read lately, so that those an application sends with every request are read once. */
+    private final SystemAndToolReadings readings = new SystemAndToolReadings();
     private final Planner planner;
     private final StickyPrefixes sticky;
     private final LatencyTracker latency;
@@ -145,7 +145,7 @@ final class DefaultChatRouter implements ChatRouter {
                 () -> {
                     RequestValidator.check(request);
                     return RequestShape.of(request.isStream() ? request.toBuilder().stream(null).build() : request,
-                            signalsWanted, systemPrompts);
+                            signalsWanted, readings);
                 },
                 encoding -> Tokens.countInput(request, encoding));
         if (preparation instanceof Preparation.Failed failed) {
@@ -179,7 +179,7 @@ final class DefaultChatRouter implements ChatRouter {
         Preparation preparation = prepare(request.model(), context, streamed, true, request.user(),
                 () -> {
                     RequestValidator.check(request);
-                    return RequestShape.of(streamed, signalsWanted, systemPrompts);
+                    return RequestShape.of(streamed, signalsWanted, readings);
                 }, encoding -> Tokens.countInput(streamed, encoding));
         if (preparation instanceof Preparation.Failed failed) {
             return AttemptEngine.failedStream(failed.error());
@@ -282,7 +282,7 @@ final class DefaultChatRouter implements ChatRouter {
             throw ChatRouterException.builder(ErrorCode.MODEL_NOT_ALLOWED, "this key may not use model '"
                     + request.model() + "' (route '" + route.id() + "')").param("model").build();
         }
-        RequestShape shape = RequestShape.of(request, signalsWanted, systemPrompts);
+        RequestShape shape = RequestShape.of(request, signalsWanted, readings);
         String poolName;
         try {
             RequestClassifier.Classification classification = classify(request, shape,

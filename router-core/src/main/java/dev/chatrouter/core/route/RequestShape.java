@@ -8,7 +8,7 @@ import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.core.classify.RuleClassifier;
-import dev.chatrouter.core.classify.SystemPromptReadings;
+import dev.chatrouter.core.classify.SystemAndToolReadings;
 import dev.chatrouter.core.tokens.Encoding;
 import dev.chatrouter.core.tokens.MediaTokens;
 import dev.chatrouter.core.tokens.TokenEstimate;
@@ -103,10 +103,10 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
     }
 
     /**
-     * {@link #of(ChatRequest, int)}, with the system and developer texts read through {@code systemPrompts}
-     * (null: read every time), so that a system prompt seen before is not read again.
+     * {@link #of(ChatRequest, int)}, with the system and developer texts and the tools read through
+     * {@code readings} (null: read every time), so that a system prompt or a tool seen before is not read again.
      */
-    public static RequestShape of(ChatRequest request, int signalsWanted, SystemPromptReadings systemPrompts) {
+    public static RequestShape of(ChatRequest request, int signalsWanted, SystemAndToolReadings readings) {
         EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
         TokenEstimate text = new TokenEstimate();
         long tokens = REPLY_PRIMING;
@@ -135,9 +135,10 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             boolean instruction = signals >= 0 && (message.role() == Role.USER || message.role() == Role.SYSTEM
                     || message.role() == Role.DEVELOPER);
             Content content = message.content();
+            boolean system = readings != null && (message.role() == Role.SYSTEM || message.role() == Role.DEVELOPER);
             if (content instanceof Content.Text t) {
-                if (instruction && systemPrompts != null && message.role() != Role.USER) {
-                    signals = readSystem(t.text(), signalsWanted, signals, text, systemPrompts);
+                if (system) {
+                    signals = readSystem(t.text(), signalsWanted, signals, text, readings);
                 } else if (instruction) {
                     signals = read(t.text(), signalsWanted, message == lastUser, signals, text);
                 } else {
@@ -146,7 +147,9 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             } else if (content instanceof Content.Parts parts) {
                 for (ContentPart part : parts.parts()) {
                     if (part instanceof ContentPart.Text t) {
-                        if (instruction && signals >= 0) {
+                        if (system) {
+                            signals = readSystem(t.text(), signalsWanted, signals, text, readings);
+                        } else if (instruction && signals >= 0) {
                             signals = read(t.text(), signalsWanted, false, signals, text);
                         } else {
                             text.add(t.text());
@@ -188,7 +191,9 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         if (request.tools() != null && !request.tools().isEmpty()) {
             needs.add(Capability.TOOLS);
             for (Tool tool : request.tools()) {
-                if (tool.function() != null) {
+                if (tool.function() != null && readings != null) {
+                    readings.count(tool, text);
+                } else if (tool.function() != null) {
                     text.add(tool.function().name());
                     if (tool.function().description() != null) {
                         text.add(tool.function().description());
@@ -232,12 +237,13 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
         return signals | (RuleClassifier.scanCounting(s, here, tally) & here);
     }
 
-    /** {@link #read} for a system or developer text, which the simple rule does not read: from its reading. */
+    /**
+     * {@link #read} for a system or developer text, which the simple rule does not read: from its reading. The
+     * signals found so far stay as they are when they are no longer looked for (-1).
+     */
     private static int readSystem(String s, int wanted, int signals, TokenEstimate tally,
-                                  SystemPromptReadings systemPrompts) {
-        if (s.length() > TokenEstimate.SAMPLE_CHARS) {
-            return read(s, wanted, false, signals, tally); // too long to be read whole or kept
-        }
-        return signals | systemPrompts.scanCounting(s, wanted & ~RuleClassifier.SIMPLE & ~signals, tally);
+                                  SystemAndToolReadings readings) {
+        int found = readings.scanCounting(s, signals < 0 ? 0 : wanted & ~RuleClassifier.SIMPLE & ~signals, tally);
+        return signals < 0 || found < 0 ? -1 : signals | found;
     }
 }

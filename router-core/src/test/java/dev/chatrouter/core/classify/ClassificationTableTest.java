@@ -598,7 +598,7 @@ class ClassificationTableTest {
 
     // ---- the tests -----------------------------------------------------------------------------------------------------
 
-    private static final SystemPromptReadings SYSTEM_PROMPTS = new SystemPromptReadings();
+    private static final SystemAndToolReadings READINGS = new SystemAndToolReadings();
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
@@ -627,9 +627,9 @@ class ClassificationTableTest {
         RuleClassifier classifier = new RuleClassifier(c.config());
         RequestShape alone = RequestShape.of(c.request());
         RequestShape read = RequestShape.of(c.request(), classifier.instructionSignalsWanted());
-        // and through readings of system prompts kept across every row (and their configurations), twice
-        RequestShape kept = RequestShape.of(c.request(), classifier.instructionSignalsWanted(), SYSTEM_PROMPTS);
-        RequestShape keptAgain = RequestShape.of(c.request(), classifier.instructionSignalsWanted(), SYSTEM_PROMPTS);
+        // and through readings of system prompts and tools kept across every row (and their configurations), twice
+        RequestShape kept = RequestShape.of(c.request(), classifier.instructionSignalsWanted(), READINGS);
+        RequestShape keptAgain = RequestShape.of(c.request(), classifier.instructionSignalsWanted(), READINGS);
         RequestClassifier.Input input = new RequestClassifier.Input(c.baseType(), effort.effort(),
                 read.estimatedInputTokens());
 
@@ -702,7 +702,7 @@ class ClassificationTableTest {
         String withoutCode = null;
         for (int desk = 0; withoutCode == null; desk++) {
             String candidate = rules + "\nThe service under review is the ledger, at desk " + desk + ".\n";
-            if (SystemPromptReadings.slot(candidate) == SystemPromptReadings.slot(withCode)) {
+            if (SystemAndToolReadings.slot(candidate) == SystemAndToolReadings.slot(withCode)) {
                 withoutCode = candidate;
             }
         }

@@ -87,13 +87,13 @@ class TextSignalsCountingTest {
             wantedSets[w] = (w & 1) * TextSignals.CODE | (w & 2) / 2 * TextSignals.JSON
                     | (w & 4) / 4 * TextSignals.REASON;
         }
-        SystemPromptReadings readings = new SystemPromptReadings();
+        SystemAndToolReadings readings = new SystemAndToolReadings();
         Random random = new Random(20261207);
         int found = 0;
         int kept = 0;
         for (int n = 0; n < 1_500; n++) {
             StringBuilder text = new StringBuilder();
-            int length = SystemPromptReadings.MIN_CHARS - 40 + random.nextInt(900);
+            int length = SystemAndToolReadings.MIN_CHARS - 40 + random.nextInt(900);
             while (text.length() < length) {
                 text.append(PIECES.get(random.nextInt(PIECES.size())));
                 if (random.nextInt(3) > 0) {
@@ -120,28 +120,53 @@ class TextSignalsCountingTest {
             }
             kept += readings.holds(prompt) ? 1 : 0;
         }
-        assertThat(found).isEqualTo(SystemPromptReadings.SIGNALS);
+        assertThat(found).isEqualTo(SystemAndToolReadings.SIGNALS);
         // every text of at least MIN_CHARS is kept after its first reading
         assertThat(kept).isGreaterThan(1_300);
     }
 
     @Test
     void aSystemPromptReadingKeepsOnlyTextsWorthKeeping() {
-        SystemPromptReadings readings = new SystemPromptReadings();
-        String small = "x".repeat(SystemPromptReadings.MIN_CHARS - 1);
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        String small = "x".repeat(SystemAndToolReadings.MIN_CHARS - 1);
+        String kept = "word ".repeat(SystemAndToolReadings.MIN_CHARS / 5 + 1);
         String sampled = "word ".repeat(TokenEstimate.SAMPLE_CHARS / 5 + 1);
-        String kept = "word ".repeat(SystemPromptReadings.MIN_CHARS / 5 + 1);
+        String tooLong = "word ".repeat(SystemAndToolReadings.MAX_TEXT_CHARS / 5 + 1);
 
-        for (String text : List.of(small, sampled, kept)) {
-            if (text.length() <= TokenEstimate.SAMPLE_CHARS) {
-                readings.scanCounting(text, TextSignals.CODE, new TokenEstimate());
-            }
+        for (String text : List.of(small, kept, sampled, tooLong)) {
+            readings.scanCounting(text, TextSignals.CODE, new TokenEstimate());
         }
 
         assertThat(readings.holds(small)).isFalse();
         assertThat(readings.holds(kept)).isTrue();
+        assertThat(readings.holds(sampled)).isTrue();
+        assertThat(readings.holds(tooLong)).isFalse();
         assertThatThrownBy(() -> readings.scanCounting(kept, TextSignals.SIMPLE, new TokenEstimate()))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no signal 8");
+    }
+
+    /**
+     * A prompt text too long to be read whole is kept as its sampled windows' counts: sent again, it is estimated as
+     * reading it again estimates it, and its signals are still left to the classifier.
+     */
+    @Test
+    void aLongSystemPromptIsKeptAsItsSampledEstimate() {
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        String prompt = ("You are a coding agent. Run `mvn test` before you commit.\n"
+                + "Never print secrets; quote the file and line you change. ").repeat(300);
+        assertThat(prompt.length()).isBetween(TokenEstimate.SAMPLE_CHARS + 1, SystemAndToolReadings.MAX_TEXT_CHARS);
+
+        for (int round = 0; round < 2; round++) {
+            TokenEstimate tally = new TokenEstimate().add("before");
+            int signals = readings.scanCounting(new String(prompt.toCharArray()), TextSignals.CODE, tally);
+
+            assertThat(signals).as("round %s", round).isEqualTo(-1);
+            for (Encoding encoding : Encoding.values()) {
+                assertThat(tally.tokens(encoding)).as("%s, round %s", encoding, round)
+                        .isEqualTo(new TokenEstimate().add("before").add(prompt).tokens(encoding));
+            }
+        }
+        assertThat(readings.holds(prompt)).isTrue();
     }
 
     @Test

@@ -1,0 +1,144 @@
+package dev.chatrouter.core.classify;
+
+import dev.chatrouter.api.chat.CacheControl;
+import dev.chatrouter.api.chat.ChatRequest;
+import dev.chatrouter.api.chat.Content;
+import dev.chatrouter.api.chat.ContentPart;
+import dev.chatrouter.api.chat.Message;
+import dev.chatrouter.api.chat.Role;
+import dev.chatrouter.api.chat.Tool;
+import dev.chatrouter.core.route.RequestShape;
+import dev.chatrouter.core.tokens.Encoding;
+import dev.chatrouter.core.tokens.TokenEstimate;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the router keeps of the system prompts and tools an application sends with every request. */
+class SystemAndToolReadingsTest {
+
+    private static final String BASH = "Executes a given bash command and returns its output. "
+            + "The working directory persists between commands; shell state does not. ".repeat(12);
+
+    /** A tool as a request parsed anew carries it: every string and map another object than last time. */
+    private static Tool bash(String commandDescription) {
+        Map<String, Object> command = new LinkedHashMap<>();
+        command.put(new String("description".toCharArray()), new String(commandDescription.toCharArray()));
+        command.put("type", "string");
+        Map<String, Object> timeout = new LinkedHashMap<>();
+        timeout.put("description", "Optional timeout in milliseconds (max 600000)");
+        timeout.put("type", "number");
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("command", command);
+        properties.put("timeout", timeout);
+        Map<String, Object> schema = new LinkedHashMap<>();
+        schema.put("type", "object");
+        schema.put("properties", properties);
+        schema.put("required", new ArrayList<>(List.of("command")));
+        return Tool.function(new String("Bash".toCharArray()), new String(BASH.toCharArray()), schema);
+    }
+
+    private static TokenEstimate read(Tool tool) {
+        TokenEstimate tally = new TokenEstimate().add("before");
+        tally.add(tool.function().name()).add(tool.function().description())
+                .add(tool.function().parameters().toString());
+        return tally;
+    }
+
+    private static void assertSameEstimate(TokenEstimate actual, TokenEstimate expected) {
+        for (Encoding encoding : Encoding.values()) {
+            assertThat(actual.tokens(encoding)).as("%s", encoding).isEqualTo(expected.tokens(encoding));
+        }
+    }
+
+    @Test
+    void aToolSentAgainIsEstimatedAsReadingItAgain() {
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        Tool first = bash("The command to execute");
+
+        for (int round = 0; round < 3; round++) {
+            Tool again = bash("The command to execute");
+            TokenEstimate tally = new TokenEstimate().add("before");
+
+            readings.count(again, tally);
+
+            assertSameEstimate(tally, read(first));
+        }
+        assertThat(readings.holds(first)).isTrue();
+    }
+
+    /**
+     * The same name and description (so the same slot) with another schema is another tool: it is read, and it
+     * takes the slot, so the first is read again when it comes back.
+     */
+    @Test
+    void aToolWithAnotherSchemaIsNotTakenForTheOneReadBefore() {
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        Tool shortSchema = bash("The command");
+        Tool longSchema = bash("The command to execute, quoted for a POSIX shell, with every path absolute");
+
+        for (Tool tool : List.of(shortSchema, longSchema, shortSchema, longSchema)) {
+            TokenEstimate tally = new TokenEstimate().add("before");
+
+            readings.count(tool, tally);
+
+            assertSameEstimate(tally, read(tool));
+        }
+        assertThat(read(shortSchema).tokens(Encoding.CL100K_BASE))
+                .isLessThan(read(longSchema).tokens(Encoding.CL100K_BASE));
+        assertThat(readings.holds(longSchema)).isTrue();
+        assertThat(readings.holds(shortSchema)).isFalse();
+    }
+
+    @Test
+    void aToolTooLargeToKeepIsReadEveryTime() {
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        Tool huge = bash("word ".repeat(SystemAndToolReadings.MAX_TOOL_CHARS / 5));
+        TokenEstimate tally = new TokenEstimate().add("before");
+
+        readings.count(huge, tally);
+
+        assertSameEstimate(tally, read(huge));
+        assertThat(readings.holds(huge)).isFalse();
+    }
+
+    /**
+     * An agent's request as the Messages surface makes it (the system prompt in blocks, one of them longer than the
+     * estimate reads whole, and tools): its shape through the readings, sent again and again parsed anew, is the
+     * shape read without them.
+     */
+    @Test
+    void anAgentsRequestIsShapedAsWithoutTheReadings() {
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        int wanted = TextSignals.CODE | TextSignals.JSON | TextSignals.REASON | RuleClassifier.SIMPLE;
+        String identity = "You are Claude Code, Anthropic's official CLI for Claude.";
+        String rules = "Use the tools to read files before you change them; answer in JSON when asked. "
+                .repeat(TokenEstimate.SAMPLE_CHARS / 70);
+        for (String second : List.of(rules, "You help with tasks step by step. ".repeat(40))) {
+            RequestShape expected = RequestShape.of(agentRequest(identity, second), wanted);
+            for (int round = 0; round < 3; round++) {
+                RequestShape shape = RequestShape.of(agentRequest(identity, second), wanted, readings);
+
+                assertThat(shape).as("round %s", round).isEqualTo(expected);
+            }
+        }
+        assertThat(readings.holds(rules)).isTrue();
+    }
+
+    private static ChatRequest agentRequest(String... systemBlocks) {
+        List<ContentPart> blocks = new ArrayList<>();
+        for (String block : systemBlocks) {
+            blocks.add(new ContentPart.Text(new String(block.toCharArray()), CacheControl.ephemeral(), Map.of()));
+        }
+        return ChatRequest.builder().model("claude-sonnet-4-5")
+                .addMessage(new Message(Role.SYSTEM, Content.of(blocks), null, null, null, null, Map.of()))
+                .addMessage(Message.user("List the files here and tell me which one builds the project."))
+                .tools(List.of(bash("The command to execute")))
+                .build();
+    }
+}
