@@ -23,7 +23,7 @@ public final class StickyPrefixes {
 
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
-    static final int HASHED_WINDOW = 8 * 1024;
+    static final int HASHED_WINDOW = 1024;
 
     private final Cache<Long, String> served;
 
@@ -112,9 +112,9 @@ public final class StickyPrefixes {
 
     /**
      * Mixes a text into the hash: its length and, for long texts, only its first and last
-     * {@value #HASHED_WINDOW} characters, so the key of a 10 MB prompt costs what a 16 KB one does. Two prefixes
-     * that differ only in the middle of a long message share a key; the worst that does is send a request to a
-     * target whose cache does not hold its prefix.
+     * {@value #HASHED_WINDOW} characters, so the key of a 10 MB prompt (or of a coding agent's 30 KB one, parsed anew
+     * with every request) costs what a 2 KB one does. Two prefixes that differ only in the middle of a long message
+     * share a key; the worst that does is send a request to a target whose cache does not hold its prefix.
      */
     private static long mix(long h, String text) {
         int n = text.length();

@@ -187,6 +187,25 @@ class StickyPrefixesTest {
 
     // ---- the key ----------------------------------------------------------------------------------------------------
 
+    /** A long text is keyed by its length and its first and last {@value StickyPrefixes#HASHED_WINDOW} characters. */
+    @Test
+    void aLongTextIsKeyedByItsLengthAndItsEnds() {
+        String body = "Section text. ".repeat(800);
+        String text = "Acme manual. " + body + "End.";
+        long key = StickyPrefixes.key("di", conversation(Message.system(text), Message.user("Q1")));
+        int middle = text.length() / 2;
+        String otherMiddle = text.substring(0, middle) + "X" + text.substring(middle + 1);
+        int nearEnd = text.length() - StickyPrefixes.HASHED_WINDOW + 1;
+        String otherEnd = text.substring(0, nearEnd) + "X" + text.substring(nearEnd + 1);
+
+        assertThat(StickyPrefixes.key("di", conversation(Message.system(otherMiddle), Message.user("Q1"))))
+                .as("a change in the middle").isEqualTo(key);
+        assertThat(StickyPrefixes.key("di", conversation(Message.system(otherEnd), Message.user("Q1"))))
+                .as("a change in the last window").isNotEqualTo(key);
+        assertThat(StickyPrefixes.key("di", conversation(Message.system(text + "!"), Message.user("Q1"))))
+                .as("another length").isNotEqualTo(key);
+    }
+
     @Test
     void withoutABreakpointTheKeyIsTheLeadingInstructionsAndTheFirstMessage() {
         Message developer = new Message(Role.DEVELOPER, Content.of("Be brief."), null, null, null, null, Map.of());
