@@ -90,7 +90,7 @@ final class DefaultChatRouter implements ChatRouter {
     private final RequestClassifier classifier;
     /** What {@link RequestShape#of(ChatRequest, int)} looks for on the built-in classifier's behalf. */
     private final int signalsWanted;
-    /** The system prompts and tools read lately, so that those an application sends with every request are read once. */
+    /** The system prompts and tools read lately: those an application sends with every request are read once. */
     private final SystemAndToolReadings readings = new SystemAndToolReadings();
     private final Planner planner;
     private final StickyPrefixes sticky;

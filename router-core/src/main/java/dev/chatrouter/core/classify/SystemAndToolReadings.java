@@ -12,38 +12,93 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * tens of kilobytes; with this, each distinct one is read once instead of once a request, and a request pays for
  * each an equality check.
  *
- * <p>Two direct-mapped tables: {@value #TEXT_SLOTS} prompt texts of {@value #MIN_CHARS} to {@value #MAX_TEXT_CHARS}
- * characters, and {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of description and schema.
- * A slot is found from a text's length and {@value #SAMPLES} of its characters (so a text parsed anew, whose hash is
- * not known yet, is not read whole to find it); a reading answers only for a text (or a tool) equal to the one read,
- * and a different one in its slot replaces it. Shorter prompt texts (little to save, and they would take the places of
- * prompts worth keeping) and longer texts or tools are read every time. A prompt text longer than
- * {@link TokenEstimate#SAMPLE_CHARS} is estimated from its sampled windows and its signals are left to the
- * classifier, as when it is read. Safe for any number of threads: a reading is immutable once published, and two
- * threads reading the same new text at once both read it.
+ * <p>Two tables: {@value #TEXT_SLOTS} prompt texts of {@value #MIN_CHARS} to {@value #MAX_TEXT_CHARS} characters, and
+ * {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of description and schema. A reading takes
+ * one of {@value #WAYS} slots found from a text's length and {@value #SAMPLES} of its characters (a tool's: its name's
+ * and its description's), so that a text parsed anew, whose hash is not known yet, is not read whole to find it; it
+ * answers only for a text (or a tool) equal to the one read, and when the slots are taken a new reading replaces
+ * one. Shorter prompt texts (little to save, and they would take the places of prompts worth keeping) and longer
+ * texts or tools are read every time. A prompt text longer than {@link TokenEstimate#SAMPLE_CHARS} is estimated from
+ * its sampled windows and its signals are left to the classifier, as when it is read. Safe for any number of
+ * threads: a reading is immutable once published, and two threads reading the same new text at once both read it.
  */
 public final class SystemAndToolReadings {
 
     static final int TEXT_SLOTS = 64;
     static final int TOOL_SLOTS = 128;
+    /** The slots a hash may take. */
+    static final int WAYS = 4;
     static final int MIN_CHARS = 256;
     static final int MAX_TEXT_CHARS = 65_536;
     static final int MAX_TOOL_CHARS = 32_768;
-    /** The characters of a text that find its slot, spread evenly from its first to its last. */
+    /** The characters of a text that find its slots, spread evenly from its first to its last. */
     static final int SAMPLES = 16;
     /** The signals a reading looks for: every signal a system or developer text can give. */
     static final int SIGNALS = TextSignals.CODE | TextSignals.JSON | TextSignals.REASON;
 
+    /** A reading, and the text or tool it answers for. */
+    private interface Keyed {
+        boolean isFor(Object key);
+    }
+
     /** One text's reading; {@code signals} is -1 for a sampled text; {@code counts} is never added to. */
-    private record Reading(String text, int signals, TokenEstimate counts) {
+    private record Reading(String text, int signals, TokenEstimate counts) implements Keyed {
+        @Override
+        public boolean isFor(Object key) {
+            return text.equals(key);
+        }
     }
 
     /** One tool's reading: the counts of its name, description and schema. */
-    private record ToolReading(Tool tool, TokenEstimate counts) {
+    private record ToolReading(Tool tool, TokenEstimate counts) implements Keyed {
+        @Override
+        public boolean isFor(Object key) {
+            return tool.equals(key);
+        }
     }
 
-    private final AtomicReferenceArray<Reading> texts = new AtomicReferenceArray<>(TEXT_SLOTS);
-    private final AtomicReferenceArray<ToolReading> tools = new AtomicReferenceArray<>(TOOL_SLOTS);
+    /**
+     * Readings found by a hash in one of {@value #WAYS} neighbouring slots, so that a few texts whose hashes meet do
+     * not take each other's place on every request; a new reading takes an empty slot of the hash's, or one in turn.
+     */
+    private static final class Table<R extends Keyed> {
+        private final AtomicReferenceArray<R> slots;
+        /** The next slot to give up, of the hash's; racy on purpose: any of them will do. */
+        private int turn;
+
+        Table(int size) {
+            slots = new AtomicReferenceArray<>(size);
+        }
+
+        R find(int hash, Object key) {
+            int first = first(hash);
+            for (int way = 0; way < WAYS; way++) {
+                R reading = slots.get(first + way);
+                if (reading != null && reading.isFor(key)) {
+                    return reading;
+                }
+            }
+            return null;
+        }
+
+        void put(int hash, R reading) {
+            int first = first(hash);
+            for (int way = 0; way < WAYS; way++) {
+                if (slots.get(first + way) == null) {
+                    slots.set(first + way, reading);
+                    return;
+                }
+            }
+            slots.set(first + (turn++ & (WAYS - 1)), reading);
+        }
+
+        private int first(int hash) {
+            return firstSlot(hash, slots.length());
+        }
+    }
+
+    private final Table<Reading> texts = new Table<>(TEXT_SLOTS);
+    private final Table<ToolReading> tools = new Table<>(TOOL_SLOTS);
 
     /**
      * The {@code wanted} signals (some of the code, json and reason signals) that
@@ -60,12 +115,12 @@ public final class SystemAndToolReadings {
         if (length < MIN_CHARS || length > MAX_TEXT_CHARS) {
             return read(text, wanted, tally);
         }
-        int slot = slot(text);
-        Reading reading = texts.get(slot);
-        if (reading == null || !reading.text().equals(text)) {
+        int hash = sampledHash(text);
+        Reading reading = texts.find(hash, text);
+        if (reading == null) {
             TokenEstimate counts = new TokenEstimate();
             reading = new Reading(text, read(text, SIGNALS, counts), counts);
-            texts.set(slot, reading);
+            texts.put(hash, reading);
         }
         tally.addAll(reading.counts());
         return reading.signals() < 0 ? -1 : reading.signals() & wanted;
@@ -90,10 +145,9 @@ public final class SystemAndToolReadings {
      */
     public void count(Tool tool, TokenEstimate tally) {
         var function = tool.function();
-        int slot = (function.name().hashCode() * 31 + (function.description() == null ? 0
-                : sampledHash(function.description()))) & (TOOL_SLOTS - 1);
-        ToolReading reading = tools.get(slot);
-        if (reading != null && reading.tool().equals(tool)) {
+        int hash = toolHash(tool);
+        ToolReading reading = tools.find(hash, tool);
+        if (reading != null) {
             tally.addAll(reading.counts());
             return;
         }
@@ -110,44 +164,48 @@ public final class SystemAndToolReadings {
             chars += schema.length();
         }
         if (chars <= MAX_TOOL_CHARS) {
-            tools.set(slot, new ToolReading(tool, counts));
+            tools.put(hash, new ToolReading(tool, counts));
         }
         tally.addAll(counts);
     }
 
-    static int slot(String text) {
-        int hash = sampledHash(text);
-        return (hash ^ (hash >>> 16)) & (TEXT_SLOTS - 1);
+    /** The first of the {@value #WAYS} slots of a table of {@code size} that a reading of this hash may take. */
+    private static int firstSlot(int hash, int size) {
+        return (hash ^ (hash >>> 16)) & (size - 1) & -WAYS;
+    }
+
+    /** The slots a prompt text's reading may take, by the first of them. */
+    static int textSlots(String text) {
+        return firstSlot(sampledHash(text), TEXT_SLOTS);
     }
 
     /** A hash of {@code text}'s length and {@value #SAMPLES} of its characters, spread evenly over it. */
     static int sampledHash(String text) {
         int n = text.length();
-        int hash = n;
         if (n == 0) {
-            return hash;
+            return 0;
         }
-        long last = n - 1;
-        for (int k = 0; k < SAMPLES; k++) {
-            hash = 31 * hash + text.charAt((int) (last * k / (SAMPLES - 1)));
+        int step = n / SAMPLES;
+        int hash = n;
+        for (int k = 0; k < SAMPLES - 1; k++) {
+            hash = 31 * hash + text.charAt(k * step);
         }
-        return hash;
+        return 31 * hash + text.charAt(n - 1);
+    }
+
+    private static int toolHash(Tool tool) {
+        var function = tool.function();
+        return function.name().hashCode() * 31
+                + (function.description() == null ? 0 : sampledHash(function.description()));
     }
 
     /** Whether a reading of {@code text} is kept. */
     boolean holds(String text) {
-        Reading reading = texts.get(slot(text));
-        return reading != null && reading.text().equals(text);
+        return texts.find(sampledHash(text), text) != null;
     }
 
     /** Whether a reading of {@code tool} is kept. */
     boolean holds(Tool tool) {
-        for (int i = 0; i < TOOL_SLOTS; i++) {
-            ToolReading reading = tools.get(i);
-            if (reading != null && reading.tool().equals(tool)) {
-                return true;
-            }
-        }
-        return false;
+        return tools.find(toolHash(tool), tool) != null;
     }
 }

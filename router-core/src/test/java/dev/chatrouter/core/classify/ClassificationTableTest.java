@@ -692,17 +692,17 @@ class ClassificationTableTest {
 
     /**
      * The router keeps what it read in a system prompt: the same prompt sent again (parsed anew, so another object)
-     * is classified as the first time, and another prompt, kept in the same place, is not taken for it.
+     * is classified as the first time, and another prompt, kept in the same slots, is not taken for it.
      */
     @Test
     void aSystemPromptSentAgainIsClassifiedAsTheFirstTime() throws Exception {
         String rules = "You review pull requests for the payments team. " + "Be precise and brief. ".repeat(20);
         String withCode = rules + "\nThe service under review:\n```java\nint retries = 3;\n```\n";
-        // another prompt in the same slot of the readings, so that each replaces the other
+        // another prompt in the same slots of the readings
         String withoutCode = null;
         for (int desk = 0; withoutCode == null; desk++) {
-            String candidate = rules + "\nThe service under review is the ledger, at desk " + desk + ".\n";
-            if (SystemAndToolReadings.slot(candidate) == SystemAndToolReadings.slot(withCode)) {
+            String candidate = rules + "\nThe service under review is the ledger, at desk " + "7".repeat(desk) + ".\n";
+            if (SystemAndToolReadings.textSlots(candidate) == SystemAndToolReadings.textSlots(withCode)) {
                 withoutCode = candidate;
             }
         }

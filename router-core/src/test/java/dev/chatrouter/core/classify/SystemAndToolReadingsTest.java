@@ -72,10 +72,7 @@ class SystemAndToolReadingsTest {
         assertThat(readings.holds(first)).isTrue();
     }
 
-    /**
-     * The same name and description (so the same slot) with another schema is another tool: it is read, and it
-     * takes the slot, so the first is read again when it comes back.
-     */
+    /** The same name and description (so the same slots) with another schema is another tool, read and kept as well. */
     @Test
     void aToolWithAnotherSchemaIsNotTakenForTheOneReadBefore() {
         SystemAndToolReadings readings = new SystemAndToolReadings();
@@ -92,7 +89,28 @@ class SystemAndToolReadingsTest {
         assertThat(read(shortSchema).tokens(Encoding.CL100K_BASE))
                 .isLessThan(read(longSchema).tokens(Encoding.CL100K_BASE));
         assertThat(readings.holds(longSchema)).isTrue();
-        assertThat(readings.holds(shortSchema)).isFalse();
+        assertThat(readings.holds(shortSchema)).isTrue();
+    }
+
+    /** More tools than a hash's slots hold, all in the same ones: each is estimated as itself, whichever is kept. */
+    @Test
+    void toolsThatShareTheirSlotsAreNeverTakenForEachOther() {
+        SystemAndToolReadings readings = new SystemAndToolReadings();
+        List<Tool> variants = new ArrayList<>();
+        for (int v = 0; v <= SystemAndToolReadings.WAYS; v++) {
+            variants.add(bash("The command to execute" + ", quoted".repeat(v)));
+        }
+
+        for (int round = 0; round < 3; round++) {
+            for (Tool tool : variants) {
+                TokenEstimate tally = new TokenEstimate().add("before");
+
+                readings.count(tool, tally);
+
+                assertSameEstimate(tally, read(tool));
+            }
+        }
+        assertThat(variants.stream().filter(readings::holds).count()).isEqualTo(SystemAndToolReadings.WAYS);
     }
 
     @Test
