@@ -1,6 +1,7 @@
 package dev.chatrouter.core.classify;
 
 import dev.chatrouter.api.chat.Tool;
+import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.tokens.TokenEstimate;
 
 import java.util.concurrent.atomic.AtomicReferenceArray;
@@ -14,13 +15,14 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  *
  * <p>Two tables: {@value #TEXT_SLOTS} prompt texts of {@value #MIN_CHARS} to {@value #MAX_TEXT_CHARS} characters, and
  * {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of description and schema. A reading takes
- * one of {@value #WAYS} slots found from a text's length and {@value #SAMPLES} of its characters (a tool's: its name's
- * and its description's), so that a text parsed anew, whose hash is not known yet, is not read whole to find it; it
- * answers only for a text (or a tool) equal to the one read, and when the slots are taken a new reading replaces
- * one. Shorter prompt texts (little to save, and they would take the places of prompts worth keeping) and longer
- * texts or tools are read every time. A prompt text longer than {@link TokenEstimate#SAMPLE_CHARS} is estimated from
- * its sampled windows and its signals are left to the classifier, as when it is read. Safe for any number of
- * threads: a reading is immutable once published, and two threads reading the same new text at once both read it.
+ * one of {@value #WAYS} slots found from a short text's own hash, and from a long text's length and
+ * {@value #SAMPLES} of its characters (a tool's: its name's and its description's), so that a long text parsed anew,
+ * whose hash is not known yet, is not read whole to find it; it answers only for a text (or a tool) equal to the one
+ * read, and when the slots are taken a new reading replaces one. Shorter prompt texts (little to save, and they
+ * would take the places of prompts worth keeping) and longer texts or tools are read every time. A prompt text
+ * longer than {@link TokenEstimate#SAMPLE_CHARS} is estimated from its sampled windows and its signals are left to
+ * the classifier, as when it is read. Safe for any number of threads: a reading is immutable once published, and two
+ * threads reading the same new text at once both read it.
  */
 public final class SystemAndToolReadings {
 
@@ -31,7 +33,9 @@ public final class SystemAndToolReadings {
     static final int MIN_CHARS = 256;
     static final int MAX_TEXT_CHARS = 65_536;
     static final int MAX_TOOL_CHARS = 32_768;
-    /** The characters of a text that find its slots, spread evenly from its first to its last. */
+    /** Up to this many characters, a prompt text's slots are found from its own hash. */
+    static final int OWN_HASH_CHARS = 2 * StickyPrefixes.HASHED_WINDOW;
+    /** The characters of a longer text or a tool's description that find its slots, spread evenly over it. */
     static final int SAMPLES = 16;
     /** The signals a reading looks for: every signal a system or developer text can give. */
     static final int SIGNALS = TextSignals.CODE | TextSignals.JSON | TextSignals.REASON;
@@ -115,7 +119,7 @@ public final class SystemAndToolReadings {
         if (length < MIN_CHARS || length > MAX_TEXT_CHARS) {
             return read(text, wanted, tally);
         }
-        int hash = sampledHash(text);
+        int hash = textHash(text);
         Reading reading = texts.find(hash, text);
         if (reading == null) {
             TokenEstimate counts = new TokenEstimate();
@@ -176,7 +180,15 @@ public final class SystemAndToolReadings {
 
     /** The slots a prompt text's reading may take, by the first of them. */
     static int textSlots(String text) {
-        return firstSlot(sampledHash(text), TEXT_SLOTS);
+        return firstSlot(textHash(text), TEXT_SLOTS);
+    }
+
+    /**
+     * A prompt text's hash: up to {@value #OWN_HASH_CHARS} characters, its own (which {@code String} caches, and which
+     * the sticky-prefix key computes for the same text anyway), else {@link #sampledHash}.
+     */
+    private static int textHash(String text) {
+        return text.length() <= OWN_HASH_CHARS ? text.hashCode() : sampledHash(text);
     }
 
     /** A hash of {@code text}'s length and {@value #SAMPLES} of its characters, spread evenly over it. */
@@ -201,7 +213,7 @@ public final class SystemAndToolReadings {
 
     /** Whether a reading of {@code text} is kept. */
     boolean holds(String text) {
-        return texts.find(sampledHash(text), text) != null;
+        return texts.find(textHash(text), text) != null;
     }
 
     /** Whether a reading of {@code tool} is kept. */
