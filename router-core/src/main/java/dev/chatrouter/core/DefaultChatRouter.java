@@ -39,7 +39,7 @@ import dev.chatrouter.core.cache.ReplayStream;
 import dev.chatrouter.core.cache.ResponseCache;
 import dev.chatrouter.core.classify.EffortResolver;
 import dev.chatrouter.core.classify.RuleClassifier;
-import dev.chatrouter.core.classify.SystemAndToolReadings;
+import dev.chatrouter.core.classify.PromptReadings;
 import dev.chatrouter.core.dispatch.Scheduler;
 import dev.chatrouter.core.engine.Accounting;
 import dev.chatrouter.core.engine.AttemptEngine;
@@ -90,8 +90,8 @@ final class DefaultChatRouter implements ChatRouter {
     private final RequestClassifier classifier;
     /** What {@link RequestShape#of(ChatRequest, int)} looks for on the built-in classifier's behalf. */
     private final int signalsWanted;
-    /** The system prompts and tools read lately: those an application sends with every request are read once. */
-    private final SystemAndToolReadings readings = new SystemAndToolReadings();
+    /** The prompts, tools and long messages read lately: those sent with every request or turn are read once. */
+    private final PromptReadings readings = new PromptReadings();
     private final Planner planner;
     private final StickyPrefixes sticky;
     private final LatencyTracker latency;

@@ -8,7 +8,7 @@ import dev.chatrouter.api.chat.Role;
 import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.core.classify.RuleClassifier;
-import dev.chatrouter.core.classify.SystemAndToolReadings;
+import dev.chatrouter.core.classify.PromptReadings;
 import dev.chatrouter.core.tokens.Encoding;
 import dev.chatrouter.core.tokens.MediaTokens;
 import dev.chatrouter.core.tokens.TokenEstimate;
@@ -103,10 +103,11 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
     }
 
     /**
-     * {@link #of(ChatRequest, int)}, with the system and developer texts and the tools read through
-     * {@code readings} (null: read every time), so that a system prompt or a tool seen before is not read again.
+     * {@link #of(ChatRequest, int)}, with the texts (but the last user message's) and the tools read through
+     * {@code readings} (null: read every time), so that a system prompt, a tool or a long message seen before is not
+     * read again.
      */
-    public static RequestShape of(ChatRequest request, int signalsWanted, SystemAndToolReadings readings) {
+    public static RequestShape of(ChatRequest request, int signalsWanted, PromptReadings readings) {
         EnumSet<Capability> needs = EnumSet.noneOf(Capability.class);
         TokenEstimate text = new TokenEstimate();
         long tokens = REPLY_PRIMING;
@@ -139,8 +140,10 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
             if (content instanceof Content.Text t) {
                 if (system) {
                     signals = readSystem(t.text(), signalsWanted, signals, text, readings);
-                } else if (instruction) {
+                } else if (instruction && (readings == null || message == lastUser)) {
                     signals = read(t.text(), signalsWanted, message == lastUser, signals, text);
+                } else if (readings != null) {
+                    signals = readMessage(t.text(), instruction ? signalsWanted : 0, signals, text, readings);
                 } else {
                     text.add(t.text());
                 }
@@ -149,6 +152,8 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
                     if (part instanceof ContentPart.Text t) {
                         if (system) {
                             signals = readSystem(t.text(), signalsWanted, signals, text, readings);
+                        } else if (readings != null) {
+                            signals = readMessage(t.text(), instruction ? signalsWanted : 0, signals, text, readings);
                         } else if (instruction && signals >= 0) {
                             signals = read(t.text(), signalsWanted, false, signals, text);
                         } else {
@@ -242,8 +247,19 @@ public record RequestShape(Set<Capability> needs, long estimatedInputTokens, lon
      * signals found so far stay as they are when they are no longer looked for (-1).
      */
     private static int readSystem(String s, int wanted, int signals, TokenEstimate tally,
-                                  SystemAndToolReadings readings) {
+                                  PromptReadings readings) {
         int found = readings.scanCounting(s, signals < 0 ? 0 : wanted & ~RuleClassifier.SIMPLE & ~signals, tally);
         return signals < 0 || found < 0 ? -1 : signals | found;
+    }
+
+    /**
+     * {@link #readSystem} for a text of the conversation other than the last user message's; {@code wanted} is 0
+     * for a text whose signals are not looked for (an assistant's or a tool's), which leaves the signals as they are.
+     */
+    private static int readMessage(String s, int wanted, int signals, TokenEstimate tally,
+                                   PromptReadings readings) {
+        int here = signals < 0 ? 0 : wanted & ~RuleClassifier.SIMPLE & ~signals;
+        int found = readings.scanCountingMessage(s, here, tally);
+        return signals < 0 || wanted == 0 ? signals : found < 0 ? -1 : signals | found;
     }
 }

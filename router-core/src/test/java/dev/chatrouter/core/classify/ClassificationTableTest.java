@@ -598,7 +598,7 @@ class ClassificationTableTest {
 
     // ---- the tests -----------------------------------------------------------------------------------------------------
 
-    private static final SystemAndToolReadings READINGS = new SystemAndToolReadings();
+    private static final PromptReadings READINGS = new PromptReadings();
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("table")
@@ -702,7 +702,7 @@ class ClassificationTableTest {
         String withoutCode = null;
         for (int desk = 0; withoutCode == null; desk++) {
             String candidate = rules + "\nThe service under review is the ledger, at desk " + "7".repeat(desk) + ".\n";
-            if (SystemAndToolReadings.textSlots(candidate) == SystemAndToolReadings.textSlots(withCode)) {
+            if (PromptReadings.textSlots(candidate) == PromptReadings.textSlots(withCode)) {
                 withoutCode = candidate;
             }
         }

@@ -87,13 +87,13 @@ class TextSignalsCountingTest {
             wantedSets[w] = (w & 1) * TextSignals.CODE | (w & 2) / 2 * TextSignals.JSON
                     | (w & 4) / 4 * TextSignals.REASON;
         }
-        SystemAndToolReadings readings = new SystemAndToolReadings();
+        PromptReadings readings = new PromptReadings();
         Random random = new Random(20261207);
         int found = 0;
         int kept = 0;
         for (int n = 0; n < 1_500; n++) {
             StringBuilder text = new StringBuilder();
-            int length = SystemAndToolReadings.MIN_CHARS - 40 + random.nextInt(900);
+            int length = PromptReadings.MIN_CHARS - 40 + random.nextInt(900);
             while (text.length() < length) {
                 text.append(PIECES.get(random.nextInt(PIECES.size())));
                 if (random.nextInt(3) > 0) {
@@ -120,18 +120,18 @@ class TextSignalsCountingTest {
             }
             kept += readings.holds(prompt) ? 1 : 0;
         }
-        assertThat(found).isEqualTo(SystemAndToolReadings.SIGNALS);
+        assertThat(found).isEqualTo(PromptReadings.SIGNALS);
         // every text of at least MIN_CHARS is kept after its first reading
         assertThat(kept).isGreaterThan(1_300);
     }
 
     @Test
     void aSystemPromptReadingKeepsOnlyTextsWorthKeeping() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
-        String small = "x".repeat(SystemAndToolReadings.MIN_CHARS - 1);
-        String kept = "word ".repeat(SystemAndToolReadings.MIN_CHARS / 5 + 1);
+        PromptReadings readings = new PromptReadings();
+        String small = "x".repeat(PromptReadings.MIN_CHARS - 1);
+        String kept = "word ".repeat(PromptReadings.MIN_CHARS / 5 + 1);
         String sampled = "word ".repeat(TokenEstimate.SAMPLE_CHARS / 5 + 1);
-        String tooLong = "word ".repeat(SystemAndToolReadings.MAX_TEXT_CHARS / 5 + 1);
+        String tooLong = "word ".repeat(PromptReadings.MAX_TEXT_CHARS / 5 + 1);
 
         for (String text : List.of(small, kept, sampled, tooLong)) {
             readings.scanCounting(text, TextSignals.CODE, new TokenEstimate());
@@ -151,10 +151,10 @@ class TextSignalsCountingTest {
      */
     @Test
     void aLongSystemPromptIsKeptAsItsSampledEstimate() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
+        PromptReadings readings = new PromptReadings();
         String prompt = ("You are a coding agent. Run `mvn test` before you commit.\n"
                 + "Never print secrets; quote the file and line you change. ").repeat(300);
-        assertThat(prompt.length()).isBetween(TokenEstimate.SAMPLE_CHARS + 1, SystemAndToolReadings.MAX_TEXT_CHARS);
+        assertThat(prompt.length()).isBetween(TokenEstimate.SAMPLE_CHARS + 1, PromptReadings.MAX_TEXT_CHARS);
 
         for (int round = 0; round < 2; round++) {
             TokenEstimate tally = new TokenEstimate().add("before");

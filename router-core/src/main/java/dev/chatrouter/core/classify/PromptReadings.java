@@ -7,27 +7,32 @@ import dev.chatrouter.core.tokens.TokenEstimate;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The readings of the parts of a request that an application sends unchanged with every request: its system and
- * developer prompts (what {@link RuleClassifier#scanCounting} found in each, its code, json and reason signals, and
- * its token counts) and its tools (their token counts), kept by content. A coding agent's prompt and tools come to
- * tens of kilobytes; with this, each distinct one is read once instead of once a request, and a request pays for
- * each an equality check.
+ * The readings of the parts of prompts that come again: the system and developer prompts and the tools an
+ * application sends unchanged with every request, and the long texts of a conversation, which it resends with every
+ * turn. For a text, what {@link RuleClassifier#scanCounting} found in it (its code, json and reason signals) and its
+ * token counts; for a tool, its token counts; kept by content. A coding agent's prompt and tools come to tens of
+ * kilobytes, and its conversation grows by its tool results with every turn; with this, each distinct one is read
+ * once instead of once a request, and a request pays for each an equality check.
  *
- * <p>Two tables: {@value #TEXT_SLOTS} prompt texts of {@value #MIN_CHARS} to {@value #MAX_TEXT_CHARS} characters, and
- * {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of description and schema. A reading takes
+ * <p>Three tables: {@value #TEXT_SLOTS} prompt texts of {@value #MIN_CHARS} to {@value #MAX_TEXT_CHARS} characters,
+ * {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of description and schema, and
+ * {@value #MESSAGE_SLOTS} conversation texts of {@value #MIN_MESSAGE_CHARS} to {@link TokenEstimate#SAMPLE_CHARS}
+ * characters (in a table of their own, so that a long conversation does not push the prompts out). A reading takes
  * one of {@value #WAYS} slots found from a short text's own hash, and from a long text's length and
  * {@value #SAMPLES} of its characters (a tool's: its name's and its description's), so that a long text parsed anew,
  * whose hash is not known yet, is not read whole to find it; it answers only for a text (or a tool) equal to the one
- * read, and when the slots are taken a new reading replaces one. Shorter prompt texts (little to save, and they
- * would take the places of prompts worth keeping) and longer texts or tools are read every time. A prompt text
- * longer than {@link TokenEstimate#SAMPLE_CHARS} is estimated from its sampled windows and its signals are left to
- * the classifier, as when it is read. Safe for any number of threads: a reading is immutable once published, and two
+ * read, and when the slots are taken a new reading replaces one. Shorter texts (little to save, and they would take
+ * the places of texts worth keeping) and longer texts or tools are read every time. A prompt text longer than
+ * {@link TokenEstimate#SAMPLE_CHARS} is estimated from its sampled windows and its signals are left to the
+ * classifier, as when it is read. Safe for any number of threads: a reading is immutable once published, and two
  * threads reading the same new text at once both read it.
  */
-public final class SystemAndToolReadings {
+public final class PromptReadings {
 
     static final int TEXT_SLOTS = 64;
     static final int TOOL_SLOTS = 128;
+    static final int MESSAGE_SLOTS = 128;
+    static final int MIN_MESSAGE_CHARS = 1_024;
     /** The slots a hash may take. */
     static final int WAYS = 4;
     static final int MIN_CHARS = 256;
@@ -102,6 +107,7 @@ public final class SystemAndToolReadings {
     }
 
     private final Table<Reading> texts = new Table<>(TEXT_SLOTS);
+    private final Table<Reading> messages = new Table<>(MESSAGE_SLOTS);
     private final Table<ToolReading> tools = new Table<>(TOOL_SLOTS);
 
     /**
@@ -112,19 +118,35 @@ public final class SystemAndToolReadings {
      * classifier's to look for.
      */
     public int scanCounting(String text, int wanted, TokenEstimate tally) {
+        return scanCounting(texts, MIN_CHARS, MAX_TEXT_CHARS, text, wanted, tally);
+    }
+
+    /**
+     * {@link #scanCounting(String, int, TokenEstimate)} for a text of the conversation (a user, assistant or tool
+     * message's text, or one of its blocks, but not the last user message's, whose simple words the classifier may
+     * look for): {@code wanted} is 0 for a text whose signals are not looked for. Kept from
+     * {@value #MIN_MESSAGE_CHARS} to {@link TokenEstimate#SAMPLE_CHARS} characters, in a table of their own, so that a
+     * long conversation does not push the system prompts out.
+     */
+    public int scanCountingMessage(String text, int wanted, TokenEstimate tally) {
+        return scanCounting(messages, MIN_MESSAGE_CHARS, TokenEstimate.SAMPLE_CHARS, text, wanted, tally);
+    }
+
+    private static int scanCounting(Table<Reading> table, int min, int max, String text, int wanted,
+                                    TokenEstimate tally) {
         if ((wanted & ~SIGNALS) != 0) {
-            throw new IllegalArgumentException("a system prompt's reading holds no signal " + (wanted & ~SIGNALS));
+            throw new IllegalArgumentException("a text's reading holds no signal " + (wanted & ~SIGNALS));
         }
         int length = text.length();
-        if (length < MIN_CHARS || length > MAX_TEXT_CHARS) {
+        if (length < min || length > max) {
             return read(text, wanted, tally);
         }
         int hash = textHash(text);
-        Reading reading = texts.find(hash, text);
+        Reading reading = table.find(hash, text);
         if (reading == null) {
             TokenEstimate counts = new TokenEstimate();
             reading = new Reading(text, read(text, SIGNALS, counts), counts);
-            texts.put(hash, reading);
+            table.put(hash, reading);
         }
         tally.addAll(reading.counts());
         return reading.signals() < 0 ? -1 : reading.signals() & wanted;
@@ -211,9 +233,9 @@ public final class SystemAndToolReadings {
                 + (function.description() == null ? 0 : sampledHash(function.description()));
     }
 
-    /** Whether a reading of {@code text} is kept. */
+    /** Whether a reading of {@code text} is kept, as a prompt's or as a message's. */
     boolean holds(String text) {
-        return texts.find(textHash(text), text) != null;
+        return texts.find(textHash(text), text) != null || messages.find(textHash(text), text) != null;
     }
 
     /** Whether a reading of {@code tool} is kept. */

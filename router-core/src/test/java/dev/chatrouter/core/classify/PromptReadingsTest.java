@@ -20,7 +20,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** What the router keeps of the system prompts and tools an application sends with every request. */
-class SystemAndToolReadingsTest {
+class PromptReadingsTest {
 
     private static final String BASH = "Executes a given bash command and returns its output. "
             + "The working directory persists between commands; shell state does not. ".repeat(12);
@@ -58,7 +58,7 @@ class SystemAndToolReadingsTest {
 
     @Test
     void aToolSentAgainIsEstimatedAsReadingItAgain() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
+        PromptReadings readings = new PromptReadings();
         Tool first = bash("The command to execute");
 
         for (int round = 0; round < 3; round++) {
@@ -75,7 +75,7 @@ class SystemAndToolReadingsTest {
     /** The same name and description (so the same slots) with another schema is another tool, read and kept as well. */
     @Test
     void aToolWithAnotherSchemaIsNotTakenForTheOneReadBefore() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
+        PromptReadings readings = new PromptReadings();
         Tool shortSchema = bash("The command");
         Tool longSchema = bash("The command to execute, quoted for a POSIX shell, with every path absolute");
 
@@ -95,9 +95,9 @@ class SystemAndToolReadingsTest {
     /** More tools than a hash's slots hold, all in the same ones: each is estimated as itself, whichever is kept. */
     @Test
     void toolsThatShareTheirSlotsAreNeverTakenForEachOther() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
+        PromptReadings readings = new PromptReadings();
         List<Tool> variants = new ArrayList<>();
-        for (int v = 0; v <= SystemAndToolReadings.WAYS; v++) {
+        for (int v = 0; v <= PromptReadings.WAYS; v++) {
             variants.add(bash("The command to execute" + ", quoted".repeat(v)));
         }
 
@@ -110,13 +110,13 @@ class SystemAndToolReadingsTest {
                 assertSameEstimate(tally, read(tool));
             }
         }
-        assertThat(variants.stream().filter(readings::holds).count()).isEqualTo(SystemAndToolReadings.WAYS);
+        assertThat(variants.stream().filter(readings::holds).count()).isEqualTo(PromptReadings.WAYS);
     }
 
     @Test
     void aToolTooLargeToKeepIsReadEveryTime() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
-        Tool huge = bash("word ".repeat(SystemAndToolReadings.MAX_TOOL_CHARS / 5));
+        PromptReadings readings = new PromptReadings();
+        Tool huge = bash("word ".repeat(PromptReadings.MAX_TOOL_CHARS / 5));
         TokenEstimate tally = new TokenEstimate().add("before");
 
         readings.count(huge, tally);
@@ -132,7 +132,7 @@ class SystemAndToolReadingsTest {
      */
     @Test
     void anAgentsRequestIsShapedAsWithoutTheReadings() {
-        SystemAndToolReadings readings = new SystemAndToolReadings();
+        PromptReadings readings = new PromptReadings();
         int wanted = TextSignals.CODE | TextSignals.JSON | TextSignals.REASON | RuleClassifier.SIMPLE;
         String identity = "You are Claude Code, Anthropic's official CLI for Claude.";
         String rules = "Use the tools to read files before you change them; answer in JSON when asked. "
@@ -146,6 +146,43 @@ class SystemAndToolReadingsTest {
             }
         }
         assertThat(readings.holds(rules)).isTrue();
+    }
+
+    /**
+     * A conversation's long texts (a user's, in a whole message and in a block, an assistant's, a tool's), resent
+     * with the next turn: shaped through the readings as without them, for any signals wanted, and kept.
+     */
+    @Test
+    void aLongConversationIsShapedAsWithoutTheReadings() {
+        PromptReadings readings = new PromptReadings();
+        String report = "The build failed on the payments service. ".repeat(50)
+                + "\n```java\nint retries = 3;\n```\n";
+        String answer = "Let us think step by step about why the retries ran out. ".repeat(40);
+        String log = "{\"level\":\"error\",\"msg\":\"timeout after 30 s\"}\n".repeat(60);
+        assertThat(List.of(report, answer, log)).allMatch(t -> t.length() >= PromptReadings.MIN_MESSAGE_CHARS);
+        for (int wanted : new int[]{0, TextSignals.CODE, TextSignals.JSON | TextSignals.REASON | RuleClassifier.SIMPLE,
+                TextSignals.CODE | TextSignals.JSON | TextSignals.REASON | RuleClassifier.SIMPLE}) {
+            RequestShape expected = RequestShape.of(conversation(report, answer, log), wanted);
+            for (int round = 0; round < 3; round++) {
+                RequestShape shape = RequestShape.of(conversation(report, answer, log), wanted, readings);
+
+                assertThat(shape).as("signals %s, round %s", wanted, round).isEqualTo(expected);
+            }
+        }
+        assertThat(List.of(report, answer, log)).allMatch(readings::holds);
+    }
+
+    private static ChatRequest conversation(String report, String answer, String log) {
+        List<ContentPart> blocks = List.of(ContentPart.text(new String(log.toCharArray())),
+                ContentPart.text("And the log above."));
+        return ChatRequest.builder().model("di")
+                .addMessage(Message.system("You are an on-call assistant."))
+                .addMessage(Message.user(new String(report.toCharArray())))
+                .addMessage(Message.assistant(new String(answer.toCharArray())))
+                .addMessage(Message.tool("call_1", new String(log.toCharArray())))
+                .addMessage(Message.user(blocks))
+                .addMessage(Message.user("Summarize the thread."))
+                .build();
     }
 
     private static ChatRequest agentRequest(String... systemBlocks) {
