@@ -118,7 +118,7 @@ public final class PromptReadings {
      * classifier's to look for.
      */
     public int scanCounting(String text, int wanted, TokenEstimate tally) {
-        return scanCounting(texts, MIN_CHARS, MAX_TEXT_CHARS, text, wanted, tally);
+        return scanCounting(texts, MIN_CHARS, MAX_TEXT_CHARS, true, text, wanted, tally);
     }
 
     /**
@@ -129,10 +129,11 @@ public final class PromptReadings {
      * long conversation does not push the system prompts out.
      */
     public int scanCountingMessage(String text, int wanted, TokenEstimate tally) {
-        return scanCounting(messages, MIN_MESSAGE_CHARS, TokenEstimate.SAMPLE_CHARS, text, wanted, tally);
+        return scanCounting(messages, MIN_MESSAGE_CHARS, TokenEstimate.SAMPLE_CHARS, false, text, wanted, tally);
     }
 
-    private static int scanCounting(Table<Reading> table, int min, int max, String text, int wanted,
+    /** {@code ownHash}: whether a text of up to {@value #OWN_HASH_CHARS} characters is found by its own hash. */
+    private static int scanCounting(Table<Reading> table, int min, int max, boolean ownHash, String text, int wanted,
                                     TokenEstimate tally) {
         if ((wanted & ~SIGNALS) != 0) {
             throw new IllegalArgumentException("a text's reading holds no signal " + (wanted & ~SIGNALS));
@@ -141,7 +142,7 @@ public final class PromptReadings {
         if (length < min || length > max) {
             return read(text, wanted, tally);
         }
-        int hash = textHash(text);
+        int hash = ownHash ? promptHash(text) : sampledHash(text);
         Reading reading = table.find(hash, text);
         if (reading == null) {
             TokenEstimate counts = new TokenEstimate();
@@ -202,14 +203,15 @@ public final class PromptReadings {
 
     /** The slots a prompt text's reading may take, by the first of them. */
     static int textSlots(String text) {
-        return firstSlot(textHash(text), TEXT_SLOTS);
+        return firstSlot(promptHash(text), TEXT_SLOTS);
     }
 
     /**
      * A prompt text's hash: up to {@value #OWN_HASH_CHARS} characters, its own (which {@code String} caches, and which
-     * the sticky-prefix key computes for the same text anyway), else {@link #sampledHash}.
+     * the sticky-prefix key computes for the same text anyway), else {@link #sampledHash}. A conversation's texts,
+     * which the key does not hash but for the first message's, take the sampled hash whatever their length.
      */
-    private static int textHash(String text) {
+    private static int promptHash(String text) {
         return text.length() <= OWN_HASH_CHARS ? text.hashCode() : sampledHash(text);
     }
 
@@ -235,7 +237,7 @@ public final class PromptReadings {
 
     /** Whether a reading of {@code text} is kept, as a prompt's or as a message's. */
     boolean holds(String text) {
-        return texts.find(textHash(text), text) != null || messages.find(textHash(text), text) != null;
+        return texts.find(promptHash(text), text) != null || messages.find(sampledHash(text), text) != null;
     }
 
     /** Whether a reading of {@code tool} is kept. */
