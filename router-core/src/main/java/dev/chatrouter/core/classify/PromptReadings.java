@@ -1,9 +1,14 @@
 package dev.chatrouter.core.classify;
 
 import dev.chatrouter.api.chat.Tool;
-import dev.chatrouter.core.route.StickyPrefixes;
 import dev.chatrouter.core.tokens.TokenEstimate;
 
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
@@ -15,7 +20,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * once instead of once a request, and a request pays for each an equality check.
  *
  * <p>Three tables: {@value #TEXT_SLOTS} prompt texts of {@value #MIN_CHARS} to {@value #MAX_TEXT_CHARS} characters,
- * {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of description and schema, and
+ * {@value #TOOL_SLOTS} tools of at most {@value #MAX_TOOL_CHARS} characters of name, description and schema, and
  * {@value #MESSAGE_SLOTS} conversation texts of {@value #MIN_MESSAGE_CHARS} to {@link TokenEstimate#SAMPLE_CHARS}
  * characters (in a table of their own, so that a long conversation does not push the prompts out). A reading takes
  * one of {@value #WAYS} slots found from a short text's own hash, and from a long text's length and
@@ -30,16 +35,19 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 public final class PromptReadings {
 
     static final int TEXT_SLOTS = 64;
-    static final int TOOL_SLOTS = 128;
+    static final int TOOL_SLOTS = 64;
     static final int MESSAGE_SLOTS = 128;
     static final int MIN_MESSAGE_CHARS = 1_024;
     /** The slots a hash may take. */
     static final int WAYS = 4;
     static final int MIN_CHARS = 256;
     static final int MAX_TEXT_CHARS = 65_536;
-    static final int MAX_TOOL_CHARS = 32_768;
-    /** Up to this many characters, a prompt text's slots are found from its own hash. */
-    static final int OWN_HASH_CHARS = 2 * StickyPrefixes.HASHED_WINDOW;
+    static final int MAX_TOOL_CHARS = 16_384;
+    /**
+     * Up to this many characters, a prompt text's slots are found from its own hash: the texts the sticky-prefix key
+     * hashes whole (twice its window).
+     */
+    public static final int OWN_HASH_CHARS = 2_048;
     /** The characters of a longer text or a tool's description that find its slots, spread evenly over it. */
     static final int SAMPLES = 16;
     /** The signals a reading looks for: every signal a system or developer text can give. */
@@ -58,11 +66,17 @@ public final class PromptReadings {
         }
     }
 
-    /** One tool's reading: the counts of its name, description and schema. */
-    private record ToolReading(Tool tool, TokenEstimate counts) implements Keyed {
+    /**
+     * One tool's reading: the counts of its name, description and schema, and what they were counted from (the
+     * schema as a copy of its own, so that a caller changing the tool's maps afterwards cannot change it).
+     */
+    private record ToolReading(String name, String description, Object schema, TokenEstimate counts)
+            implements Keyed {
         @Override
         public boolean isFor(Object key) {
-            return tool.equals(key);
+            var function = ((Tool) key).function();
+            return name.equals(function.name()) && Objects.equals(description, function.description())
+                    && sameInOrder(schema, function.parameters());
         }
     }
 
@@ -190,10 +204,60 @@ public final class PromptReadings {
             counts.add(schema);
             chars += schema.length();
         }
-        if (chars <= MAX_TOOL_CHARS) {
-            tools.put(hash, new ToolReading(tool, counts));
+        if (function.name().length() + chars <= MAX_TOOL_CHARS) {
+            tools.put(hash, new ToolReading(function.name(), function.description(), copy(function.parameters()),
+                    counts));
         }
         tally.addAll(counts);
+    }
+
+    /**
+     * Whether two schemas are equal in the order of their maps' keys too: what a schema's text depends on, where
+     * {@link Map#equals} does not care for the order.
+     */
+    private static boolean sameInOrder(Object a, Object b) {
+        if (a instanceof Map<?, ?> ma) {
+            if (!(b instanceof Map<?, ?> mb) || ma.size() != mb.size()) {
+                return false;
+            }
+            Iterator<? extends Map.Entry<?, ?>> other = mb.entrySet().iterator();
+            for (Map.Entry<?, ?> entry : ma.entrySet()) {
+                Map.Entry<?, ?> that = other.next();
+                if (!Objects.equals(entry.getKey(), that.getKey()) || !sameInOrder(entry.getValue(), that.getValue())) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        if (a instanceof List<?> la) {
+            if (!(b instanceof List<?> lb) || la.size() != lb.size()) {
+                return false;
+            }
+            for (int i = 0; i < la.size(); i++) {
+                if (!sameInOrder(la.get(i), lb.get(i))) {
+                    return false;
+                }
+            }
+            return true;
+        }
+        return Objects.equals(a, b);
+    }
+
+    /** A copy of a schema's maps and lists, in their order; the values in them (strings, numbers) are immutable. */
+    private static Object copy(Object schema) {
+        if (schema instanceof Map<?, ?> map) {
+            Map<Object, Object> copy = new LinkedHashMap<>();
+            map.forEach((key, value) -> copy.put(key, copy(value)));
+            return copy;
+        }
+        if (schema instanceof List<?> list) {
+            List<Object> copy = new ArrayList<>(list.size());
+            for (Object value : list) {
+                copy.add(copy(value));
+            }
+            return copy;
+        }
+        return schema;
     }
 
     /** The first of the {@value #WAYS} slots of a table of {@code size} that a reading of this hash may take. */

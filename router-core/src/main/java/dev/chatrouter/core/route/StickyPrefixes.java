@@ -24,7 +24,7 @@ public final class StickyPrefixes {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
     /** A text of more than twice this many characters is keyed by its length and this many at each end. */
-    public static final int HASHED_WINDOW = 1024;
+    static final int HASHED_WINDOW = 1024;
 
     private final Cache<Long, String> served;
 

@@ -113,6 +113,52 @@ class PromptReadingsTest {
         assertThat(variants.stream().filter(readings::holds).count()).isEqualTo(PromptReadings.WAYS);
     }
 
+    /**
+     * Equal schemas whose keys come in another order are equal maps, but their text (what the estimate counts) is not
+     * the same: the second is read, not taken for the first.
+     */
+    @Test
+    void aSchemaWithItsKeysInAnotherOrderIsReadAgain() {
+        PromptReadings readings = new PromptReadings();
+        Map<String, Object> schemaFirst = new LinkedHashMap<>();
+        schemaFirst.put("$schema", "x y y y y y y");
+        schemaFirst.put("type", "object");
+        Map<String, Object> typeFirst = new LinkedHashMap<>();
+        typeFirst.put("type", "object");
+        typeFirst.put("$schema", "x y y y y y y");
+        Tool first = Tool.function("Bash", "Runs a command", schemaFirst);
+        Tool reordered = Tool.function("Bash", "Runs a command", typeFirst);
+        assertThat(reordered).isEqualTo(first);
+
+        for (Tool tool : List.of(first, reordered, first, reordered)) {
+            TokenEstimate tally = new TokenEstimate().add("before");
+
+            readings.count(tool, tally);
+
+            assertSameEstimate(tally, read(tool));
+        }
+    }
+
+    /** A caller that changes a schema's nested map after a request is not answered from the schema it had then. */
+    @Test
+    void aNestedSchemaChangedAfterItWasReadIsReadAgain() {
+        PromptReadings readings = new PromptReadings();
+        Map<String, Object> properties = new LinkedHashMap<>();
+        properties.put("command", new LinkedHashMap<>(Map.of("type", "string")));
+        Map<String, Object> schema = new LinkedHashMap<>();
+        schema.put("type", "object");
+        schema.put("properties", properties);
+        Tool tool = Tool.function("Bash", "Runs a command", schema);
+        readings.count(tool, new TokenEstimate());
+
+        properties.put("timeout", new LinkedHashMap<>(Map.of("type", "number",
+                "description", "Optional timeout in milliseconds")));
+        TokenEstimate tally = new TokenEstimate().add("before");
+        readings.count(tool, tally);
+
+        assertSameEstimate(tally, read(tool));
+    }
+
     @Test
     void aToolTooLargeToKeepIsReadEveryTime() {
         PromptReadings readings = new PromptReadings();

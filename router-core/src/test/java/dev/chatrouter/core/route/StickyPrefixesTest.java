@@ -20,6 +20,7 @@ import dev.chatrouter.api.spi.Capability;
 import dev.chatrouter.api.spi.ModelSpec;
 import dev.chatrouter.api.spi.Price;
 import dev.chatrouter.api.spi.ProviderSpec;
+import dev.chatrouter.core.classify.PromptReadings;
 import dev.chatrouter.core.testing.MutableClock;
 import dev.chatrouter.core.testing.ScriptedProviderFactory;
 import org.junit.jupiter.api.AfterEach;
@@ -186,6 +187,12 @@ class StickyPrefixesTest {
     }
 
     // ---- the key ----------------------------------------------------------------------------------------------------
+
+    /** The prompt readings find a text the key hashes whole by its own hash, which the key computes anyway. */
+    @Test
+    void thePromptReadingsKnowWhichTextsTheKeyHashesWhole() {
+        assertThat(PromptReadings.OWN_HASH_CHARS).isEqualTo(2 * StickyPrefixes.HASHED_WINDOW);
+    }
 
     /** A long text is keyed by its length and its first and last {@value StickyPrefixes#HASHED_WINDOW} characters. */
     @Test
