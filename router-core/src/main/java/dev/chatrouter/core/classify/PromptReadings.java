@@ -4,8 +4,6 @@ import dev.chatrouter.api.chat.Tool;
 import dev.chatrouter.core.tokens.TokenEstimate;
 
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -68,9 +66,9 @@ public final class PromptReadings {
 
     /**
      * One tool's reading: the counts of its name, description and schema, and what they were counted from (the
-     * schema as a copy of its own, so that a caller changing the tool's maps afterwards cannot change it).
+     * schema {@link #flatten flattened}, so that a caller changing the tool's maps afterwards cannot change it).
      */
-    private record ToolReading(String name, String description, Object schema, TokenEstimate counts)
+    private record ToolReading(String name, String description, Object[] schema, TokenEstimate counts)
             implements Keyed {
         @Override
         public boolean isFor(Object key) {
@@ -205,59 +203,97 @@ public final class PromptReadings {
             chars += schema.length();
         }
         if (function.name().length() + chars <= MAX_TOOL_CHARS) {
-            tools.put(hash, new ToolReading(function.name(), function.description(), copy(function.parameters()),
+            tools.put(hash, new ToolReading(function.name(), function.description(), flatten(function.parameters()),
                     counts));
         }
         tally.addAll(counts);
     }
 
+    /** Where a schema's map or list begins in its {@link #flatten flattened} form; its size follows. */
+    private static final Object MAP = new Object();
+    private static final Object LIST = new Object();
+
     /**
-     * Whether two schemas are equal in the order of their maps' keys too: what a schema's text depends on, where
-     * {@link Map#equals} does not care for the order.
+     * A schema as one array, in its maps' order: a map as {@code MAP, size, key, value, ...}, a list as
+     * {@code LIST, size, value, ...}, anything else (strings, numbers, booleans, null) as it is. A copy the caller
+     * cannot change, and compared in order ({@link #sameInOrder}), since a schema's text depends on its keys' order
+     * where {@link Map#equals} does not.
      */
-    private static boolean sameInOrder(Object a, Object b) {
-        if (a instanceof Map<?, ?> ma) {
-            if (!(b instanceof Map<?, ?> mb) || ma.size() != mb.size()) {
-                return false;
-            }
-            Iterator<? extends Map.Entry<?, ?>> other = mb.entrySet().iterator();
-            for (Map.Entry<?, ?> entry : ma.entrySet()) {
-                Map.Entry<?, ?> that = other.next();
-                if (!Objects.equals(entry.getKey(), that.getKey()) || !sameInOrder(entry.getValue(), that.getValue())) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        if (a instanceof List<?> la) {
-            if (!(b instanceof List<?> lb) || la.size() != lb.size()) {
-                return false;
-            }
-            for (int i = 0; i < la.size(); i++) {
-                if (!sameInOrder(la.get(i), lb.get(i))) {
-                    return false;
-                }
-            }
-            return true;
-        }
-        return Objects.equals(a, b);
+    private static Object[] flatten(Object schema) {
+        List<Object> out = new ArrayList<>();
+        flatten(schema, out);
+        return out.toArray();
     }
 
-    /** A copy of a schema's maps and lists, in their order; the values in them (strings, numbers) are immutable. */
-    private static Object copy(Object schema) {
-        if (schema instanceof Map<?, ?> map) {
-            Map<Object, Object> copy = new LinkedHashMap<>();
-            map.forEach((key, value) -> copy.put(key, copy(value)));
-            return copy;
-        }
-        if (schema instanceof List<?> list) {
-            List<Object> copy = new ArrayList<>(list.size());
-            for (Object value : list) {
-                copy.add(copy(value));
+    private static void flatten(Object value, List<Object> out) {
+        if (value instanceof Map<?, ?> map) {
+            out.add(MAP);
+            out.add(map.size());
+            map.forEach((key, v) -> {
+                out.add(key);
+                flatten(v, out);
+            });
+        } else if (value instanceof List<?> list) {
+            out.add(LIST);
+            out.add(list.size());
+            for (Object v : list) {
+                flatten(v, out);
             }
-            return copy;
+        } else {
+            out.add(value);
         }
-        return schema;
+    }
+
+    /** Whether {@code schema} is the one {@code flat} was flattened from. */
+    private static boolean sameInOrder(Object[] flat, Object schema) {
+        InOrder walk = new InOrder(flat);
+        walk.visit(schema);
+        return walk.same && walk.at == flat.length;
+    }
+
+    /** A walk of a schema against a flattened one; a map's entries are visited by its own {@code forEach}. */
+    private static final class InOrder implements java.util.function.BiConsumer<Object, Object> {
+        private final Object[] flat;
+        private int at;
+        private boolean same = true;
+
+        InOrder(Object[] flat) {
+            this.flat = flat;
+        }
+
+        void visit(Object value) {
+            if (!same || at >= flat.length) {
+                same = false;
+            } else if (value instanceof Map<?, ?> map) {
+                if (opens(MAP, map.size())) {
+                    map.forEach(this);
+                }
+            } else if (value instanceof List<?> list) {
+                if (opens(LIST, list.size())) {
+                    for (Object v : list) {
+                        visit(v);
+                    }
+                }
+            } else {
+                same = Objects.equals(flat[at++], value);
+            }
+        }
+
+        private boolean opens(Object kind, int size) {
+            same = at + 1 < flat.length && flat[at] == kind && flat[at + 1] instanceof Integer n && n == size;
+            at += 2;
+            return same;
+        }
+
+        @Override
+        public void accept(Object key, Object value) {
+            if (same && at < flat.length && Objects.equals(flat[at], key)) {
+                at++;
+                visit(value);
+            } else {
+                same = false;
+            }
+        }
     }
 
     /** The first of the {@value #WAYS} slots of a table of {@code size} that a reading of this hash may take. */
