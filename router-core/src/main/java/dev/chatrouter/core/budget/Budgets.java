@@ -333,6 +333,9 @@ public final class Budgets implements AutoCloseable {
         }
     }
 
+    /** {@link #applicable}'s time before it needs one. */
+    private static final long UNREAD = Long.MIN_VALUE;
+
     /**
      * The budgets that apply, in the budgets' order (a tag budget once per matching tag, in the tags' order).
      *
@@ -342,7 +345,7 @@ public final class Budgets implements AutoCloseable {
         if (budgets.isEmpty()) {
             return NO_APPLIED;
         }
-        long now = clock.millis();
+        long now = UNREAD; // read once a budget applies: a target's own budgets often do not
         Applied[] applied = null;
         int n = 0;
         for (int b = 0; b < kinds.length; b++) {
@@ -361,10 +364,12 @@ public final class Budgets implements AutoCloseable {
             if (kind == TAG) {
                 for (String tag : context.tags()) {
                     if (matches(b, tag)) {
+                        now = now == UNREAD ? clock.millis() : now;
                         applied = add(applied, n++, applied(b, tag, now));
                     }
                 }
             } else if (value != null && (kind == GLOBAL || matches(b, value))) {
+                now = now == UNREAD ? clock.millis() : now;
                 applied = add(applied, n++, applied(b, value, now));
             }
         }

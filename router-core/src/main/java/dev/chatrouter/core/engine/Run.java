@@ -284,6 +284,7 @@ final class Run<C extends Sink.Call> {
         if (over || leg.over) {
             return;
         }
+        boolean whole = winner == null; // content and end at once (a whole answer): the clock is read once for both
         content(leg);
         leg.over = true;
         leg.hedgeTimer.cancel();
@@ -291,7 +292,7 @@ final class Run<C extends Sink.Call> {
         leg.lease.succeeded();
         Usage usage = leg.charge(prepared.accounting());
         double cost = settle(leg, usage);
-        record(leg, leg.attempt(null, 200, null, elapsed(leg)));
+        record(leg, leg.attempt(null, 200, null, whole ? leg.firstToken : elapsed(leg)));
         over = true;
         deadlineTimer.cancel();
         RoutingReport report = report(cost);
@@ -417,7 +418,7 @@ final class Run<C extends Sink.Call> {
         if (listener == RouterListener.NONE) {
             return;
         }
-        Instant now = context.clock().instant();
+        Instant now = leg.start.plus(attempt.latency()); // every attempt's latency is read as it ends
         upstream.add(leg.start);
         upstream.add(now);
         Usage usage = leg.settled;

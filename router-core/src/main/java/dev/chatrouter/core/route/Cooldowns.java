@@ -125,7 +125,7 @@ public final class Cooldowns {
      */
     public Lease start(String target) {
         State state = states.get(target);
-        return state == null ? Lease.NONE : state.start(clock.instant());
+        return state == null ? Lease.NONE : state.start();
     }
 
     /** The target's health; {@code latencyMillis} and {@code firstTokenMillis} are passed through. */
@@ -211,11 +211,12 @@ public final class Cooldowns {
             return until == null || (!probing && !clock.instant().isBefore(until));
         }
 
-        synchronized Lease start(Instant now) {
+        /** Reads the clock only when the target is cooling down, like {@link #eligible}. */
+        synchronized Lease start() {
             if (coolingUntil == null) {
                 return new StateLease(this, generation, false);
             }
-            if (probing || now.isBefore(coolingUntil)) {
+            if (probing || clock.instant().isBefore(coolingUntil)) {
                 return null;
             }
             probing = true;
@@ -224,10 +225,9 @@ public final class Cooldowns {
 
         /**
          * Applies an attempt's outcome; returns the event to tell the listener once the lock is let go (an opening or
-         * a closing), or {@code null}.
+         * a closing), or {@code null}. Reads the clock only for an event: the healthy path reads none.
          */
-        synchronized Object report(long leaseGeneration, boolean probe, Outcome outcome, FailureKind kind,
-                                   Instant now) {
+        synchronized Object report(long leaseGeneration, boolean probe, Outcome outcome, FailureKind kind) {
             if (leaseGeneration != generation) {
                 return null;
             }
@@ -236,11 +236,11 @@ public final class Cooldowns {
                 switch (outcome) {
                     case SUCCESS -> {
                         close();
-                        return new CooldownClosed(now, target);
+                        return new CooldownClosed(clock.instant(), target);
                     }
                     case HEALTH_FAILURE -> {
                         consecutive++;
-                        return new CooldownOpened(now, target, kind, open(now));
+                        return opened(kind);
                     }
                     case NEUTRAL -> {
                         return null; // the next request probes again
@@ -254,9 +254,14 @@ public final class Cooldowns {
             if (outcome == Outcome.SUCCESS) {
                 consecutive = 0;
             } else if (outcome == Outcome.HEALTH_FAILURE && ++consecutive >= failures) {
-                return new CooldownOpened(now, target, kind, open(now));
+                return opened(kind);
             }
             return null;
+        }
+
+        private CooldownOpened opened(FailureKind kind) {
+            Instant now = clock.instant();
+            return new CooldownOpened(now, target, kind, open(now));
         }
 
         private Instant open(Instant now) {
@@ -326,7 +331,7 @@ public final class Cooldowns {
                     return;
                 }
                 reported = true;
-                event = state.report(generation, probe, outcome, kind, clock.instant());
+                event = state.report(generation, probe, outcome, kind);
             }
             if (event instanceof CooldownOpened opened) {
                 listener.onCooldownOpened(opened);

@@ -203,7 +203,7 @@ public final class Planner {
         List<Target> result = new ArrayList<>(eligible.size());
         boolean[] taken = new boolean[candidates.size()];
         for (int i = 0; valid && i < ordered.size(); i++) {
-            int index = candidates.indexOf(ordered.get(i));
+            int index = indexOf(candidates, ordered.get(i));
             valid = index >= 0 && !taken[index];
             if (valid) {
                 taken[index] = true;
@@ -218,6 +218,20 @@ public final class Planner {
                     : ordered.stream().map(c -> c == null ? "null" : c.target()).toList()));
         }
         return result;
+    }
+
+    /**
+     * Where the policy's {@code candidate} is among the candidates: found by identity first (a policy reorders the
+     * list it was given), by value for a policy that hands back copies. A candidate's equality compares its model's
+     * whole spec, capabilities included: a cost the planning of every request would pay.
+     */
+    private static int indexOf(List<RoutingPolicy.Candidate> candidates, RoutingPolicy.Candidate candidate) {
+        for (int i = 0; i < candidates.size(); i++) {
+            if (candidates.get(i) == candidate) {
+                return i;
+            }
+        }
+        return candidates.indexOf(candidate);
     }
 
     /** The {@code cost} policy's estimate in USD for this model and request. */

@@ -224,7 +224,7 @@ final class InMemoryAccountingStore implements AccountingStore {
         if (seq % SWEEP_EVERY == 0) {
             sweep();
         }
-        String id = idPrefix + Long.toString(seq, 36);
+        String id = idPrefix + seq; // decimal: concatenated in place, where another radix makes a string first
         String[] sortedKeys = sortedKeys(charges, null);
         while (true) {
             Cell[] locked = lock(sortedKeys);

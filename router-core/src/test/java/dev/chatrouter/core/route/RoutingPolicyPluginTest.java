@@ -228,6 +228,60 @@ class RoutingPolicyPluginTest {
                 .hasMessageContaining("returned [a/m]");
     }
 
+    /** A policy may hand back copies of its candidates: they are matched by value, in the order given. */
+    @Test
+    void aPolicyReturningEqualCopiesIsFollowed() {
+        // given: "copies" returns new, equal candidates, last first
+        RoutingPolicy copies = new RoutingPolicy() {
+            @Override
+            public String name() {
+                return "copies";
+            }
+
+            @Override
+            public List<Candidate> order(List<Candidate> candidates, Shape shape) {
+                List<Candidate> copied = new ArrayList<>();
+                for (Candidate c : candidates) {
+                    copied.add(0, new Candidate(c.target(), c.providerId(), c.model(), c.weight(), c.latencyMillis()));
+                }
+                return copied;
+            }
+        };
+        Planner planner = new Planner(Map.of("a/m", target("a"), "b/m", target("b"), "c/m", target("c")),
+                new LatencyTracker(), Map.of("copies", copies));
+        RouteConfig route = RouteConfig.builder("di")
+                .pool("*", PoolConfig.of("copies", "a/m", "b/m", "c/m")).build();
+
+        // when
+        Plan plan = planner.plan(route, "*", RequestShape.of(ask("Hello")));
+
+        // then
+        assertThat(plan.candidateIds()).containsExactly("c/m", "b/m", "a/m");
+    }
+
+    /** The same candidate twice, in place of another, is refused like a dropped one. */
+    @Test
+    void aPolicyRepeatingACandidateIsRefused() {
+        RoutingPolicy repeat = new RoutingPolicy() {
+            @Override
+            public String name() {
+                return "repeat";
+            }
+
+            @Override
+            public List<Candidate> order(List<Candidate> candidates, Shape shape) {
+                return List.of(candidates.get(1), candidates.get(1));
+            }
+        };
+        Planner planner = new Planner(Map.of("a/m", target("a"), "b/m", target("b")), new LatencyTracker(),
+                Map.of("repeat", repeat));
+        RouteConfig route = RouteConfig.builder("di").pool("*", PoolConfig.of("repeat", "a/m", "b/m")).build();
+
+        assertThatThrownBy(() -> planner.plan(route, "*", RequestShape.of(ask("Hello"))))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("'repeat'").hasMessageContaining("returned [b/m, b/m]");
+    }
+
     /** A policy of the given name that keeps the listed order. */
     static RoutingPolicy listedOrder(String name) {
         return new RoutingPolicy() {
