@@ -274,4 +274,21 @@ class StickyPrefixesTest {
         assertThat(sticky.lookup(key)).isNull();
         assertThat(sticky.lookup(0)).as("no prefix, never sticky").isNull();
     }
+
+    @Test
+    void theSameTargetServingAgainRestartsTheTtlWhichEndsOnItsLastMillisecond() {
+        StickyPrefixes sticky = new StickyPrefixes(new StickyPrefixConfig(true, TTL, 100), clock);
+        long key = StickyPrefixes.key("di", conversation(Message.user("Q")));
+        sticky.record(key, "dear/m");
+        clock.advance(TTL.minusSeconds(1));
+        sticky.record(key, "dear/m");
+
+        clock.advance(TTL.minusMillis(1));
+        assertThat(sticky.lookup(key)).as("one millisecond before the TTL from the second serve").isEqualTo("dear/m");
+        clock.advance(Duration.ofMillis(1));
+        assertThat(sticky.lookup(key)).as("the TTL after the last serve").isNull();
+
+        sticky.record(key, "dear/m");
+        assertThat(sticky.lookup(key)).as("an expired entry served again lives again").isEqualTo("dear/m");
+    }
 }
