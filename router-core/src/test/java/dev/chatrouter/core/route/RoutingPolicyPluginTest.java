@@ -28,6 +28,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -206,17 +207,7 @@ class RoutingPolicyPluginTest {
     @Test
     void aPolicyReturningOtherThanAReorderingIsRefused() {
         // given: "first-only" returns just the first candidate
-        RoutingPolicy firstOnly = new RoutingPolicy() {
-            @Override
-            public String name() {
-                return "first-only";
-            }
-
-            @Override
-            public List<Candidate> order(List<Candidate> candidates, Shape shape) {
-                return List.of(candidates.get(0));
-            }
-        };
+        RoutingPolicy firstOnly = ordering("first-only", candidates -> List.of(candidates.get(0)));
         Planner planner = new Planner(Map.of("a/m", target("a"), "b/m", target("b")), new LatencyTracker(),
                 Map.of("first-only", firstOnly));
         RouteConfig route = RouteConfig.builder("di").pool("*", PoolConfig.of("first-only", "a/m", "b/m")).build();
@@ -232,21 +223,14 @@ class RoutingPolicyPluginTest {
     @Test
     void aPolicyReturningEqualCopiesIsFollowed() {
         // given: "copies" returns new, equal candidates, last first
-        RoutingPolicy copies = new RoutingPolicy() {
-            @Override
-            public String name() {
-                return "copies";
+        RoutingPolicy copies = ordering("copies", candidates -> {
+            List<RoutingPolicy.Candidate> copied = new ArrayList<>();
+            for (RoutingPolicy.Candidate c : candidates) {
+                copied.add(0, new RoutingPolicy.Candidate(c.target(), c.providerId(), c.model(), c.weight(),
+                        c.latencyMillis()));
             }
-
-            @Override
-            public List<Candidate> order(List<Candidate> candidates, Shape shape) {
-                List<Candidate> copied = new ArrayList<>();
-                for (Candidate c : candidates) {
-                    copied.add(0, new Candidate(c.target(), c.providerId(), c.model(), c.weight(), c.latencyMillis()));
-                }
-                return copied;
-            }
-        };
+            return copied;
+        });
         Planner planner = new Planner(Map.of("a/m", target("a"), "b/m", target("b"), "c/m", target("c")),
                 new LatencyTracker(), Map.of("copies", copies));
         RouteConfig route = RouteConfig.builder("di")
@@ -262,17 +246,7 @@ class RoutingPolicyPluginTest {
     /** The same candidate twice, in place of another, is refused like a dropped one. */
     @Test
     void aPolicyRepeatingACandidateIsRefused() {
-        RoutingPolicy repeat = new RoutingPolicy() {
-            @Override
-            public String name() {
-                return "repeat";
-            }
-
-            @Override
-            public List<Candidate> order(List<Candidate> candidates, Shape shape) {
-                return List.of(candidates.get(1), candidates.get(1));
-            }
-        };
+        RoutingPolicy repeat = ordering("repeat", candidates -> List.of(candidates.get(1), candidates.get(1)));
         Planner planner = new Planner(Map.of("a/m", target("a"), "b/m", target("b")), new LatencyTracker(),
                 Map.of("repeat", repeat));
         RouteConfig route = RouteConfig.builder("di").pool("*", PoolConfig.of("repeat", "a/m", "b/m")).build();
@@ -284,6 +258,12 @@ class RoutingPolicyPluginTest {
 
     /** A policy of the given name that keeps the listed order. */
     static RoutingPolicy listedOrder(String name) {
+        return ordering(name, candidates -> candidates);
+    }
+
+    /** A policy of the given name whose order is {@code order} of the candidates. */
+    static RoutingPolicy ordering(String name,
+                                  UnaryOperator<List<RoutingPolicy.Candidate>> order) {
         return new RoutingPolicy() {
             @Override
             public String name() {
@@ -292,7 +272,7 @@ class RoutingPolicyPluginTest {
 
             @Override
             public List<Candidate> order(List<Candidate> candidates, Shape shape) {
-                return candidates;
+                return order.apply(candidates);
             }
         };
     }
