@@ -76,7 +76,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
          * The one timer a call keeps: first at the first-token deadline, then, once a first token came before it, at
          * the total deadline. A first token does not cancel it, so a stream schedules one timer, not two.
          */
-        private long timer = -1;
+        private LoopTimer timer;
         private SseParser parser;
 
         Call(Flow.Subscriber<? super T> subscriber, Context context) {
@@ -118,16 +118,16 @@ final class SseStream<T> implements Flow.Publisher<T> {
                 return;
             }
             long firstToken = Math.min(client.firstTokenMillis(), budget);
-            timer = client.vertx().setTimer(firstToken, id -> {
-                timer = -1;
+            timer = LoopTimer.start(context, firstToken, () -> {
+                timer = null;
                 if (firstToken >= budget) {
                     failTotal(budget);
                 } else if (!sawItem) {
                     fail(new ProviderException(FailureKind.TIMEOUT, "no first token within " + firstToken + " ms",
                             null), true);
                 } else {
-                    timer = client.vertx().setTimer(budget - firstToken, total -> {
-                        timer = -1;
+                    timer = LoopTimer.start(context, budget - firstToken, () -> {
+                        timer = null;
                         failTotal(budget);
                     });
                 }
@@ -304,9 +304,9 @@ final class SseStream<T> implements Flow.Publisher<T> {
         }
 
         private void cancelTimer() {
-            if (timer >= 0) {
-                client.vertx().cancelTimer(timer);
-                timer = -1;
+            if (timer != null) {
+                timer.cancel();
+                timer = null;
             }
         }
 

@@ -100,9 +100,9 @@ public final class UpstreamClient implements AutoCloseable {
         // On an event loop already (an HTTP front's request): send from here, without queueing a task behind the
         // loop's other work; from elsewhere, hop onto the context.
         onContext(context, () -> {
-            long timer = vertx.setTimer(budgetMs, id -> result.completeExceptionally(new ProviderException(
-                    FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
-            result.whenComplete((r, e) -> vertx.cancelTimer(timer));
+            LoopTimer timer = LoopTimer.start(context, budgetMs, () -> result.completeExceptionally(
+                    new ProviderException(FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
+            result.whenComplete((r, e) -> timer.cancel());
             http().request(requestOptions(url, headers)).onComplete(ar -> {
                 if (ar.failed()) {
                     result.completeExceptionally(HttpFailures.ofTransport(ar.cause()));
