@@ -14,6 +14,7 @@ import dev.chatrouter.api.embed.EmbeddingRequest;
 import dev.chatrouter.kit.upstream.Bodies;
 import dev.chatrouter.kit.wire.Decimals;
 import dev.chatrouter.kit.wire.Json;
+import dev.chatrouter.kit.internal.StripedSet;
 import dev.chatrouter.kit.wire.WireCodec;
 import dev.chatrouter.api.ChatStream;
 import dev.chatrouter.api.RoutingReport;
@@ -36,10 +37,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
@@ -69,7 +68,8 @@ final class ApiHandler implements Handler<HttpServerRequest> {
     private final ServerObservability observability;
     private final Vertx vertx;
     final Operations operations;
-    final Set<Exchange> inFlight = ConcurrentHashMap.newKeySet();
+    /** The exchanges not finished, striped by event loop: each loop adds and removes its own without contention. */
+    final StripedSet<Exchange> inFlight = new StripedSet<>();
     final AtomicBoolean draining = new AtomicBoolean();
 
     /**
@@ -541,7 +541,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
      * lease is given back.
      */
     private void abandonExchanges(HttpServerRequest request) {
-        for (Exchange exchange : inFlight) {
+        for (Exchange exchange : inFlight.snapshot()) {
             if (exchange.request() == request) {
                 exchange.abandon();
             }
@@ -550,7 +550,7 @@ final class ApiHandler implements Handler<HttpServerRequest> {
 
     Exchange exchange(HttpServerRequest request, long start, Surface surface, LiveRouter.Lease lease) {
         Exchange exchange = new Exchange(this, request, start, surface);
-        inFlight.add(exchange);
+        exchange.inFlightEntry = inFlight.add(exchange);
         exchange.done().whenComplete((v, e) -> lease.release());
         return exchange;
     }

@@ -172,7 +172,7 @@ public final class ChatRouterServer {
         Runnable[] poll = new Runnable[1];
         poll[0] = () -> {
             if (handler.inFlight.isEmpty() || System.nanoTime() >= deadline) {
-                handler.inFlight.forEach(Exchange::abortForShutdown);
+                handler.inFlight.snapshot().forEach(Exchange::abortForShutdown);
                 vertx.undeploy(deploymentId).onComplete(ar -> {
                     ChatRouter last = handler.routers.current();
                     if (last != initial) {

@@ -43,6 +43,8 @@ final class Exchange {
     private final long startNanos;
     private final Surface surface;
     private final AtomicBoolean finished = new AtomicBoolean();
+    /** This exchange in the handler's {@code inFlight}, when it was added: what it leaves with. */
+    volatile dev.chatrouter.kit.internal.StripedSet.Entry<Exchange> inFlightEntry;
     private final java.util.concurrent.CompletableFuture<Void> done = new java.util.concurrent.CompletableFuture<>();
     private volatile Runnable abort = () -> { };
     /** The event loop the request arrived on, which writes its answer. */
@@ -81,7 +83,7 @@ final class Exchange {
 
     private void finish() {
         if (finished.compareAndSet(false, true)) {
-            handler.inFlight.remove(this);
+            handler.inFlight.remove(inFlightEntry);
             done.complete(null);
         }
     }

@@ -1,9 +1,8 @@
 package dev.chatrouter.core.engine;
 
-import java.util.List;
-import java.util.Set;
+import dev.chatrouter.kit.internal.StripedSet;
+
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The runs of one engine that started and have not ended, so that closing the router ends them. A run enters as it
@@ -11,19 +10,20 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class LiveRuns {
 
-    private final Set<Run<?>> runs = ConcurrentHashMap.newKeySet();
+    /** Striped by the thread a run starts on: the event loops that start and end runs do not contend. */
+    private final StripedSet<Run<?>> runs = new StripedSet<>();
     /** Completes once closed with no run left: every settlement and release of theirs has been handed on. */
     private final CompletableFuture<Void> drained = new CompletableFuture<>();
     private volatile boolean closed;
 
     /** Adds {@code run}; false when the router is closed (then the run must end at once). */
     boolean enter(Run<?> run) {
-        runs.add(run);
+        run.liveEntry = runs.add(run);
         return !closed;
     }
 
     void leave(Run<?> run) {
-        runs.remove(run);
+        runs.remove(run.liveEntry);
         if (closed && runs.isEmpty()) {
             drained.complete(null);
         }
@@ -35,7 +35,7 @@ final class LiveRuns {
      */
     CompletableFuture<Void> close() {
         closed = true;
-        for (Run<?> run : List.copyOf(runs)) {
+        for (Run<?> run : runs.snapshot()) {
             run.routerClosed();
         }
         if (runs.isEmpty()) {

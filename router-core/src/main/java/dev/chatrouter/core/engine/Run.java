@@ -56,6 +56,8 @@ final class Run<C extends Sink.Call> {
     private final Runnable afterEvent;
     /** The engine's runs under way, which its router's close ends: this one from its start to its end. */
     private final LiveRuns live;
+    /** This run in {@link LiveRuns}, once it entered: what it leaves with. */
+    dev.chatrouter.kit.internal.StripedSet.Entry<Run<?>> liveEntry;
 
     // Touched on the serial executor only.
     private final List<Leg<C>> running = new ArrayList<>(2);
