@@ -100,8 +100,31 @@ public final class RouterMetrics implements RouterListener {
     private final Map<String, AtomicInteger> cooling = new ConcurrentHashMap<>();
     private final Map<String, Counter> keySpend = new ConcurrentHashMap<>();
     private final Map<String, Counter> providerSpend = new ConcurrentHashMap<>();
-    private final Map<String, Counter> modelSpend = new ConcurrentHashMap<>();
     private final Map<String, Open> open = new ConcurrentHashMap<>();
+    /** Each target's meters, found by the target's name alone: see {@link TargetMeters}. */
+    private final Map<String, TargetMeters> targets = new ConcurrentHashMap<>();
+    /** The spend counter of scope {@code global}, once an attempt cost something. */
+    private volatile Counter globalSpend;
+
+    /**
+     * One target's provider and model, split once, and the meters its successful attempts record, made on first use
+     * and kept: an attempt then costs one look-up by the target's name instead of a tag set built, hashed and
+     * compared for each meter, and no split of the target into new strings.
+     */
+    private static final class TargetMeters {
+        final String provider;
+        final String model;
+        volatile Counter succeeded;
+        volatile DistributionSummary chatInput;
+        volatile DistributionSummary chatOutput;
+        volatile Counter spend;
+
+        TargetMeters(String target) {
+            int slash = target.indexOf('/');
+            this.provider = slash < 0 ? target : target.substring(0, slash);
+            this.model = slash < 0 ? target : target.substring(slash + 1);
+        }
+    }
 
     /** What a request's later events need from its earlier ones. */
     private static final class Open {
@@ -178,26 +201,48 @@ public final class RouterMetrics implements RouterListener {
 
     @Override
     public void onAttemptFinished(AttemptFinished event) {
-        attempts.withTags("target", event.target(), "provider", event.provider(), "outcome", event.outcome())
-                .increment();
+        TargetMeters target = targetMeters(event.target());
+        if (event.succeeded()) {
+            Counter counter = target.succeeded;
+            if (counter == null) {
+                target.succeeded = counter = attemptCounter(event.target(), target, "success");
+            }
+            counter.increment();
+        } else {
+            attemptCounter(event.target(), target, event.outcome()).increment();
+        }
         Open request = open.get(event.requestId());
         String operation = request == null ? "chat" : operation(request.started.type());
         if (event.inputTokens() > 0 || event.outputTokens() > 0) {
-            String model = event.providerModel();
-            tokens.withTags("gen_ai.operation.name", operation, "gen_ai.provider.name", event.provider(),
-                    "gen_ai.request.model", model, "gen_ai.response.model", model, "gen_ai.token.type", "input")
-                    .record(event.inputTokens());
-            tokens.withTags("gen_ai.operation.name", operation, "gen_ai.provider.name", event.provider(),
-                    "gen_ai.request.model", model, "gen_ai.response.model", model, "gen_ai.token.type", "output")
-                    .record(event.outputTokens());
+            boolean chat = operation.equals("chat");
+            DistributionSummary input = chat ? target.chatInput : null;
+            DistributionSummary output = chat ? target.chatOutput : null;
+            if (input == null) {
+                input = tokenSummary(operation, target, "input");
+                output = tokenSummary(operation, target, "output");
+                if (chat) {
+                    target.chatInput = input;
+                    target.chatOutput = output;
+                }
+            }
+            input.record(event.inputTokens());
+            output.record(event.outputTokens());
         }
         if (event.costUsd() > 0) {
-            spend.withTags("scope", "global").increment(event.costUsd());
+            Counter global = globalSpend;
+            if (global == null) {
+                globalSpend = global = spend.withTags("scope", "global");
+            }
+            global.increment(event.costUsd());
             if (request != null && request.started.key() != null) {
                 spend(keySpend, "key:", request.started.key()).increment(event.costUsd());
             }
-            spend(providerSpend, "provider:", event.provider()).increment(event.costUsd());
-            spend(modelSpend, "model:", event.target()).increment(event.costUsd());
+            spend(providerSpend, "provider:", target.provider).increment(event.costUsd());
+            Counter model = target.spend;
+            if (model == null) {
+                target.spend = model = spend.withTags("scope", "model:" + event.target());
+            }
+            model.increment(event.costUsd());
         }
         if (request != null && event.firstToken() != null && request.servingTarget == null) {
             // the attempt that showed content first serves the stream
@@ -213,8 +258,9 @@ public final class RouterMetrics implements RouterListener {
         String intent = event.report() != null ? event.report().intent()
                 : request != null ? request.started.model() : NONE;
         String served = event.report() == null ? null : event.report().target();
-        String provider = served == null ? NONE : served.substring(0, served.indexOf('/'));
-        String model = served == null ? NONE : served.substring(served.indexOf('/') + 1);
+        TargetMeters target = served == null ? null : targetMeters(served);
+        String provider = target == null ? NONE : target.provider;
+        String model = target == null ? NONE : target.model;
         requestDuration.withTags("gen_ai.operation.name", operation, "gen_ai.request.model", intent,
                         "gen_ai.provider.name", provider, "gen_ai.response.model", model,
                         "error.type", event.errorCode().map(c -> c.wireName()).orElse(event.cancelled() ? "cancelled"
@@ -251,6 +297,27 @@ public final class RouterMetrics implements RouterListener {
         String limits = event.budgets() && event.rateLimits() ? "budgets_and_rate_limits"
                 : event.budgets() ? "budgets" : "rate_limits";
         unaccounted.withTags("limits", limits).increment();
+    }
+
+    private Counter attemptCounter(String target, TargetMeters meters, String outcome) {
+        return attempts.withTags("target", target, "provider", meters.provider, "outcome", outcome);
+    }
+
+    private DistributionSummary tokenSummary(String operation, TargetMeters target, String type) {
+        return tokens.withTags("gen_ai.operation.name", operation, "gen_ai.provider.name", target.provider,
+                "gen_ai.request.model", target.model, "gen_ai.response.model", target.model, "gen_ai.token.type", type);
+    }
+
+    /** The meters kept for {@code target}; beyond {@link MeterCache#MAX_METERS} targets, a new holder each time. */
+    private TargetMeters targetMeters(String target) {
+        TargetMeters meters = targets.get(target);
+        if (meters == null) {
+            if (targets.size() >= MeterCache.MAX_METERS) {
+                return new TargetMeters(target);
+            }
+            meters = targets.computeIfAbsent(target, TargetMeters::new);
+        }
+        return meters;
     }
 
     /**
