@@ -5,6 +5,7 @@ import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
@@ -39,11 +40,11 @@ public final class UpstreamClient implements AutoCloseable {
     /** For calls made off any event loop. */
     private final HttpClientAgent http;
     /**
-     * One pool per event loop that makes calls, created on first use: a pooled connection belongs to the event loop
+     * The connections of each event loop that makes calls, made on first use: a connection belongs to the event loop
      * that opened it, and one shared pool hands a connection of one loop to a call made on another, so every read and
      * write of that call would hop between the two threads.
      */
-    private final java.util.concurrent.ConcurrentHashMap<Thread, HttpClientAgent> perLoop =
+    private final java.util.concurrent.ConcurrentHashMap<Thread, Loop> perLoop =
             new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
     /** Each upstream URL's parts, parsed once: a provider posts to a few URLs, over and over. */
@@ -103,26 +104,22 @@ public final class UpstreamClient implements AutoCloseable {
             LoopTimer timer = LoopTimer.start(context, budgetMs, () -> result.completeExceptionally(
                     new ProviderException(FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
             result.whenComplete((r, e) -> timer.cancel());
-            http().request(requestOptions(url, headers)).onComplete(ar -> {
+            request(url, headers).onComplete(ar -> {
                 if (ar.failed()) {
                     result.completeExceptionally(HttpFailures.ofTransport(ar.cause()));
                     return;
                 }
-                HttpClientRequest request = ar.result();
-                result.whenComplete((r, e) -> {
-                    if (e != null) {
-                        request.reset();
-                    }
-                });
+                ResetUnlessAnswered reset = new ResetUnlessAnswered(ar.result());
+                result.whenComplete(reset);
                 if (result.isDone()) {
                     return;
                 }
-                request.send(Bodies.wrap(body)).onComplete(sent -> {
+                ar.result().send(Bodies.wrap(body)).onComplete(sent -> {
                     if (sent.failed()) {
                         result.completeExceptionally(HttpFailures.ofTransport(sent.cause()));
                         return;
                     }
-                    readWhole(sent.result(), result);
+                    readWhole(sent.result(), result, reset);
                 });
             });
         });
@@ -137,7 +134,32 @@ public final class UpstreamClient implements AutoCloseable {
         }
     }
 
-    private void readWhole(HttpClientResponse response, CompletableFuture<UpstreamResponse> result) {
+    /**
+     * Resets the request of a call that failed, was cancelled or timed out before its answer ended; an answer read to
+     * its end (an error status, say) leaves its connection to be kept.
+     */
+    private static final class ResetUnlessAnswered implements java.util.function.BiConsumer<Object, Throwable> {
+        private volatile HttpClientRequest request;
+
+        ResetUnlessAnswered(HttpClientRequest request) {
+            this.request = request;
+        }
+
+        void answered() {
+            request = null;
+        }
+
+        @Override
+        public void accept(Object value, Throwable error) {
+            HttpClientRequest toReset = request;
+            if (error != null && toReset != null) {
+                toReset.reset();
+            }
+        }
+    }
+
+    private void readWhole(HttpClientResponse response, CompletableFuture<UpstreamResponse> result,
+                           ResetUnlessAnswered reset) {
         Bodies.Whole body = new Bodies.Whole(declaredLength(response));
         response.exceptionHandler(e -> result.completeExceptionally(HttpFailures.ofTransport(e)));
         response.handler(chunk -> {
@@ -149,6 +171,7 @@ public final class UpstreamClient implements AutoCloseable {
             body.append(chunk);
         });
         response.endHandler(v -> {
+            reset.answered();
             int status = response.statusCode();
             byte[] bytes = body.bytes();
             if (status >= 200 && status < 300) {
@@ -202,6 +225,15 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     RequestOptions requestOptions(String url, Map<String, String> headers) {
+        Address address = address(url);
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.host())
+                .setPort(address.port()).setSsl(address.ssl()).setURI(address.uri())
+                .setConnectTimeout(spec.timeouts().connect().toMillis());
+        headers.forEach(options::putHeader);
+        return options;
+    }
+
+    private Address address(String url) {
         Address address = addresses.get(url);
         if (address == null) {
             address = Address.of(url);
@@ -209,11 +241,7 @@ public final class UpstreamClient implements AutoCloseable {
                 addresses.put(url, address);
             }
         }
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost(address.host())
-                .setPort(address.port()).setSsl(address.ssl()).setURI(address.uri())
-                .setConnectTimeout(spec.timeouts().connect().toMillis());
-        headers.forEach(options::putHeader);
-        return options;
+        return address;
     }
 
     /** URLs whose parts are kept, at most (a URL made per request, with a query, say, is parsed each time). */
@@ -232,25 +260,50 @@ public final class UpstreamClient implements AutoCloseable {
     }
 
     /**
-     * The pool for a call made on the current thread: on an event loop, that loop's own pool (its connections are
-     * opened on, and read by, this loop); elsewhere, the shared one. Each pool holds up to
-     * {@link ProviderSpec#maxConnections()} connections.
+     * A request posted to {@code url}: on an event loop, on one of that loop's own connections (opened on, and read
+     * by, this loop; up to {@link ProviderSpec#maxConnections()} to each origin); elsewhere, from the shared pool.
      */
-    HttpClientAgent http() {
+    Future<HttpClientRequest> request(String url, Map<String, String> headers) {
         Context current = Vertx.currentContext();
         if (current == null || !current.isEventLoopContext() || closed) {
-            return http;
+            return http.request(requestOptions(url, headers));
         }
         Thread thread = Thread.currentThread();
-        HttpClientAgent agent = perLoop.get(thread);
-        if (agent == null) {
-            agent = perLoop.computeIfAbsent(thread, t -> vertx.createHttpClient(options, pool));
+        Loop loop = perLoop.get(thread);
+        if (loop == null) {
+            loop = perLoop.computeIfAbsent(thread, t -> new Loop(current, vertx.createHttpClient(options, pool)));
             if (closed) {
-                agent.close();
-                return http;
+                loop.close();
+                return http.request(requestOptions(url, headers));
             }
         }
-        return agent;
+        Address address = address(url);
+        RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setURI(address.uri());
+        headers.forEach(request::putHeader);
+        return loop.connections.request(address, request, spec.timeouts().connect().toMillis());
+    }
+
+    /** One event loop's connections, and the client that opens them. */
+    private final class Loop {
+        final Context context;
+        final HttpClientAgent agent;
+        final LoopConnections connections;
+
+        Loop(Context context, HttpClientAgent agent) {
+            this.context = context;
+            this.agent = agent;
+            this.connections = new LoopConnections(agent, spec.maxConnections(),
+                    options.getKeepAliveTimeout() * 1000L, clock);
+        }
+
+        void close() {
+            try {
+                context.runOnContext(v -> connections.close());
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                // the event loop has stopped, and closed its connections with it
+            }
+            agent.close();
+        }
     }
 
     HttpFailures.StatusClassifier classifier() {
@@ -262,7 +315,7 @@ public final class UpstreamClient implements AutoCloseable {
     public void close() {
         closed = true;
         http.close();
-        perLoop.values().forEach(HttpClientAgent::close);
+        perLoop.values().forEach(Loop::close);
         perLoop.clear();
     }
 }
