@@ -216,6 +216,38 @@ class LoopConnectionsTest {
     }
 
     @Test
+    void callsWaitingForAConnectionThatCannotBeOpenedFailAtOnceNotAtTheirTimeout() throws Exception {
+        client(1, Duration.ofSeconds(30));
+        int port = upstream.actualPort();
+        upstream.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        List<CompletableFuture<UpstreamResponse>> calls = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            calls.add(onLoop(() -> client.post("http://127.0.0.1:" + port + "/ok", Map.of(),
+                    "{}".getBytes(StandardCharsets.UTF_8), null)).get(10, TimeUnit.SECONDS));
+        }
+        for (CompletableFuture<UpstreamResponse> call : calls) {
+            assertThatThrownBy(() -> call.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(ProviderException.class)
+                    .hasMessageContaining("connection");
+        }
+    }
+
+    @Test
+    void aCallThatGaveUpWaitingDoesNotKeepTheOriginFromOthers() throws Exception {
+        client(1, Duration.ofSeconds(10));
+        CompletableFuture<UpstreamResponse> first = postOnLoop("/hold");
+        eventually(() -> held.size() == 1);
+        Instant deadline = clock.instant().plusMillis(200);
+        CompletableFuture<UpstreamResponse> waiting = onLoop(() -> client.post(url("/ok"), Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), deadline)).get(10, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).cause().isInstanceOf(ProviderException.class)
+                .extracting(e -> ((ProviderException) e).kind()).isEqualTo(FailureKind.TIMEOUT);
+        held.poll().response().end("{\"n\":1}");
+        assertThat(body(first.get(10, TimeUnit.SECONDS))).isEqualTo("{\"n\":1}");
+        // the call that gave up still stood in line for that connection: what it was handed is not left held
+        assertThat(body(postOnLoop("/ok").get(10, TimeUnit.SECONDS))).isEqualTo("{}");
+    }
+
+    @Test
     void keepAliveTimeoutIsReadFromTheHeader() {
         assertThat(LoopConnections.timeoutSeconds("timeout=5, max=1000")).isEqualTo(5);
         assertThat(LoopConnections.timeoutSeconds("max=3,Timeout=7")).isEqualTo(7);
