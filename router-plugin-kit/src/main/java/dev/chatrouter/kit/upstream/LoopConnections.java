@@ -15,6 +15,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /**
  * The keep-alive HTTP/1.1 connections one event loop holds to the upstream origins it calls, taken and given back
@@ -57,10 +58,14 @@ final class LoopConnections {
     /**
      * A request to {@code address} on one of this loop's connections; the connection goes back when the answer has
      * ended. Must be called on the loop's thread.
+     *
+     * @param abandoned whether the call has given up (timed out, cancelled): a call that gives up while waiting for
+     *                  a connection is passed over, so the connection it would have closed unused goes to the next
      */
-    Future<HttpClientRequest> request(UpstreamClient.Address address, RequestOptions options, long connectMillis) {
+    Future<HttpClientRequest> request(UpstreamClient.Address address, RequestOptions options, long connectMillis,
+                                      BooleanSupplier abandoned) {
         Origin o = origin(address);
-        return o.take(connectMillis).compose(connection -> connection.request(options)
+        return o.take(connectMillis, abandoned).compose(connection -> connection.request(options)
                 .andThen(ar -> {
                     if (ar.failed()) {
                         connection.close();
@@ -174,7 +179,7 @@ final class LoopConnections {
             this.address = address;
         }
 
-        Future<HttpClientConnection> take(long connectMillis) {
+        Future<HttpClientConnection> take(long connectMillis, BooleanSupplier abandoned) {
             long now = clock.millis();
             expireOldest(now);
             Idle last;
@@ -187,7 +192,7 @@ final class LoopConnections {
             if (open < maxPerOrigin) {
                 return connect(connectMillis);
             }
-            Waiter waiter = new Waiter(Promise.promise(), connectMillis);
+            Waiter waiter = new Waiter(Promise.promise(), connectMillis, abandoned);
             waiting.add(waiter);
             return waiter.promise.future();
         }
@@ -221,7 +226,7 @@ final class LoopConnections {
                 connection.close();
                 return;
             }
-            Waiter waiter = waiting.poll();
+            Waiter waiter = nextWaiter();
             if (waiter != null) {
                 waiter.promise.complete(connection);
             } else {
@@ -242,10 +247,21 @@ final class LoopConnections {
 
         /** A waiting call gets a connection of its own once one closes and makes room. */
         private void serveWaiter() {
-            if (!waiting.isEmpty() && open < maxPerOrigin) {
-                Waiter waiter = waiting.poll();
-                connect(waiter.connectMillis).onComplete(waiter.promise);
+            if (open < maxPerOrigin) {
+                Waiter waiter = nextWaiter();
+                if (waiter != null) {
+                    connect(waiter.connectMillis).onComplete(waiter.promise);
+                }
             }
+        }
+
+        /** The first waiting call that has not given up; those that have are told so and leave the line. */
+        private Waiter nextWaiter() {
+            Waiter waiter;
+            while ((waiter = waiting.poll()) != null && waiter.abandoned.getAsBoolean()) {
+                waiter.promise.fail("the call gave up waiting for a connection"); // it has failed already
+            }
+            return waiter;
         }
 
         void close() {
@@ -260,6 +276,6 @@ final class LoopConnections {
         }
     }
 
-    private record Waiter(Promise<HttpClientConnection> promise, long connectMillis) {
+    private record Waiter(Promise<HttpClientConnection> promise, long connectMillis, BooleanSupplier abandoned) {
     }
 }

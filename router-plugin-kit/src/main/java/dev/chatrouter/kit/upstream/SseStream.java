@@ -140,7 +140,7 @@ final class SseStream<T> implements Flow.Publisher<T> {
                     done = true;
                 }
             });
-            client.request(url, headers).onComplete(ar -> {
+            client.request(url, headers, () -> terminated).onComplete(ar -> {
                 if (ar.failed()) {
                     fail(HttpFailures.ofTransport(ar.cause()), true);
                     return;

@@ -104,7 +104,7 @@ public final class UpstreamClient implements AutoCloseable {
             LoopTimer timer = LoopTimer.start(context, budgetMs, () -> result.completeExceptionally(
                     new ProviderException(FailureKind.TIMEOUT, "no answer within " + budgetMs + " ms", null)));
             result.whenComplete((r, e) -> timer.cancel());
-            request(url, headers).onComplete(ar -> {
+            request(url, headers, result::isDone).onComplete(ar -> {
                 if (ar.failed()) {
                     result.completeExceptionally(HttpFailures.ofTransport(ar.cause()));
                     return;
@@ -262,8 +262,11 @@ public final class UpstreamClient implements AutoCloseable {
     /**
      * A request posted to {@code url}: on an event loop, on one of that loop's own connections (opened on, and read
      * by, this loop; up to {@link ProviderSpec#maxConnections()} to each origin); elsewhere, from the shared pool.
+     *
+     * @param abandoned whether the call has given up, for a call that waits for one of the loop's connections
      */
-    Future<HttpClientRequest> request(String url, Map<String, String> headers) {
+    Future<HttpClientRequest> request(String url, Map<String, String> headers,
+                                      java.util.function.BooleanSupplier abandoned) {
         Context current = Vertx.currentContext();
         if (current == null || !current.isEventLoopContext() || closed) {
             return http.request(requestOptions(url, headers));
@@ -280,7 +283,7 @@ public final class UpstreamClient implements AutoCloseable {
         Address address = address(url);
         RequestOptions request = new RequestOptions().setMethod(HttpMethod.POST).setURI(address.uri());
         headers.forEach(request::putHeader);
-        return loop.connections.request(address, request, spec.timeouts().connect().toMillis());
+        return loop.connections.request(address, request, spec.timeouts().connect().toMillis(), abandoned);
     }
 
     /** One event loop's connections, and the client that opens them. */

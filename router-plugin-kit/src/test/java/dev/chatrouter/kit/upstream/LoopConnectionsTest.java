@@ -243,8 +243,10 @@ class LoopConnectionsTest {
                 .extracting(e -> ((ProviderException) e).kind()).isEqualTo(FailureKind.TIMEOUT);
         held.poll().response().end("{\"n\":1}");
         assertThat(body(first.get(10, TimeUnit.SECONDS))).isEqualTo("{\"n\":1}");
-        // the call that gave up still stood in line for that connection: what it was handed is not left held
+        // the call that gave up is passed over, not handed the connection to close it: the next call gets that one
         assertThat(body(postOnLoop("/ok").get(10, TimeUnit.SECONDS))).isEqualTo("{}");
+        assertThat(accepted).hasValue(1);
+        assertThat(closedAtUpstream).hasValue(0);
     }
 
     @Test
