@@ -168,15 +168,15 @@ final class LoopConnections {
     }
 
     private final class Origin {
-        private final OriginKey address;
+        private final OriginKey key;
         /** Given back, the last given back at the tail. */
         private final ArrayDeque<Idle> idle = new ArrayDeque<>();
         private final ArrayDeque<Waiter> waiting = new ArrayDeque<>();
         /** Connections open or being opened. */
         private int open;
 
-        Origin(OriginKey address) {
-            this.address = address;
+        Origin(OriginKey key) {
+            this.key = key;
         }
 
         Future<HttpClientConnection> take(long connectMillis, BooleanSupplier abandoned) {
@@ -208,8 +208,8 @@ final class LoopConnections {
 
         private Future<HttpClientConnection> connect(long connectMillis) {
             open++;
-            HttpConnectOptions options = new HttpConnectOptions().setHost(address.host()).setPort(address.port())
-                    .setSsl(address.ssl()).setConnectTimeout(connectMillis);
+            HttpConnectOptions options = new HttpConnectOptions().setHost(key.host()).setPort(key.port())
+                    .setSsl(key.ssl()).setConnectTimeout(connectMillis);
             return agent.connect(options).andThen(ar -> {
                 if (ar.failed()) {
                     open--;
