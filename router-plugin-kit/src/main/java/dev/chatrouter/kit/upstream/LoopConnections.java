@@ -2,6 +2,7 @@ package dev.chatrouter.kit.upstream;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientConnection;
 import io.vertx.core.http.HttpClientRequest;
@@ -15,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -94,7 +96,7 @@ final class LoopConnections {
             }
             HttpClientResponse response = answered.result();
             response.end().onComplete(ended -> {
-                long keepAlive = ended.succeeded() ? keepAliveMillis(response) : -1;
+                long keepAlive = ended.succeeded() ? keepAliveMillis(request, response) : -1;
                 if (keepAlive < 0) {
                     connection.close();
                 } else {
@@ -104,13 +106,22 @@ final class LoopConnections {
         });
     }
 
-    /** How long the connection of this answer may be kept idle, or -1 when it must not be kept. */
-    long keepAliveMillis(HttpClientResponse response) {
+    /**
+     * How long the connection of this exchange may be kept idle, or -1 when it must not be kept: either side said
+     * {@code Connection: close}, an HTTP/1.0 answer did not say {@code keep-alive}, or the answer's body was
+     * delimited by the upstream closing the connection (neither a length nor chunks), the cases in which Vert.x
+     * closes the connection itself (its close is seen only a turn later).
+     */
+    long keepAliveMillis(HttpClientRequest request, HttpClientResponse response) {
         String connection = response.getHeader("connection");
-        if ("close".equalsIgnoreCase(connection)) {
+        if ("close".equalsIgnoreCase(connection) || "close".equalsIgnoreCase(request.headers().get("connection"))) {
             return -1;
         }
         if (response.version() == HttpVersion.HTTP_1_0 && !"keep-alive".equalsIgnoreCase(connection)) {
+            return -1;
+        }
+        if (response.getHeader("content-length") == null && response.getHeader("transfer-encoding") == null
+                && response.statusCode() != 204 && response.statusCode() != 304) {
             return -1;
         }
         String keepAlive = response.getHeader("keep-alive");
@@ -192,8 +203,15 @@ final class LoopConnections {
             if (open < maxPerOrigin) {
                 return connect(connectMillis);
             }
-            Waiter waiter = new Waiter(Promise.promise(), connectMillis, abandoned);
+            Waiter waiter = new Waiter(connectMillis, abandoned);
             waiting.add(waiter);
+            // as Vert.x's pool does: a call waits for a connection no longer than it would wait to open one
+            waiter.timer = LoopTimer.start(Vertx.currentContext(), connectMillis, () -> {
+                if (waiting.remove(waiter)) {
+                    waiter.promise.fail(new TimeoutException("no connection to " + key.host() + ":" + key.port()
+                            + " came free within " + connectMillis + " ms"));
+                }
+            });
             return waiter.promise.future();
         }
 
@@ -207,10 +225,16 @@ final class LoopConnections {
         }
 
         private Future<HttpClientConnection> connect(long connectMillis) {
-            open++;
             HttpConnectOptions options = new HttpConnectOptions().setHost(key.host()).setPort(key.port())
                     .setSsl(key.ssl()).setConnectTimeout(connectMillis);
-            return agent.connect(options).andThen(ar -> {
+            Future<HttpClientConnection> connecting;
+            try {
+                connecting = agent.connect(options);
+            } catch (RuntimeException closedMeanwhile) { // the agent closed: it throws rather than fails
+                return Future.failedFuture(closedMeanwhile);
+            }
+            open++;
+            return connecting.andThen(ar -> {
                 if (ar.failed()) {
                     open--;
                     serveWaiter();
@@ -258,10 +282,14 @@ final class LoopConnections {
         /** The first waiting call that has not given up; those that have are told so and leave the line. */
         private Waiter nextWaiter() {
             Waiter waiter;
-            while ((waiter = waiting.poll()) != null && waiter.abandoned.getAsBoolean()) {
+            while ((waiter = waiting.poll()) != null) {
+                waiter.timer.cancel();
+                if (!waiter.abandoned.getAsBoolean()) {
+                    return waiter;
+                }
                 waiter.promise.fail("the call gave up waiting for a connection"); // it has failed already
             }
-            return waiter;
+            return null;
         }
 
         void close() {
@@ -271,11 +299,22 @@ final class LoopConnections {
             }
             Waiter waiter;
             while ((waiter = waiting.poll()) != null) {
+                waiter.timer.cancel();
                 waiter.promise.fail(new IllegalStateException("the upstream client is closed"));
             }
         }
     }
 
-    private record Waiter(Promise<HttpClientConnection> promise, long connectMillis, BooleanSupplier abandoned) {
+    /** A call waiting for a connection to an origin at its limit. */
+    private static final class Waiter {
+        final Promise<HttpClientConnection> promise = Promise.promise();
+        final long connectMillis;
+        final BooleanSupplier abandoned;
+        LoopTimer timer;
+
+        Waiter(long connectMillis, BooleanSupplier abandoned) {
+            this.connectMillis = connectMillis;
+            this.abandoned = abandoned;
+        }
     }
 }

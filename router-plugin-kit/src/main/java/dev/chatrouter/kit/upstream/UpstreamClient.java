@@ -268,7 +268,8 @@ public final class UpstreamClient implements AutoCloseable {
     Future<HttpClientRequest> request(String url, Map<String, String> headers,
                                       java.util.function.BooleanSupplier abandoned) {
         Context current = Vertx.currentContext();
-        if (current == null || !current.isEventLoopContext() || closed) {
+        // on the loop's own thread only: a worker thread inside executeBlocking has an event loop's context too
+        if (current == null || !current.isEventLoopContext() || !Context.isOnEventLoopThread() || closed) {
             return http.request(requestOptions(url, headers));
         }
         Thread thread = Thread.currentThread();
@@ -299,13 +300,16 @@ public final class UpstreamClient implements AutoCloseable {
                     options.getKeepAliveTimeout() * 1000L, clock);
         }
 
+        /** Closes the connections and the agent together, on the loop, so no connection is opened in between. */
         void close() {
             try {
-                context.runOnContext(v -> connections.close());
+                context.runOnContext(v -> {
+                    connections.close();
+                    agent.close();
+                });
             } catch (java.util.concurrent.RejectedExecutionException stopped) {
-                // the event loop has stopped, and closed its connections with it
+                agent.close(); // the event loop has stopped, and closed its connections with it
             }
-            agent.close();
         }
     }
 

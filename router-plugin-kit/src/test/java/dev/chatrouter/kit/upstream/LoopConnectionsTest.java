@@ -83,6 +83,10 @@ class LoopConnectionsTest {
     }
 
     private void client(int maxConnections, Duration total) {
+        client(maxConnections, Duration.ofSeconds(5), total);
+    }
+
+    private void client(int maxConnections, Duration connect, Duration total) {
         ProviderContext context = new ProviderContext() {
             @Override
             public Clock clock() {
@@ -95,7 +99,7 @@ class LoopConnectionsTest {
             }
         };
         ProviderSpec spec = ProviderSpec.builder("up", "openai").baseUrl(url("")).apiKey("sk-test")
-                .timeouts(new Timeouts(Duration.ofSeconds(5), total, total)).maxConnections(maxConnections)
+                .timeouts(new Timeouts(connect, total, total)).maxConnections(maxConnections)
                 .model(ModelSpec.of("m")).build();
         client = UpstreamClient.create(spec, context, (status, header, body) ->
                 new ProviderException(FailureKind.SERVER, "status " + status, null));
@@ -247,6 +251,47 @@ class LoopConnectionsTest {
         assertThat(body(postOnLoop("/ok").get(10, TimeUnit.SECONDS))).isEqualTo("{}");
         assertThat(accepted).hasValue(1);
         assertThat(closedAtUpstream).hasValue(0);
+    }
+
+    @Test
+    void aCallWaitsForAConnectionNoLongerThanItWouldWaitToOpenOne() throws Exception {
+        client(1, Duration.ofMillis(300), Duration.ofSeconds(10));
+        CompletableFuture<UpstreamResponse> first = postOnLoop("/hold");
+        eventually(() -> held.size() == 1);
+        CompletableFuture<UpstreamResponse> waiting = postOnLoop("/ok");
+        assertThatThrownBy(() -> waiting.get(5, TimeUnit.SECONDS)).cause().isInstanceOf(ProviderException.class)
+                .hasMessageContaining("came free within 300 ms")
+                .extracting(e -> ((ProviderException) e).kind()).isEqualTo(FailureKind.TIMEOUT);
+        held.poll().response().end("{}");
+        assertThat(body(first.get(10, TimeUnit.SECONDS))).isEqualTo("{}");
+    }
+
+    @Test
+    void aRequestSayingConnectionCloseDoesNotHandItsClosingConnectionToTheNextInLine() throws Exception {
+        client(1, Duration.ofSeconds(10));
+        CompletableFuture<UpstreamResponse> closing = onLoop(() -> client.post(url("/hold"),
+                Map.of("connection", "close"), "{}".getBytes(StandardCharsets.UTF_8), null)).get(10, TimeUnit.SECONDS);
+        eventually(() -> held.size() == 1);
+        CompletableFuture<UpstreamResponse> next = postOnLoop("/ok");
+        held.poll().response().end("{\"n\":1}");
+        assertThat(body(closing.get(10, TimeUnit.SECONDS))).isEqualTo("{\"n\":1}");
+        assertThat(body(next.get(10, TimeUnit.SECONDS))).isEqualTo("{}");
+        assertThat(accepted).hasValue(2);
+    }
+
+    @Test
+    void aCallFromABlockingTaskOfAnEventLoopUsesTheSharedPool() throws Exception {
+        client(4, Duration.ofSeconds(10));
+        CompletableFuture<UpstreamResponse> call = new CompletableFuture<>();
+        loop.runOnContext(v -> vertx.executeBlocking(() -> client.post(url("/ok"), Map.of(),
+                "{}".getBytes(StandardCharsets.UTF_8), null).get(10, TimeUnit.SECONDS)).onComplete(ar -> {
+                    if (ar.succeeded()) {
+                        call.complete(ar.result());
+                    } else {
+                        call.completeExceptionally(ar.cause());
+                    }
+                }));
+        assertThat(body(call.get(10, TimeUnit.SECONDS))).isEqualTo("{}");
     }
 
     @Test
