@@ -10,6 +10,7 @@ import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpConnectOptions;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -225,8 +226,13 @@ final class LoopConnections {
         }
 
         private Future<HttpClientConnection> connect(long connectMillis) {
-            HttpConnectOptions options = new HttpConnectOptions().setHost(key.host()).setPort(key.port())
-                    .setSsl(key.ssl()).setConnectTimeout(connectMillis);
+            // as Vert.x's pooled requests do: a fully qualified name ("api.example.com.") is looked up as written,
+            // and named without its final dot in the Host header, SNI and the certificate's host check
+            String host = key.host();
+            String authority = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+            HttpConnectOptions options = new HttpConnectOptions()
+                    .setServer(SocketAddress.inetSocketAddress(key.port(), host)).setHost(authority)
+                    .setPort(key.port()).setSsl(key.ssl()).setConnectTimeout(connectMillis);
             Future<HttpClientConnection> connecting;
             try {
                 connecting = agent.connect(options);

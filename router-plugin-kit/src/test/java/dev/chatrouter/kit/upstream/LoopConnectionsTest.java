@@ -67,6 +67,7 @@ class LoopConnectionsTest {
                         case "/keep-alive-5" -> request.response().putHeader("keep-alive", "timeout=5").end("{}");
                         case "/fail" -> request.response().setStatusCode(500).end("{\"error\":{}}");
                         case "/hang" -> { } // never answered
+                        case "/host" -> request.response().end(request.getHeader("host"));
                         default -> request.response().end("{}");
                     }
                 }));
@@ -292,6 +293,17 @@ class LoopConnectionsTest {
                     }
                 }));
         assertThat(body(call.get(10, TimeUnit.SECONDS))).isEqualTo("{}");
+    }
+
+    @Test
+    void aHostNameWithATrailingDotIsSentWithoutItAsVertxsPooledRequestsDo() throws Exception {
+        client(4, Duration.ofSeconds(10));
+        String fullyQualified = "http://localhost.:" + upstream.actualPort() + "/host";
+        String fromLoop = body(onLoop(() -> client.post(fullyQualified, Map.of(), "{}".getBytes(StandardCharsets.UTF_8),
+                null)).get(10, TimeUnit.SECONDS).get(10, TimeUnit.SECONDS));
+        String fromPool = body(client.post(fullyQualified, Map.of(), "{}".getBytes(StandardCharsets.UTF_8), null)
+                .get(10, TimeUnit.SECONDS));
+        assertThat(fromLoop).isEqualTo(fromPool).isEqualTo("localhost:" + upstream.actualPort());
     }
 
     @Test
