@@ -104,6 +104,9 @@ public final class ConfigReloader {
         if (!settings.reload().equals(atStartup.reload())) {
             restart.add("server.reload");
         }
+        if (settings.transport() != atStartup.transport()) {
+            restart.add("server.transport");
+        }
         return new Reloaded(router, settings, secrets, restart);
     }
 

@@ -8,6 +8,7 @@ import dev.chatrouter.kit.config.ConfigFiles;
 import dev.chatrouter.kit.config.ConfigNode;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.transport.Transport;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -209,20 +210,21 @@ public final class Main {
         if (file == null && Files.isRegularFile(workingDirectory.resolve("chatrouter.yaml"))) {
             file = workingDirectory.resolve("chatrouter.yaml");
         }
-        // epoll, where Netty's native library loads (Linux x86_64), else Java NIO: epoll serves more requests per
-        // core, and makes the TCP_QUICKACK and SO_REUSEPORT options the server sets effective
-        Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        if (file != null) {
+            LOG.info("configuration: " + file);
+        }
+        // read first: the transport is chosen as Vert.x starts
+        ServerSettings settings = file != null ? ServerSettings.read(ConfigFiles.section(file, "server", env))
+                : ServerSettings.DEFAULTS;
+        Vertx vertx = vertx(settings.transport(), file);
         try {
             // the standalone server keeps its spend across restarts unless the configuration says otherwise
             ChatRouter.Builder builder = ChatRouter.builder().service(Vertx.class, vertx).environment(env)
                     .defaultAccountingStore("durable");
-            ServerSettings settings;
             List<String> secrets = new ArrayList<>();
             List<String> providers = new ArrayList<>();
             if (file != null) {
-                LOG.info("configuration: " + file);
                 builder.configFile(file);
-                settings = ServerSettings.read(ConfigFiles.section(file, "server", env));
                 ConfigFiles.section(file, "providers", env).entries("a map of providers").forEach((id, node) -> {
                     ConfigNode key = node.field("api_key").secret();
                     if (!key.isAbsent() && key.isString()) {
@@ -240,7 +242,6 @@ public final class Main {
                 RouterConfig config = built.config();
                 builder.config(config);
                 config.providers().values().forEach(p -> secrets.add(p.apiKey()));
-                settings = ServerSettings.DEFAULTS;
                 LOG.info("no configuration file: using the built-in default"
                         + (config.providers().containsKey("mock") ? " (the mock provider: no API key is set)" : ""));
                 config.providers().values().forEach(p -> providers.add(describe(p.id(), p.type(),
@@ -279,8 +280,7 @@ public final class Main {
             Running running = new Running(vertx, router, server);
             started.accept(running);
             LOG.info("listening on http://" + settings.host() + ":" + server.port() + " under "
-                    + settings.basePaths() + " (and /health), " + (vertx.isNativeTransportEnabled()
-                    ? "on Linux's epoll transport" : "on Java NIO (epoll is not available: " + vertx.unavailableNativeTransportCause() + ")"));
+                    + settings.basePaths() + " (and /health), " + transportShown(vertx, settings.transport()));
             return running;
         } catch (RuntimeException e) {
             vertx.close();
@@ -289,6 +289,42 @@ public final class Main {
             }
             throw e;
         }
+    }
+
+    /**
+     * A Vert.x on the configured transport. {@code auto} takes epoll where Netty's native library for it loads
+     * (Linux x86_64), else Java NIO: epoll serves more requests per core than NIO and makes the {@code TCP_QUICKACK}
+     * and {@code SO_REUSEPORT} options the server sets effective. A transport named explicitly must be available.
+     *
+     * @throws ConfigurationException naming {@code server.transport} when the one named is not available here
+     */
+    static Vertx vertx(ServerSettings.Transport transport, Path file) {
+        if (transport == ServerSettings.Transport.AUTO) {
+            return Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+        }
+        Transport wanted = switch (transport) {
+            case EPOLL -> Transport.EPOLL;
+            case IO_URING -> Transport.IO_URING;
+            default -> Transport.NIO;
+        };
+        // null when Netty's classes for it are not on the class path
+        if (wanted == null || !wanted.available()) {
+            Throwable cause = wanted == null ? null : wanted.unavailabilityCause();
+            throw new ConfigurationException(file == null ? "the server's settings" : file.toString(),
+                    "server.transport", transport.wireName() + " is not available on this machine"
+                    + (cause == null ? "" : " (" + cause + ")") + "; use auto, or another transport", cause);
+        }
+        return Vertx.builder().with(new VertxOptions()).withTransport(wanted).build();
+    }
+
+    private static String transportShown(Vertx vertx, ServerSettings.Transport transport) {
+        return switch (transport) {
+            case EPOLL -> "on Linux's epoll transport";
+            case IO_URING -> "on Linux's io_uring transport";
+            case NIO -> "on Java NIO";
+            case AUTO -> vertx.isNativeTransportEnabled() ? "on Linux's epoll transport"
+                    : "on Java NIO (epoll is not available: " + vertx.unavailableNativeTransportCause() + ")";
+        };
     }
 
     /**

@@ -7,6 +7,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -34,14 +35,15 @@ import java.util.Set;
  * @param warmup        how long {@link Main} runs the request path against an in-process upstream before the port
  *                      opens, so the JIT has compiled it; {@code null} when not configured ({@link Main}'s own
  *                      default then applies), zero for none
+ * @param transport     the network transport the server's event loops use (default {@link Transport#AUTO})
  */
 public record ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                              Map<String, VirtualKey> keys, Duration shutdownGrace, Duration responsesTtl,
-                             Set<String> adminKeys, Reload reload, Duration warmup) {
+                             Set<String> adminKeys, Reload reload, Duration warmup, Transport transport) {
 
     public static final List<String> KEYS = List.of("host", "port", "base_paths", "max_body_bytes", "route_headers",
             "keys", "shutdown_grace", "responses_ttl", "admin_keys", "reload",
-            "warmup");
+            "warmup", "transport");
     public static final List<String> VIRTUAL_KEY_KEYS = List.of("key", "key_sha256", "routes");
     public static final List<String> RELOAD_KEYS = List.of("watch", "interval");
 
@@ -52,20 +54,50 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public static final ServerSettings DEFAULTS = new ServerSettings("127.0.0.1", 8080, List.of("/v1", "/di/v1"),
             32L * 1024 * 1024, true, Map.of(), Duration.ofSeconds(30), DEFAULT_RESPONSES_TTL, Set.of(),
-            Reload.DEFAULTS, null);
+            Reload.DEFAULTS, null, Transport.AUTO);
 
     public ServerSettings {
         basePaths = List.copyOf(basePaths);
         keys = Map.copyOf(keys);
         adminKeys = Set.copyOf(adminKeys);
         reload = reload == null ? Reload.DEFAULTS : reload;
+        transport = transport == null ? Transport.AUTO : transport;
+    }
+
+    /**
+     * The network transport of the server's event loops ({@code server.transport}); the upstream calls made from
+     * them use it too. Read once at start: a change takes effect on a restart.
+     */
+    public enum Transport {
+        /** Linux's epoll where Netty's native library for it loads (Linux x86_64), else Java NIO. */
+        AUTO("auto"),
+        /** Linux's epoll; the server does not start where it is not available. */
+        EPOLL("epoll"),
+        /**
+         * Linux's io_uring (kernel 5.x and later); the server does not start where it is not available, as where
+         * a container's seccomp profile refuses its system calls.
+         */
+        IO_URING("io_uring"),
+        /** Java NIO, on any platform. */
+        NIO("nio");
+
+        private final String wireName;
+
+        Transport(String wireName) {
+            this.wireName = wireName;
+        }
+
+        /** The name in the configuration file. */
+        public String wireName() {
+            return wireName;
+        }
     }
 
     /** Settings without admin keys, a file watch or a configured warm-up. */
     public ServerSettings(String host, int port, List<String> basePaths, long maxBodyBytes, boolean routeHeaders,
                           Map<String, VirtualKey> keys, Duration shutdownGrace) {
         this(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, DEFAULT_RESPONSES_TTL,
-                Set.of(), Reload.DEFAULTS, null);
+                Set.of(), Reload.DEFAULTS, null, Transport.AUTO);
     }
 
     /**
@@ -111,27 +143,27 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
 
     public ServerSettings withHost(String host) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                adminKeys, reload, warmup);
+                adminKeys, reload, warmup, transport);
     }
 
     public ServerSettings withPort(int port) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                adminKeys, reload, warmup);
+                adminKeys, reload, warmup, transport);
     }
 
     public ServerSettings withKeys(Map<String, VirtualKey> keys) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                adminKeys, reload, warmup);
+                adminKeys, reload, warmup, transport);
     }
 
     public ServerSettings withReload(Reload reload) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                adminKeys, reload, warmup);
+                adminKeys, reload, warmup, transport);
     }
 
     public ServerSettings withWarmup(Duration warmup) {
         return new ServerSettings(host, port, basePaths, maxBodyBytes, routeHeaders, keys, shutdownGrace, responsesTtl,
-                adminKeys, reload, warmup);
+                adminKeys, reload, warmup, transport);
     }
 
     /** Reads the section; an absent section gives the defaults. Errors name the file and the path. */
@@ -234,10 +266,18 @@ public record ServerSettings(String host, int port, List<String> basePaths, long
         if (warmup != null && warmup.compareTo(Duration.ofMinutes(1)) > 0) {
             throw warmupNode.error("expected at most 1m but was " + warmupNode.shown(warmupNode.requiredString()));
         }
+        ConfigNode transportNode = node.field("transport");
+        Transport transport = Transport.AUTO;
+        if (!transportNode.isAbsent()) {
+            String name = transportNode.requiredString();
+            transport = Arrays.stream(Transport.values()).filter(t -> t.wireName().equals(name)).findFirst()
+                    .orElseThrow(() -> transportNode.error("expected auto, epoll, io_uring or nio but was "
+                            + transportNode.shown(name)));
+        }
         return new ServerSettings(node.field("host").string(DEFAULTS.host()), port, basePaths,
                 node.field("max_body_bytes").longInteger(1, DEFAULTS.maxBodyBytes()),
                 node.field("route_headers").bool(DEFAULTS.routeHeaders()), keys, grace, responsesTtl,
-                adminKeys, reload, warmup);
+                adminKeys, reload, warmup, transport);
     }
 
     static byte[] sha256(String secret) {

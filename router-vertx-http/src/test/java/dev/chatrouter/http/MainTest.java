@@ -1,12 +1,16 @@
 package dev.chatrouter.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
 import dev.chatrouter.api.ConfigurationException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -20,6 +24,10 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.urlEqualTo;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** The command line: argument parsing, the three ways to get a configuration, overrides, and what it logs. */
 class MainTest {
@@ -176,6 +184,77 @@ class MainTest {
                     .contains("routes: [yaml-route]").contains("virtual keys: [ops]")
                     .contains("listening on http://127.0.0.1:" + running.server().port())
                     .doesNotContain(providerSecret).doesNotContain(virtualKey);
+        }
+
+        /**
+         * {@code server.transport} names the event loops' transport: the server answers on it, its calls to an
+         * upstream (a WireMock server speaking the Chat Completions format) go over it, and the start-up line says
+         * which it is. io_uring needs Linux 5.x and a seccomp profile that lets its calls through.
+         */
+        @ParameterizedTest
+        @ValueSource(strings = {"io_uring", "epoll", "nio"})
+        void theConfiguredTransportServesAndIsNamedAtStart(String transport) throws Exception {
+            assumeTrue(!transport.equals("io_uring") || io.vertx.core.transport.Transport.IO_URING.available(),
+                    "io_uring is not available on this machine");
+            WireMockServer upstream = new WireMockServer(options().dynamicPort().bindAddress("127.0.0.1"));
+            upstream.start();
+            try {
+                upstream.stubFor(WireMock.post(urlEqualTo("/v1/chat/completions")).willReturn(aResponse()
+                        .withHeader("content-type", "application/json").withBody("""
+                                {"id":"chatcmpl-1","object":"chat.completion","created":1700000000,"model":"gpt-4o-mini",
+                                 "choices":[{"index":0,"message":{"role":"assistant","content":"over the wire"},
+                                 "finish_reason":"stop"}],
+                                 "usage":{"prompt_tokens":5,"completion_tokens":3,"total_tokens":8}}""")));
+                Path file = dir.resolve("transport.yaml");
+                Files.writeString(file, """
+                        providers:
+                          up:
+                            type: openai
+                            base_url: http://127.0.0.1:%d/v1
+                            api_key: sk-test
+                            models: { gpt-4o-mini: { price: { input: 0.15, output: 0.60 } } }
+                        routes:
+                          di: { pools: { "*": { targets: [up/gpt-4o-mini] } } }
+                        server: { port: 0, transport: %s }
+                        """.formatted(upstream.port(), transport));
+
+                running = Main.start(new Main.Options(file, null, null), Map.of(), dir);
+
+                for (int i = 0; i < 3; i++) {
+                    HttpResponse<String> response = Http.post(url("/v1/chat/completions"),
+                            "{\"model\":\"di\",\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
+                    assertThat(response.statusCode()).isEqualTo(200);
+                    assertThat(Http.json(response).at("/choices/0/message/content").asText())
+                            .isEqualTo("over the wire");
+                }
+                assertThat(logText()).contains("listening on http://127.0.0.1:" + running.server().port())
+                        .contains(switch (transport) {
+                            case "io_uring" -> "on Linux's io_uring transport";
+                            case "epoll" -> "on Linux's epoll transport";
+                            default -> "on Java NIO";
+                        });
+            } finally {
+                upstream.stop();
+            }
+        }
+
+        /** An unknown transport stops the start with the file, the path and the names it takes. */
+        @Test
+        void anUnknownTransportIsReported() throws Exception {
+            Path file = dir.resolve("transport.yaml");
+            Files.writeString(file, """
+                    providers:
+                      mock: { type: mock, models: { m: {} } }
+                    routes:
+                      di: { pools: { "*": { targets: [mock/m] } } }
+                    server: { port: 0, transport: uring }
+                    """);
+
+            ConfigurationException e = catchThrowableOfType(ConfigurationException.class,
+                    () -> running = Main.start(new Main.Options(file, null, 0), Map.of(), dir));
+
+            assertThat(e.getMessage()).contains("transport.yaml").contains("server.transport")
+                    .contains("expected auto, epoll, io_uring or nio but was 'uring'");
         }
 
         /** --host and --port override the file's server section. */

@@ -165,6 +165,21 @@ class ReloadTest {
         assertThat(slow.get(5, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
     }
 
+    /** The transport is chosen as the server starts: a reload that changes it says so and applies the rest. */
+    @Test
+    void aChangedTransportIsListedAsNeedingARestart() {
+        serve(ReadyTest.yaml(SERVER));
+        server.write(ReadyTest.yaml(SERVER.replace("  admin_keys:", "  transport: nio\n  admin_keys:"))
+                .replace("routes:\n", "routes:\n  extra:\n    pools: { \"*\": { policy: priority, targets: [up/m2] } }\n"));
+
+        HttpResponse<String> reloaded = reloadAsAdmin();
+
+        assertThat(reloaded.statusCode()).as(reloaded.body()).isEqualTo(200);
+        assertThat(Http.json(reloaded).get("restart_required")).extracting(JsonNode::asText)
+                .containsExactly("server.transport");
+        assertThat(models()).containsExactly("extra", "solo", "di");
+    }
+
     @Test
     void aNewRouteAndANewKeyAppearAfterAReload() {
         serve(ReadyTest.yaml(SERVER));
