@@ -23,6 +23,8 @@
 #        ALLOC=1 adds alloc_kb to ChatRouter's rows: the bytes its JVM allocated per request while measured, from
 #                its GC log and its heap's use before and after (jcmd GC.heap_info); steadier still than CPU time.
 #                With CHATROUTER_CMD, add -Xlog:gc:file=$BENCH_DIR/chatrouter-gc.log to its java options yourself
+#        TRANSPORT (auto) ChatRouter's server.transport: auto (epoll on Linux x86_64), epoll, io_uring or nio;
+#                  anything but auto runs a copy of chatrouter-bench.yaml in BENCH_DIR that names it
 #        CHATROUTER_CMD the command that starts ChatRouter on 127.0.0.1:8080 with chatrouter-bench.yaml
 #                       (default: java -jar router-vertx-http/target/chatrouter-server.jar --config ...)
 #        BENCH_DIR (/tmp/chatrouter-bench) where logs, nginx's files and Portkey's install go
@@ -35,7 +37,16 @@ case ${ROUNDS:-1} in ''|*[!0-9]*|0) echo "ROUNDS must be a whole number of at le
 work=${BENCH_DIR:-/tmp/chatrouter-bench}; mkdir -p "$work"
 jar="$root/router-vertx-http/target/chatrouter-server.jar"
 gclog="$work/chatrouter-gc.log"; rm -f "$gclog"
-cmd=${CHATROUTER_CMD:-java ${ALLOC:+-Xlog:gc:file=$gclog} -jar $jar --config $here/chatrouter-bench.yaml}
+config="$here/chatrouter-bench.yaml"
+transport=${TRANSPORT:-auto}
+case $transport in
+  auto) ;;
+  epoll|io_uring|nio) config="$work/chatrouter-bench.yaml"
+    # the server section is the file's last: its transport goes at its end
+    { cat "$here/chatrouter-bench.yaml"; echo "  transport: $transport"; } >"$config" ;;
+  *) echo "TRANSPORT must be auto, epoll, io_uring or nio, not '$transport'"; exit 2 ;;
+esac
+cmd=${CHATROUTER_CMD:-java ${ALLOC:+-Xlog:gc:file=$gclog} -jar $jar --config $config}
 if { [ -z "${CHATROUTER_CMD:-}" ] || [ -n "${BARE:-}" ]; } && [ ! -f "$jar" ]; then
   # the bare row runs on the server jar's Vert.x, whatever command starts ChatRouter
   echo "no $jar: build it first (cd $root && mvn -B -ntp -DskipTests package)"; exit 2
@@ -206,7 +217,7 @@ median() { # label values...: the median, and the values in the order measured
     if (NR % 2) printf "%.2f", v[(NR + 1) / 2]; else printf "%.2f", (v[NR / 2] + v[NR / 2 + 1]) / 2 }')" "$*"
 }
 
-echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0} (chunks ${MOCK_CHUNKS:-5}), upstream delay ${MOCK_DELAY_MS:-0} ms$([ "$rounds" -gt 1 ] && echo ", $rounds rounds")"
+echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, stream=${STREAM:-0} (chunks ${MOCK_CHUNKS:-5}), upstream delay ${MOCK_DELAY_MS:-0} ms, transport $transport$([ "$rounds" -gt 1 ] && echo ", $rounds rounds")"
 [ -n "${COLD:-}" ] && measure chatrouter-cold http://127.0.0.1:8080/v1/chat/completions "$dur"
 load direct http://127.0.0.1:9999/v1/chat/completions
 [ -z "${SKIP_NGINX:-}" ] && load nginx http://127.0.0.1:9998/v1/chat/completions
