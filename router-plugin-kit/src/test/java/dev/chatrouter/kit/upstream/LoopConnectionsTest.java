@@ -2,7 +2,6 @@ package dev.chatrouter.kit.upstream;
 
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.spi.ModelSpec;
-import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.Timeouts;
@@ -22,7 +21,6 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -88,21 +86,10 @@ class LoopConnectionsTest {
     }
 
     private void client(int maxConnections, Duration connect, Duration total) {
-        ProviderContext context = new ProviderContext() {
-            @Override
-            public Clock clock() {
-                return clock;
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return type == Vertx.class ? Optional.of(type.cast(vertx)) : Optional.empty();
-            }
-        };
         ProviderSpec spec = ProviderSpec.builder("up", "openai").baseUrl(url("")).apiKey("sk-test")
                 .timeouts(new Timeouts(connect, total, total)).maxConnections(maxConnections)
                 .model(ModelSpec.of("m")).build();
-        client = UpstreamClient.create(spec, context, (status, header, body) ->
+        client = UpstreamClient.create(spec, new VertxContext(vertx, clock), (status, header, body) ->
                 new ProviderException(FailureKind.SERVER, "status " + status, null));
     }
 

@@ -2,7 +2,6 @@ package dev.chatrouter.kit.upstream;
 
 import dev.chatrouter.api.FailureKind;
 import dev.chatrouter.api.spi.ModelSpec;
-import dev.chatrouter.api.spi.ProviderContext;
 import dev.chatrouter.api.spi.ProviderException;
 import dev.chatrouter.api.spi.ProviderSpec;
 import dev.chatrouter.api.spi.Timeouts;
@@ -25,7 +24,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -124,21 +122,10 @@ class LoopConnectionsTlsTest {
             System.setProperty("javax.net.ssl.trustStore", trusted.toString());
             System.setProperty("javax.net.ssl.trustStorePassword", PASSWORD);
         }
-        ProviderContext context = new ProviderContext() {
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return type == Vertx.class ? Optional.of(type.cast(vertx)) : Optional.empty();
-            }
-        };
         ProviderSpec spec = ProviderSpec.builder("up", "openai").baseUrl(url("localhost", "")).apiKey("sk-test")
                 .timeouts(new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(10)))
                 .maxConnections(4).model(ModelSpec.of("m")).build();
-        client = UpstreamClient.create(spec, context, (status, header, body) ->
+        client = UpstreamClient.create(spec, new VertxContext(vertx, Clock.systemUTC()), (status, header, body) ->
                 new ProviderException(FailureKind.SERVER, "status " + status, null));
     }
 

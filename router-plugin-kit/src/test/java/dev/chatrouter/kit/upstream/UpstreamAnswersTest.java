@@ -13,7 +13,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
@@ -41,17 +40,7 @@ class UpstreamAnswersTest {
     @BeforeAll
     static void start() {
         vertx = Vertx.vertx();
-        ProviderContext context = new ProviderContext() {
-            @Override
-            public Clock clock() {
-                return Clock.systemUTC();
-            }
-
-            @Override
-            public <T> Optional<T> service(Class<T> type) {
-                return type == Vertx.class ? Optional.of(type.cast(vertx)) : Optional.empty();
-            }
-        };
+        ProviderContext context = new VertxContext(vertx, Clock.systemUTC());
         // one connection: the second answer comes on the connection of the first
         ProviderSpec spec = ProviderSpec.builder("up", "openai").baseUrl(wm.baseUrl()).apiKey("sk-test")
                 .maxConnections(1).model(ModelSpec.of("m")).build();
