@@ -20,6 +20,8 @@
 #        SKIP_NGINX=1 leaves nginx out (it is also left out when it is not installed and cannot be)
 #        BARE=1 adds a 'vertx-bare' row: BareProxy.java, a bare Vert.x proxy on ChatRouter's own HTTP stack (the
 #               server jar's Vert.x and Netty, no routing): what ChatRouter costs beyond it is its own work
+#        RAW=1 adds a 'netty-raw' row: RawNettyProxy.java, the same hop on the server jar's Netty alone (its HTTP/1.1
+#               codecs on both sides, no Vert.x): what Vert.x's HTTP layer costs beyond Netty's
 #        ALLOC=1 adds alloc_kb to ChatRouter's rows: the bytes its JVM allocated per request while measured, from
 #                its GC log and its heap's use before and after (jcmd GC.heap_info); steadier still than CPU time.
 #                With CHATROUTER_CMD, add -Xlog:gc:file=$BENCH_DIR/chatrouter-gc.log to its java options yourself
@@ -47,8 +49,8 @@ case $transport in
   *) echo "TRANSPORT must be auto, epoll, io_uring or nio, not '$transport'"; exit 2 ;;
 esac
 cmd=${CHATROUTER_CMD:-java ${ALLOC:+-Xlog:gc:file=$gclog} -jar $jar --config $config}
-if { [ -z "${CHATROUTER_CMD:-}" ] || [ -n "${BARE:-}" ]; } && [ ! -f "$jar" ]; then
-  # the bare row runs on the server jar's Vert.x, whatever command starts ChatRouter
+if { [ -z "${CHATROUTER_CMD:-}" ] || [ -n "${BARE:-}" ] || [ -n "${RAW:-}" ]; } && [ ! -f "$jar" ]; then
+  # the bare and raw rows run on the server jar's Vert.x and Netty, whatever command starts ChatRouter
   echo "no $jar: build it first (cd $root && mvn -B -ntp -DskipTests package)"; exit 2
 fi
 pids=()
@@ -77,6 +79,7 @@ wait_port() { # port [seconds, default 20]
 ports="9999 8080"
 [ -z "${SKIP_NGINX:-}" ] && ports="$ports 9998"
 [ -n "${BARE:-}" ] && ports="$ports 9997"
+[ -n "${RAW:-}" ] && ports="$ports 9996"
 [ -z "${SKIP_PORTKEY:-}" ] && ports="$ports 8787"
 for port in $ports; do
   if listening "$port"; then echo "port $port is already in use: stop what listens there first"; exit 2; fi
@@ -93,6 +96,10 @@ fi
 if [ -n "${BARE:-}" ]; then
   java -cp "$jar" "$here/BareProxy.java" 9997 9999 >"$work/vertx-bare.log" 2>&1 & pids+=($!); bare_pid=$!
   wait_port 9997 60 || { cat "$work/vertx-bare.log"; exit 1; }
+fi
+if [ -n "${RAW:-}" ]; then
+  java -cp "$jar" "$here/RawNettyProxy.java" 9996 9999 >"$work/netty-raw.log" 2>&1 & pids+=($!); raw_pid=$!
+  wait_port 9996 60 || { cat "$work/netty-raw.log"; exit 1; }
 fi
 if [ -z "${SKIP_PORTKEY:-}" ]; then
   (cd "$work/portkey" && PORT=8787 NODE_ENV=production exec node --import ./bind-loopback.mjs \
@@ -119,6 +126,7 @@ server_pids() { # name: the processes that serve that row
     direct) echo "$mock_pid" ;;
     nginx) cat "$work/nginx/nginx.pid" ;;
     vertx-bare) echo "$bare_pid" ;;
+    netty-raw) echo "$raw_pid" ;;
     portkey) echo "$portkey_pid" ;;
     *) echo "$chatrouter_pid" ;;
   esac
@@ -162,14 +170,14 @@ load() { # name url [env...]: warm up, then measure
   env "$@" wrk -t"$threads" -c"$conns" -d"$warm" -s "$here/chat-post.lua" "$url" >/dev/null 2>&1
   measure "$name" "$url" "$dur" "$@"
 }
-r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_vertx_bare=''; r_portkey=''; r_chatrouter=''
+r_chatrouter_cold=''; r_direct=''; r_nginx=''; r_vertx_bare=''; r_netty_raw=''; r_portkey=''; r_chatrouter=''
 rounds=${ROUNDS:-1}
 ratio() { # label a b: a / b, when both were measured
   [ -n "$2" ] && [ -n "$3" ] && awk -v a="$2" -v b="$3" -v l="$1" 'BEGIN { if (b > 0) printf "%s: %.2f\n", l, a / b }'
 }
-t_ratios=''; c_ratios=''; p_ratios=''; b_ratios=''
+t_ratios=''; c_ratios=''; p_ratios=''; b_ratios=''; n_ratios=''
 summary() { # the ratios of the rows measured last (one round)
-  for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_vertx_bare" "$r_portkey" "$r_chatrouter"; do
+  for row in "$r_chatrouter_cold" "$r_direct" "$r_nginx" "$r_vertx_bare" "$r_netty_raw" "$r_portkey" "$r_chatrouter"; do
     [ -z "$row" ] && continue
     if [ "$(val "$row" errors)" != 0 ] || [ "$(val "$row" non2xx)" != 0 ]; then
       echo "warning: a row has socket errors or non-2xx answers; its figures are not comparable: $row"
@@ -188,6 +196,11 @@ summary() { # the ratios of the rows measured last (one round)
     line=$(ratio "chatrouter/vertx-bare throughput" "$cr" "$(val "$r_vertx_bare" rps)") && echo "$line" && b_ratios="$b_ratios ${line##* }"
     ratio "chatrouter/vertx-bare user cpu per request" "$(val "$r_chatrouter" user_us)" "$(val "$r_vertx_bare" user_us)"
   fi
+  if [ -n "${RAW:-}" ]; then
+    line=$(ratio "netty-raw/nginx throughput" "$(val "$r_netty_raw" rps)" "$(val "$r_nginx" rps)") && echo "$line" && n_ratios="$n_ratios ${line##* }"
+    ratio "netty-raw/nginx cpu per request" "$(val "$r_netty_raw" cpu_us)" "$(val "$r_nginx" cpu_us)"
+    ratio "vertx-bare/netty-raw user cpu per request" "$(val "$r_vertx_bare" user_us)" "$(val "$r_netty_raw" user_us)"
+  fi
   [ -n "$r_portkey" ] && ratio "chatrouter/portkey throughput" "$cr" "$(val "$r_portkey" rps)"
   if [ "$conns" = 1 ] && [ -n "$r_direct" ] && [ -n "$r_chatrouter" ]; then
     local direct crp ngp bp
@@ -203,6 +216,10 @@ summary() { # the ratios of the rows measured last (one round)
     if [ -n "$r_vertx_bare" ]; then
       bp=$(val "$r_vertx_bare" p50_us)
       echo "vertx-bare added p50 over direct: $((bp - direct)) us ($bp vs $direct us)"
+    fi
+    if [ -n "$r_netty_raw" ]; then
+      bp=$(val "$r_netty_raw" p50_us)
+      echo "netty-raw added p50 over direct: $((bp - direct)) us ($bp vs $direct us)"
     fi
   fi
   if [ -n "$r_chatrouter_cold" ] && [ -n "$r_chatrouter" ]; then
@@ -222,6 +239,7 @@ echo "# $(nproc) cores, wrk -t$threads -c$conns -d$dur after a $warm warm-up, st
 load direct http://127.0.0.1:9999/v1/chat/completions
 [ -z "${SKIP_NGINX:-}" ] && load nginx http://127.0.0.1:9998/v1/chat/completions
 [ -n "${BARE:-}" ] && load vertx-bare http://127.0.0.1:9997/v1/chat/completions
+[ -n "${RAW:-}" ] && load netty-raw http://127.0.0.1:9996/v1/chat/completions
 [ -z "${SKIP_PORTKEY:-}" ] && load portkey http://127.0.0.1:8787/v1/chat/completions PORTKEY=1
 load chatrouter http://127.0.0.1:8080/v1/chat/completions
 echo "# summary$([ "$rounds" -gt 1 ] && echo " of round 1")"
@@ -231,13 +249,14 @@ summary
 r_portkey=''; r_chatrouter_cold=''
 for r in $(seq 2 "$rounds"); do
   echo "# round $r"
-  rows="direct nginx vertx-bare chatrouter"
-  [ $((r % 2)) = 0 ] && rows="chatrouter vertx-bare nginx direct"
+  rows="direct nginx netty-raw vertx-bare chatrouter"
+  [ $((r % 2)) = 0 ] && rows="chatrouter vertx-bare netty-raw nginx direct"
   for row in $rows; do
     case $row in
       direct) measure direct http://127.0.0.1:9999/v1/chat/completions "$dur" ;;
       nginx) [ -z "${SKIP_NGINX:-}" ] && measure nginx http://127.0.0.1:9998/v1/chat/completions "$dur" ;;
       vertx-bare) [ -n "${BARE:-}" ] && measure vertx-bare http://127.0.0.1:9997/v1/chat/completions "$dur" ;;
+      netty-raw) [ -n "${RAW:-}" ] && measure netty-raw http://127.0.0.1:9996/v1/chat/completions "$dur" ;;
       chatrouter) measure chatrouter http://127.0.0.1:8080/v1/chat/completions "$dur" ;;
     esac
   done
@@ -250,5 +269,6 @@ if [ "$rounds" -gt 1 ]; then
   median "chatrouter/nginx throughput" $t_ratios
   median "chatrouter/nginx cpu per request" $c_ratios
   median "chatrouter/vertx-bare throughput" $b_ratios
+  median "netty-raw/nginx throughput" $n_ratios
   median "chatrouter/nginx added p50" $p_ratios
 fi
