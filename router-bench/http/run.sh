@@ -13,7 +13,7 @@
 #        STREAM=1 Server-Sent Events instead of JSON answers; MOCK_DELAY_MS (0) the upstream's added latency
 #        MOCK_CHUNKS (5) content chunks in each of the mock's streams, besides its role, finish and usage events
 #        WARMUP (30s) each server is loaded this long before it is measured: the JVM's JIT needs it
-#        ROUNDS (1) after the warm-ups, measure the mock, nginx, the bare hop and ChatRouter this many times in
+#        ROUNDS (1) after the warm-ups, measure the mock, nginx, the raw and bare hops and ChatRouter this many times in
 #               turn (in reverse order every other round) and print each round's ratios, then their medians
 #        COLD=1 also measures ChatRouter's first DURATION after its start, before any warm-up, as 'chatrouter-cold'
 #        SKIP_PORTKEY=1 leaves Portkey out (else it is installed with npm into BENCH_DIR on the first run)
