@@ -128,6 +128,7 @@ final class WarmUp {
         ChatRouter router = null;
         ChatRouterServer server = null;
         HttpClientAgent client = null;
+        WarmUpAccessLogger accessLog = new WarmUpAccessLogger();
         try {
             upstream = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                             .setTcpNoDelay(true))
@@ -147,7 +148,7 @@ final class WarmUp {
                             .build())
                     .defaultRoute(MODEL)
                     // the listeners the real router has, so their code is compiled too, writing nowhere real
-                    .listener(new AccessLog(line -> { }))
+                    .listener(new AccessLog(accessLog))
                     .listener(RouterMetrics.create(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT)))
                     .build();
             server = ChatRouterServer.start(vertx, router, ServerSettings.DEFAULTS.withPort(0), List.of(),
@@ -221,6 +222,7 @@ final class WarmUp {
             } catch (Exception e) {
                 LOG.warn("warm-up did not stop cleanly: " + e);
             }
+            accessLog.close();
         }
     }
 
