@@ -28,4 +28,16 @@ class WarmUpAccessLoggerTest {
             real.stop();
         }
     }
+
+    /** Proves the pattern is the access appender's in the server's logback.xml, so the two do not drift apart. */
+    @Test
+    void usesThePatternOfTheServersAccessAppender() throws java.io.IOException {
+        try (java.io.InputStream xml = getClass().getResourceAsStream("/logback.xml")) {
+            assertThat(xml).isNotNull();
+            String config = new String(xml.readAllBytes(), StandardCharsets.UTF_8);
+            String access = config.substring(config.indexOf("<appender name=\"ACCESS\""));
+            assertThat(access.substring(0, access.indexOf("</appender>")))
+                    .contains("<pattern>" + WarmUpAccessLogger.PATTERN + "</pattern>");
+        }
+    }
 }
