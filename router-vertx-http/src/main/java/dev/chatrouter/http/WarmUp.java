@@ -128,8 +128,9 @@ final class WarmUp {
         ChatRouter router = null;
         ChatRouterServer server = null;
         HttpClientAgent client = null;
-        WarmUpAccessLogger accessLog = new WarmUpAccessLogger();
+        WarmUpAccessLogger accessLog = null;
         try {
+            accessLog = new WarmUpAccessLogger();
             upstream = vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1").setPort(0)
                             .setTcpNoDelay(true))
                     .requestHandler(request -> request.body().onSuccess(body -> {
@@ -222,7 +223,9 @@ final class WarmUp {
             } catch (Exception e) {
                 LOG.warn("warm-up did not stop cleanly: " + e);
             }
-            accessLog.close();
+            if (accessLog != null) {
+                accessLog.close();
+            }
         }
     }
 
