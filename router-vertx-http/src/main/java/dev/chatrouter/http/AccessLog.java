@@ -31,29 +31,29 @@ final class AccessLog implements RouterListener {
     /** HTTP's unofficial "client closed request", for a request its caller gave up on. */
     static final int CLIENT_CLOSED = 499;
 
-    private static final Logger ACCESS = LoggerFactory.getLogger(LOGGER);
-    private static final Logger LOG = LoggerFactory.getLogger("chatrouter");
-
-    /** Where lines go: the access logger, when it logs INFO; or a sink of the warm-up's. */
-    private final java.util.function.Consumer<String> sink;
+    /** Where lines go: the server's access logger, or the warm-up's. */
+    private final Logger access;
+    /** Where failed attempts are told. */
+    private final Logger log;
 
     /** The access log of the server, on logger {@value #LOGGER}. */
     AccessLog() {
-        this.sink = null;
+        this(LoggerFactory.getLogger(LOGGER), LoggerFactory.getLogger("chatrouter"));
     }
 
     /**
-     * An access log that formats each line as the server's does and hands it to {@code sink} instead of the
-     * logger: for the warm-up, whose requests must not appear in the real log but should run the same code.
+     * An access log that formats each line as the server's does and writes it, and each failed attempt, to these
+     * loggers instead: for the warm-up, whose requests must not appear in the real log but should run the same code.
      */
-    AccessLog(java.util.function.Consumer<String> sink) {
-        this.sink = java.util.Objects.requireNonNull(sink, "sink");
+    AccessLog(Logger access, Logger log) {
+        this.access = java.util.Objects.requireNonNull(access, "access");
+        this.log = java.util.Objects.requireNonNull(log, "log");
     }
 
     @Override
     public void onAttemptFinished(AttemptFinished event) {
-        if (sink == null && event.failure() != null && LOG.isWarnEnabled()) {
-            LOG.warn("{} attempt {} at {} failed: {} (upstream status {}, after {} ms)", event.requestId(),
+        if (event.failure() != null && log.isWarnEnabled()) {
+            log.warn("{} attempt {} at {} failed: {} (upstream status {}, after {} ms)", event.requestId(),
                     event.attempt(), event.target(), event.failure().wireName(), event.status(),
                     event.latency().toMillis());
         }
@@ -61,10 +61,8 @@ final class AccessLog implements RouterListener {
 
     @Override
     public void onRequestFinished(RequestFinished event) {
-        if (sink != null) {
-            sink.accept(line(event));
-        } else if (ACCESS.isInfoEnabled()) {
-            ACCESS.info(line(event));
+        if (access.isInfoEnabled()) {
+            access.info(line(event));
         }
     }
 

@@ -7,26 +7,32 @@ import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.classic.util.LogbackMDCAdapter;
 
 import java.io.OutputStream;
-import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The warm-up's access logger: the server's default access logging (logback's logger, {@link BatchingConsoleAppender}
- * and its pattern) in a logger context of its own, writing to a stream that is not the real log. The warm-up's
- * access lines go through it, so that the logging code is compiled before the port opens (else the JIT compiles
- * logback's layout and the appender on the first real requests), and appear in no log.
+ * The warm-up's loggers: the server's default access logging (logback's logger, {@link BatchingConsoleAppender} and
+ * its pattern) in a logger context of its own, writing to a stream that is not the real log. The warm-up's
+ * {@link AccessLog} writes through them, so that the logging code is compiled before the port opens (else the JIT
+ * compiles logback's layout and the appender on the first real requests), and its lines appear in no log.
  */
-final class WarmUpAccessLogger implements Consumer<String>, AutoCloseable {
+final class WarmUpAccessLogger implements AutoCloseable {
 
     /** The access appender's pattern in the server's logback.xml. */
     static final String PATTERN = "%d{yyyy-MM-dd'T'HH:mm:ss.SSS} %-5level %logger: %msg%n";
 
     private final LoggerContext context = new LoggerContext();
-    private final Logger logger;
+    private final Logger access;
+    private final Logger log;
 
-    /** Writes nowhere. */
+    /** Writes nowhere, through the classes standard output has (a print stream on a buffered one). */
     WarmUpAccessLogger() {
-        this(OutputStream::nullOutputStream);
+        this(nowhere());
+    }
+
+    private static Supplier<OutputStream> nowhere() {
+        java.io.PrintStream nowhere = new java.io.PrintStream(
+                new java.io.BufferedOutputStream(OutputStream.nullOutputStream()), false);
+        return () -> nowhere;
     }
 
     /** Writes the formatted lines to the streams {@code target} gives, one per batch. */
@@ -44,15 +50,21 @@ final class WarmUpAccessLogger implements Consumer<String>, AutoCloseable {
         appender.setEncoder(encoder);
         appender.setTarget(target);
         appender.start();
-        logger = context.getLogger(AccessLog.LOGGER);
-        logger.setLevel(Level.INFO);
-        logger.setAdditive(false);
-        logger.addAppender(appender);
+        Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+        root.setLevel(Level.INFO);
+        root.addAppender(appender);
+        access = context.getLogger(AccessLog.LOGGER);
+        log = context.getLogger("chatrouter");
     }
 
-    @Override
-    public void accept(String line) {
-        logger.info(line);
+    /** The access logger, {@value AccessLog#LOGGER} of this context. */
+    org.slf4j.Logger access() {
+        return access;
+    }
+
+    /** The logger of the rest, {@code chatrouter} of this context. */
+    org.slf4j.Logger log() {
+        return log;
     }
 
     /** Stops the appender (its thread writes what is queued first). */

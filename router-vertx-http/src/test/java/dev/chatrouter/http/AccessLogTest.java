@@ -2,6 +2,8 @@ package dev.chatrouter.http;
 
 import dev.chatrouter.api.ChatRouterException;
 import dev.chatrouter.api.ErrorCode;
+import dev.chatrouter.api.FailureKind;
+import dev.chatrouter.api.event.AttemptFinished;
 import dev.chatrouter.api.event.RequestFinished;
 import org.junit.jupiter.api.Test;
 
@@ -47,22 +49,40 @@ class AccessLogTest {
         assertThat(AccessLog.fixed(-1e-9, 6)).isEqualTo("0.000000");
     }
 
-    /** Proves an access log with a sink (the warm-up's) formats the same line and writes nothing to the real log. */
+    /**
+     * Proves an access log on other loggers (the warm-up's) writes the same line and each failed attempt there, and
+     * nothing to the real log.
+     */
     @Test
-    void aSinkGetsTheLineAndTheRealLogNothing() {
+    void otherLoggersGetTheLinesAndTheRealLogNothing() {
         LogCapture real = new LogCapture(AccessLog.LOGGER);
+        LogCapture realWarnings = new LogCapture("chatrouter");
         real.start();
+        realWarnings.start();
         try {
-            java.util.List<String> sunk = new java.util.ArrayList<>();
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
             RequestFinished event = new RequestFinished(Instant.EPOCH, "req_2", null, null,
                     ChatRouterException.builder(ErrorCode.MODEL_NOT_FOUND, "no route").build(), false, 0, 0,
                     Duration.ofMillis(1), Duration.ofMillis(1));
-            new AccessLog(sunk::add).onRequestFinished(event);
-            assertThat(sunk).containsExactly(AccessLog.line(event));
+            try (WarmUpAccessLogger loggers = new WarmUpAccessLogger(() -> out)) {
+                AccessLog log = new AccessLog(loggers.access(), loggers.log());
+                log.onAttemptFinished(failedAttempt());
+                log.onRequestFinished(event);
+            } // closing writes what is queued
+            assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8))
+                    .contains("WARN  chatrouter: req_3 attempt 1 at openai/gpt-4o-mini failed")
+                    .contains("INFO  chatrouter.access: " + AccessLog.line(event));
             assertThat(real.lines()).isEmpty();
+            assertThat(realWarnings.lines()).isEmpty();
         } finally {
             real.stop();
+            realWarnings.stop();
         }
+    }
+
+    private static AttemptFinished failedAttempt() {
+        return new AttemptFinished(Instant.EPOCH, "req_3", "openai/gpt-4o-mini", 1, false,
+                FailureKind.SERVER, false, 503, Duration.ofMillis(7), null, 0, 0, 0, 0);
     }
 
     /** Proves a request that failed before routing shows dashes, the error's status and its code. */

@@ -18,7 +18,7 @@ class WarmUpAccessLoggerTest {
         real.start();
         try {
             try (WarmUpAccessLogger logger = new WarmUpAccessLogger(() -> out)) {
-                logger.accept("req_1 key=- route=warm-up status=200");
+                logger.access().info("req_1 key=- route=warm-up status=200");
             } // closing writes what is queued
             String written = out.toString(StandardCharsets.UTF_8);
             assertThat(written).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3} INFO  chatrouter\\.access: "
