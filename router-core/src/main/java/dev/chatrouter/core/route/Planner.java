@@ -38,7 +38,9 @@ public final class Planner {
      * @param policies the installed policies by name; every pool's {@code policy} must be one of them
      */
     public Planner(Map<String, Target> targets, LatencyTracker latency, Map<String, RoutingPolicy> policies) {
-        this.targets = Map.copyOf(targets);
+        // a HashMap whatever the number of targets: Map.copyOf makes one class for one entry and another for more, and
+        // code the JIT compiled for one (in the server's warm-up, say) is thrown away when it meets the other
+        this.targets = java.util.Collections.unmodifiableMap(new java.util.HashMap<>(targets));
         this.latency = latency;
         this.policies = Map.copyOf(policies);
     }
