@@ -68,4 +68,26 @@ class WarmUpTest {
     void zeroTurnsItOff() {
         assertThat(WarmUp.run(vertx, Duration.ZERO, 1, () -> 0L, 0)).isEqualTo(WarmUp.Result.NONE);
     }
+
+    /** Proves the requests take every body to every intent, and the reasoning ask is a new prompt each time. */
+    @Test
+    void itsRequestsVaryAsRealOnesDo() {
+        java.util.Set<String> pairs = new java.util.HashSet<>();
+        java.util.Set<String> asks = new java.util.HashSet<>();
+        for (int n = 0; n < 16; n++) {
+            String body = WarmUp.body(n);
+            String model = body.substring(0, body.indexOf(',') + 1);
+            String rest = body.substring(body.indexOf(',') + 1);
+            pairs.add(model + (rest.contains("Prove that") ? "ask" : rest));
+            if (rest.contains("Prove that")) {
+                asks.add(rest);
+            }
+        }
+        assertThat(pairs).hasSize(16); // four intents, each with the three fixed bodies and the ask
+        assertThat(asks).hasSize(4);
+        assertThat(pairs).anyMatch(p -> p.contains("\"model\":\"warm-up\""))
+                .anyMatch(p -> p.contains("\"model\":\"gpt-4o-mini\""))
+                .anyMatch(p -> p.contains("\"model\":\"open-llama\""))
+                .anyMatch(p -> p.contains("\"model\":\"unrouted\""));
+    }
 }
