@@ -40,8 +40,8 @@ import java.util.function.LongSupplier;
  * process, is sent chat completions (JSON answers and streams) from a few connections at once. It runs until the
  * JIT has gone quiet (after at least {@link #MIN_MILLIS} ms and {@link #MIN_REQUESTS} requests, the
  * compilers worked less than {@link #QUIET_PERCENT}% of the last {@link #WINDOW_MILLIS} ms), or for the configured
- * duration at most: how long that takes depends on the machine (15 to 20 s on 2 idle cores, the whole duration on
- * busy ones), not on a guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code.
+ * duration at most: how long that takes depends on the machine (on 2 cores usually the whole 20 s of the server's
+ * default), not on a guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code.
  * Costs its duration in startup time and the CPU of the machine for that long.
  *
  * <p>The JIT compiles for what it has seen, and code that then meets something else (another class, a branch never
