@@ -41,8 +41,8 @@ import java.util.function.LongSupplier;
  * JIT has gone quiet (after at least {@link #MIN_MILLIS} ms and {@link #MIN_REQUESTS} requests, the
  * compilers worked less than {@link #QUIET_PERCENT}% of the last {@link #WINDOW_MILLIS} ms), or for the configured
  * duration at most: how long that takes depends on the machine (on 2 cores usually the whole 20 s of the server's
- * default), not on a guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state), only the code.
- * Costs its duration in startup time and the CPU of the machine for that long.
+ * default), not on a guess. It shares nothing with the real router (no cache, budget, cooldown or sticky state),
+ * only the code. Costs its duration in startup time and the CPU of the machine for that long.
  *
  * <p>The JIT compiles for what it has seen, and code that then meets something else (another class, a branch never
  * taken) is thrown away and compiled again, on the real requests. So the warm-up's traffic varies where real traffic
@@ -59,7 +59,7 @@ final class WarmUp {
      * A loop asks for its connection to be closed every this many requests, so that the event loops accept and open
      * connections throughout, as under real load, and the JIT's view of their read path includes new connections.
      */
-    static final int REQUESTS_PER_CONNECTION = 256;
+    private static final int REQUESTS_PER_CONNECTION = 256;
     /** The shortest warm-up, however quiet the JIT looks at first. */
     static final long MIN_MILLIS = 2_000;
     /** The window over which the JIT's activity is measured. */
@@ -79,8 +79,9 @@ final class WarmUp {
     /** What the requests ask for in turn: the route by name, by an id it matches, by its glob, and by no route. */
     private static final String[] INTENTS = {ROUTE, MODEL, "open-llama", "unrouted"};
     private static final Buffer COMPLETION = Buffer.buffer("{\"id\":\"chatcmpl-warm\",\"object\":\"chat.completion\","
-            + "\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_warm\",\"choices\":[{\"index\":0,"
-            + "\"message\":{\"role\":\"assistant\",\"content\":\"Hello! This is a fixed reply.\",\"refusal\":null},"
+            + "\"created\":1700000000,\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_warm\","
+            + "\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+            + "\"content\":\"Hello! This is a fixed reply.\",\"refusal\":null},"
             + "\"logprobs\":null,\"finish_reason\":\"stop\"}],\"usage\":{\"prompt_tokens\":12,\"completion_tokens\":8,"
             + "\"total_tokens\":20}}");
     /** A stream's answer in two parts, the first ending inside the second event. */
@@ -90,7 +91,8 @@ final class WarmUp {
     static {
         StringBuilder sse = new StringBuilder();
         String head = "data: {\"id\":\"chatcmpl-warm\",\"object\":\"chat.completion.chunk\",\"created\":1700000000,"
-                + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_warm\",\"choices\":[{\"index\":0,\"delta\":";
+                + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":\"fp_warm\","
+                + "\"choices\":[{\"index\":0,\"delta\":";
         sse.append(head).append("{\"role\":\"assistant\",\"content\":\"\"},\"logprobs\":null,\"finish_reason\":null}]}\n\n");
         for (int i = 0; i < 5; i++) {
             sse.append(head).append("{\"content\":\"tok").append(i)
@@ -290,12 +292,13 @@ final class WarmUp {
     private static RequestOptions request(int port, boolean titleCase, boolean close) {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setHost("127.0.0.1").setPort(port)
                 .setURI("/v1/chat/completions");
-        options.putHeader(titleCase ? "Content-Type" : "content-type", "application/json")
-                .putHeader(titleCase ? "Authorization" : "authorization", "Bearer sk-warm-up")
-                .putHeader(titleCase ? "Accept" : "accept", "application/json")
-                .putHeader(titleCase ? "User-Agent" : "user-agent", "chatrouter-warm-up");
+        java.util.function.UnaryOperator<String> name = titleCase ? n -> n : n -> n.toLowerCase(java.util.Locale.ROOT);
+        options.putHeader(name.apply("Content-Type"), "application/json")
+                .putHeader(name.apply("Authorization"), "Bearer sk-warm-up")
+                .putHeader(name.apply("Accept"), "application/json")
+                .putHeader(name.apply("User-Agent"), "chatrouter-warm-up");
         if (close) {
-            options.putHeader(titleCase ? "Connection" : "connection", "close");
+            options.putHeader(name.apply("Connection"), "close");
         }
         return options;
     }
